@@ -1,0 +1,197 @@
+"""The `watchdog` command: a thin layer over the library. Data goes to stdout, messages to
+stderr; our own faults end with one clear line and a non-zero exit, platform failures never.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .config import Catalog, Platform, load_catalog, parse_duration
+from .errors import ConfigError, WatchdogError
+from .probe import ProbeResult
+from .runner import probe_platforms
+from .sandbox import Sandbox, write_probes
+from .store import Store
+from .text import format_table, seconds_or_dash
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
+
+
+def probes_option(command):
+    return click.option("--probes", "probes_dir", type=click.Path(path_type=Path), default="probes",
+                        show_default=True, help="Folder of platform files (<slug>.toml).")(command)
+
+
+def db_option(command):
+    return click.option("--db", "db_path", type=click.Path(path_type=Path), default="watchdog.db",
+                        show_default=True, help="SQLite database file.")(command)
+
+
+def duration_type(value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        return parse_duration(value)
+    except ValueError as e:
+        raise click.BadParameter(str(e)) from None
+
+
+@click.group(context_settings=CONTEXT_SETTINGS)
+@click.version_option(__version__, "-V", "--version")
+def cli() -> None:
+    """kefu-watchdog: do virtual-goods platforms (卡盟) really answer their customers?"""
+
+
+def _errors_as_messages(function):
+    """Our own faults become one `Error: ...` line and exit status 1, never a traceback."""
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except WatchdogError as e:
+            raise click.ClickException(str(e)) from None
+
+    return wrapper
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@probes_option
+@_errors_as_messages
+def check(probes_dir: Path) -> None:
+    """Validate every platform file and question set; print each problem as
+    `path: field: message`."""
+    catalog = load_catalog(probes_dir)
+    for problem in catalog.problems:
+        click.echo(str(problem))
+    click.echo(f"{catalog.files} platform file(s), {len(catalog.platforms)} valid; "
+               f"{len(catalog.question_sets)} question set(s); {len(catalog.problems)} problem(s)",
+               err=True)
+    if catalog.problems:
+        sys.exit(1)
+
+
+def _select(catalog: Catalog, slugs: tuple[str, ...], every: bool, probes_dir: Path) -> list[Platform]:
+    if not slugs and not every:
+        raise ConfigError("name the platforms to probe (their slugs), or pass --all")
+    if every:
+        return list(catalog.platforms.values())
+    broken = {Path(p.path).stem for p in catalog.problems}
+    unknown = [s for s in slugs if s not in catalog.platforms and s not in broken]
+    if unknown:
+        raise ConfigError(f"no platform file {probes_dir / (unknown[0] + '.toml')} "
+                          f"(known: {', '.join(sorted(catalog.platforms)) or 'none'})")
+    return [catalog.platforms[s] for s in slugs if s in catalog.platforms]
+
+
+def _summary(results: list[ProbeResult]) -> str:
+    rows = []
+    for r in results:
+        flags = [name for name in ("fake_online", "bot_loop", "template_only") if getattr(r, name)]
+        rows.append([r.platform, r.outcome, r.claimed_status, seconds_or_dash(r.first_reply_ms),
+                     seconds_or_dash(r.first_human_ms), r.messages, "yes" if r.handoff_sent else "no",
+                     " ".join(flags)])
+    return format_table(["platform", "outcome", "claimed", "first reply", "first human",
+                         "replies", "转人工", "flags"], rows)
+
+
+def run_probes(catalog: Catalog, platforms: list[Platform], store: Store, *, concurrency: int,
+               tag: str | None, vantage: str | None, max_wait_s: float | None,
+               as_json: bool) -> list[ProbeResult]:
+    """Probe, printing a line per finished probe to stderr (or a JSON object to stdout)."""
+    def report(result: ProbeResult) -> None:
+        if as_json:
+            click.echo(json.dumps(result.as_dict(), ensure_ascii=False))
+        else:
+            click.echo(f"{result.platform}: {result.outcome} ({'; '.join(result.reasons[:1])})", err=True)
+
+    results = asyncio.run(probe_platforms(
+        platforms, catalog, store, concurrency=concurrency, tag=tag, vantage=vantage,
+        max_wait_s=max_wait_s, on_result=report))
+    if not as_json:
+        click.echo(_summary(results))
+    return results
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@click.argument("slugs", nargs=-1)
+@click.option("--all", "every", is_flag=True, help="Probe every platform in the probes folder.")
+@probes_option
+@db_option
+@click.option("--tag", help="Label stored with each probe, e.g. peak or offpeak.")
+@click.option("--vantage", help="Name of this probing machine (default: the host name).")
+@click.option("--concurrency", type=click.IntRange(1, 500), default=8, show_default=True,
+              help="Probes running at once in the one browser.")
+@click.option("--max-wait", "max_wait", help="Override every platform's max_wait, e.g. 10m.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per probe on stdout.")
+@_errors_as_messages
+def probe(slugs: tuple[str, ...], every: bool, probes_dir: Path, db_path: Path, tag: str | None,
+          vantage: str | None, concurrency: int, max_wait: str | None, as_json: bool) -> None:
+    """Probe platforms: open each chat in Chromium, ask the standard question, record
+    every reply in the database. Exits 0 when platforms fail (that is data)."""
+    max_wait_s = duration_type(max_wait)
+    catalog = load_catalog(probes_dir)
+    if catalog.files == 0:
+        raise ConfigError(f"{probes_dir}: no platform files (*.toml) to probe")
+    for problem in catalog.problems:
+        click.echo(f"skipped: {problem}", err=True)
+    platforms = _select(catalog, slugs, every, probes_dir)
+    store = Store(db_path)
+    interrupted = store.mark_interrupted()
+    if interrupted:
+        click.echo(f"marked {len(interrupted)} probe(s) of an earlier run as interrupted", err=True)
+    if platforms:
+        run_probes(catalog, platforms, store, concurrency=concurrency, tag=tag, vantage=vantage,
+                   max_wait_s=max_wait_s, as_json=as_json)
+    if catalog.problems:
+        raise ConfigError(f"{len(catalog.problems)} problem(s) in platform files: run `watchdog check`")
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=8700, show_default=True, help="0 picks a free port.")
+@click.option("--time-scale", type=click.FloatRange(min=0.001), default=1.0, show_default=True,
+              help="Multiply every simulated delay by this (0.02: 5 minutes take 6 s).")
+@click.option("--write-probes", "write_probes_dir", type=click.Path(path_type=Path),
+              help="Write a platform file per sandbox platform into this folder.")
+def sandbox(host: str, port: int, time_scale: float, write_probes_dir: Path | None) -> None:
+    """Serve the simulated platforms (known behaviour, ground truth at /truth) until Ctrl-C."""
+    server = Sandbox(host, port, time_scale).start()
+    click.echo(f"sandbox: {server.url}/ (time scale {time_scale}; ground truth at {server.url}/truth)",
+               err=True)
+    if write_probes_dir:
+        written = write_probes(write_probes_dir, server.url, time_scale)
+        click.echo(f"wrote {len(written)} platform files to {write_probes_dir}", err=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@db_option
+@click.option("--time-scale", type=click.FloatRange(min=0.001), default=0.05, show_default=True,
+              help="Simulated time: 0.05 runs the sandbox's 5 minutes in 15 s.")
+@_errors_as_messages
+def demo(db_path: Path, time_scale: float) -> None:
+    """Start the sandbox, probe all its platforms, and print what was found."""
+    with Sandbox(time_scale=time_scale) as server, tempfile.TemporaryDirectory() as folder:
+        probes_dir = Path(folder)
+        write_probes(probes_dir, server.url, time_scale)
+        catalog = load_catalog(probes_dir)
+        store = Store(db_path)
+        click.echo(f"probing {len(catalog.platforms)} sandbox platforms at {server.url} "
+                   f"(time scale {time_scale}) into {db_path} ...", err=True)
+        run_probes(catalog, list(catalog.platforms.values()), store, concurrency=16, tag="demo",
+                   vantage=None, max_wait_s=None, as_json=False)
+    click.echo(f"every message is in {db_path}; screenshots in {store.evidence_dir}", err=True)

@@ -1,0 +1,366 @@
+"""Platform files (probes/<slug>.toml) and question sets (probes/questions/<name>.toml).
+
+Each file is parsed into a small frozen dataclass. Validation is strict: unknown keys are
+errors, and every problem is reported as `path: field: message` so one run of
+`watchdog check` lists them all.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from datetime import time
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .errors import ConfigError
+
+DEFAULT_QUESTIONS = "presale-zh"
+DEFAULT_ONLINE_WORDS = ("在线", "online")
+# "不在线" contains "在线": offline words are matched first, so it must be listed here.
+DEFAULT_OFFLINE_WORDS = ("离线", "不在线", "留言", "下班", "offline")
+SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+DURATION_PATTERN = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)")
+DURATION_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
+HOURS_PATTERN = re.compile(r"^(\d\d):(\d\d)-(\d\d):(\d\d)$")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with one file, printed as `path: field: message`."""
+
+    path: str
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.field}: {self.message}"
+
+
+def parse_duration(text: str) -> float:
+    """'30s', '10m', '2h', '1h30m', '250ms' -> seconds. Raises ValueError."""
+    text = text.strip()
+    matches = list(DURATION_PATTERN.finditer(text))
+    if not text or "".join(m.group(0) for m in matches) != text:
+        raise ValueError(f"not a duration: {text!r} (use e.g. '30s', '10m', '2h')")
+    return sum(float(m.group(1)) * DURATION_UNITS[m.group(2)] for m in matches)
+
+
+@dataclass(frozen=True)
+class Chat:
+    input: str
+    open: str | None = None
+    frame: tuple[str, ...] = ()
+    status: str | None = None
+    online: tuple[str, ...] = DEFAULT_ONLINE_WORDS
+    offline: tuple[str, ...] = DEFAULT_OFFLINE_WORDS
+    status_online: str | None = None
+    status_offline: str | None = None
+    send: str | None = None
+    message: str | None = None
+    visitor: str | None = None
+    bot: str | None = None
+    sender: str | None = None
+    typing: str | None = None
+
+
+@dataclass(frozen=True)
+class Promise:
+    first_response_s: float | None = None
+    hours: tuple[time, time] | None = None  # None: always
+    timezone: str = "Asia/Shanghai"
+
+
+@dataclass(frozen=True)
+class ProbeSettings:
+    questions: str = DEFAULT_QUESTIONS
+    max_wait_s: float = 600.0
+    min_interval_s: float = 6 * 3600.0
+    # Simulated platforms run on compressed time; every built-in wait and human-speed
+    # threshold of the probe is multiplied by this. Real platforms leave it at 1.
+    time_scale: float = 1.0
+
+
+@dataclass(frozen=True)
+class Platform:
+    slug: str
+    name: str
+    url: str
+    chat: Chat
+    path: str
+    promise: Promise = field(default_factory=Promise)
+    probe: ProbeSettings = field(default_factory=ProbeSettings)
+
+
+@dataclass(frozen=True)
+class Handoff:
+    text: str = "转人工"
+    after_auto_reply: bool = True
+    after_silence_s: float = 60.0
+
+
+@dataclass(frozen=True)
+class QuestionSet:
+    name: str
+    questions: tuple[str, ...]
+    path: str
+    handoff: Handoff = field(default_factory=Handoff)
+
+    def pick(self, rotation: int) -> tuple[int, str]:
+        """The question for the `rotation`-th probe of a platform (rotating through the set)."""
+        index = rotation % len(self.questions)
+        return index, self.questions[index]
+
+
+class _Table:
+    """Reads one TOML table, recording problems instead of raising."""
+
+    def __init__(self, data: Any, path: str, prefix: str, problems: list[Problem]):
+        self.path, self.prefix, self.problems = path, prefix, problems
+        if not isinstance(data, dict):
+            self._problem(prefix.rstrip(".") or "-", "must be a table")
+            data = {}
+        self.data = data
+        self.seen: set[str] = set()
+
+    def _problem(self, field_name: str, message: str) -> None:
+        self.problems.append(Problem(self.path, field_name, message))
+
+    def _take(self, key: str, required: bool) -> Any:
+        self.seen.add(key)
+        if key not in self.data:
+            if required:
+                self._problem(self.prefix + key, "missing")
+            return None
+        return self.data[key]
+
+    def text(self, key: str, required: bool = False) -> str | None:
+        value = self._take(key, required)
+        if value is None:
+            return None
+        if not isinstance(value, str) or not value.strip():
+            self._problem(self.prefix + key, "must be a non-empty string")
+            return None
+        return value.strip()
+
+    def texts(self, key: str, default: tuple[str, ...] = ()) -> tuple[str, ...]:
+        """A string or a list of strings."""
+        value = self._take(key, False)
+        if value is None:
+            return default
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not value or not all(
+            isinstance(v, str) and v.strip() for v in value
+        ):
+            self._problem(self.prefix + key, "must be a non-empty string or list of strings")
+            return default
+        return tuple(v.strip() for v in value)
+
+    def duration(self, key: str, default: float | None) -> float | None:
+        value = self._take(key, False)
+        if value is None:
+            return default
+        try:
+            if not isinstance(value, str):
+                raise ValueError("must be a duration string such as '30s', '10m' or '2h'")
+            seconds = parse_duration(value)
+            if seconds <= 0:
+                raise ValueError("must be longer than zero")
+            return seconds
+        except ValueError as e:
+            self._problem(self.prefix + key, str(e))
+            return default
+
+    def number(self, key: str, default: float) -> float:
+        value = self._take(key, False)
+        if value is None:
+            return default
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+            self._problem(self.prefix + key, "must be a positive number")
+            return default
+        return float(value)
+
+    def flag(self, key: str, default: bool) -> bool:
+        value = self._take(key, False)
+        if value is None:
+            return default
+        if not isinstance(value, bool):
+            self._problem(self.prefix + key, "must be true or false")
+            return default
+        return value
+
+    def table(self, key: str) -> _Table:
+        value = self._take(key, False)
+        return _Table({} if value is None else value, self.path, f"{self.prefix}{key}.", self.problems)
+
+    def finish(self) -> None:
+        for key in sorted(set(self.data) - self.seen):
+            self._problem(self.prefix + key, "unknown key")
+
+
+def _read_toml(path: Path, problems: list[Problem]) -> dict | None:
+    try:
+        with path.open("rb") as f:
+            return tomllib.load(f)
+    except tomllib.TOMLDecodeError as e:
+        problems.append(Problem(str(path), "toml", f"not valid TOML: {e}"))
+    except OSError as e:
+        problems.append(Problem(str(path), "file", f"cannot read: {e.strerror}"))
+    return None
+
+
+def _parse_hours(value: str | None, table: _Table) -> tuple[time, time] | None:
+    if value is None or value == "always":
+        return None
+    match = HOURS_PATTERN.match(value)
+    try:
+        if not match:
+            raise ValueError
+        h1, m1, h2, m2 = (int(g) for g in match.groups())
+        return time(h1, m1), time(h2, m2)
+    except ValueError:
+        table._problem(table.prefix + "hours", "must be 'always' or like '09:00-23:00'")
+        return None
+
+
+def parse_platform(path: Path, problems: list[Problem]) -> Platform | None:
+    """Parse one platform file; returns None (and records problems) when it is invalid."""
+    count = len(problems)
+    data = _read_toml(path, problems)
+    if data is None:
+        return None
+    where = str(path)
+    slug = path.stem
+    if not SLUG_PATTERN.match(slug):
+        problems.append(Problem(where, "slug", "file name must be lowercase letters, digits, - or _"))
+    top = _Table(data, where, "", problems)
+    name = top.text("name", required=True)
+    url = top.text("url", required=True)
+    if url is not None and (urlparse(url).scheme not in ("http", "https") or not urlparse(url).netloc):
+        problems.append(Problem(where, "url", "must be an http:// or https:// address"))
+    chat_table = top.table("chat")
+    if "chat" not in data:
+        problems.append(Problem(where, "chat", "missing (needs at least chat.input)"))
+    chat = Chat(
+        input=chat_table.text("input", required="chat" in data) or "",
+        open=chat_table.text("open"),
+        frame=chat_table.texts("frame"),
+        status=chat_table.text("status"),
+        online=chat_table.texts("online", DEFAULT_ONLINE_WORDS),
+        offline=chat_table.texts("offline", DEFAULT_OFFLINE_WORDS),
+        status_online=chat_table.text("status_online"),
+        status_offline=chat_table.text("status_offline"),
+        send=chat_table.text("send"),
+        message=chat_table.text("message"),
+        visitor=chat_table.text("visitor"),
+        bot=chat_table.text("bot"),
+        sender=chat_table.text("sender"),
+        typing=chat_table.text("typing"),
+    )
+    chat_table.finish()
+    promise_table = top.table("promise")
+    timezone = promise_table.text("timezone") or "Asia/Shanghai"
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        problems.append(Problem(where, "promise.timezone", f"unknown time zone {timezone!r}"))
+    promise = Promise(
+        first_response_s=promise_table.duration("first_response", None),
+        hours=_parse_hours(promise_table.text("hours"), promise_table),
+        timezone=timezone,
+    )
+    promise_table.finish()
+    probe_table = top.table("probe")
+    defaults = ProbeSettings()
+    settings = ProbeSettings(
+        questions=probe_table.text("questions") or defaults.questions,
+        max_wait_s=probe_table.duration("max_wait", defaults.max_wait_s) or defaults.max_wait_s,
+        min_interval_s=probe_table.duration("min_interval", defaults.min_interval_s)
+        or defaults.min_interval_s,
+        time_scale=probe_table.number("time_scale", defaults.time_scale),
+    )
+    probe_table.finish()
+    top.finish()
+    if len(problems) > count:
+        return None
+    return Platform(slug, name or "", url or "", chat, where, promise, settings)
+
+
+def parse_question_set(path: Path, problems: list[Problem]) -> QuestionSet | None:
+    count = len(problems)
+    data = _read_toml(path, problems)
+    if data is None:
+        return None
+    top = _Table(data, str(path), "", problems)
+    questions = top.texts("questions")
+    if not questions and "questions" not in data:
+        problems.append(Problem(str(path), "questions", "missing (a list of standard questions)"))
+    handoff_table = top.table("handoff")
+    defaults = Handoff()
+    handoff = Handoff(
+        text=handoff_table.text("text") or defaults.text,
+        after_auto_reply=handoff_table.flag("after_auto_reply", defaults.after_auto_reply),
+        after_silence_s=handoff_table.duration("after_silence", defaults.after_silence_s)
+        or defaults.after_silence_s,
+    )
+    handoff_table.finish()
+    top.finish()
+    if len(problems) > count:
+        return None
+    return QuestionSet(path.stem, questions, str(path), handoff)
+
+
+def builtin_questions_dir() -> Path:
+    """Question sets shipped inside the package (used when probes/questions lacks one)."""
+    return Path(str(resources.files("watchdog") / "questions"))
+
+
+@dataclass
+class Catalog:
+    """Everything found in a probes folder: valid platforms, question sets, and problems."""
+
+    platforms: dict[str, Platform]
+    question_sets: dict[str, QuestionSet]
+    problems: list[Problem]
+    files: int
+
+
+def load_catalog(probes_dir: Path) -> Catalog:
+    """Read every platform file and question set; invalid files become problems, not errors.
+
+    Raises ConfigError only when there is nothing to probe at all (no folder, no files).
+    """
+    if not probes_dir.is_dir():
+        raise ConfigError(
+            f"{probes_dir}: no such folder of platform files "
+            "(pass --probes DIR, or run `watchdog sandbox --write-probes DIR` for a demo set)"
+        )
+    problems: list[Problem] = []
+    question_sets: dict[str, QuestionSet] = {}
+    for folder in (builtin_questions_dir(), probes_dir / "questions"):
+        for path in sorted(folder.glob("*.toml")):
+            question_set = parse_question_set(path, problems)
+            if question_set is not None:
+                question_sets[question_set.name] = question_set
+    platform_files = sorted(probes_dir.glob("*.toml"))
+    platforms: dict[str, Platform] = {}
+    for path in platform_files:
+        platform = parse_platform(path, problems)
+        if platform is None:
+            continue
+        if platform.probe.questions not in question_sets:
+            problems.append(
+                Problem(
+                    platform.path,
+                    "probe.questions",
+                    f"no question set {platform.probe.questions!r} in {probes_dir / 'questions'}",
+                )
+            )
+            continue
+        platforms[platform.slug] = platform
+    return Catalog(platforms, question_sets, problems, len(platform_files))

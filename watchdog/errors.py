@@ -1,0 +1,20 @@
+"""The one exception family the CLI turns into a clear message and a non-zero exit.
+
+Platform failures are never exceptions: they are recorded as probe outcomes.
+"""
+
+
+class WatchdogError(Exception):
+    "A fault on our side (configuration, database, browser) that stops a command"
+
+
+class ConfigError(WatchdogError):
+    "Platform, question or schedule files are missing or invalid"
+
+
+class StoreError(WatchdogError):
+    "The SQLite database cannot be opened or written"
+
+
+class BrowserMissing(WatchdogError):
+    "No usable Chromium was found"

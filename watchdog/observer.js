@@ -1,0 +1,143 @@
+// Injected by kefu-watchdog into every frame of a probe's browser context.
+// A MutationObserver reports each new chat message, stamped with the page clock
+// (performance.timeOrigin + performance.now()) the moment it entered the DOM, through the
+// __kefuWatchdog binding. Response times are differences of these stamps: no polling.
+(() => {
+  if (window.__kefuWatchdogObserver) return;
+  window.__kefuWatchdogObserver = true;
+  const config = __CONFIG__; // {message, visitor, bot, sender, typing}: CSS selectors or null
+  const now = () => performance.timeOrigin + performance.now();
+  const clean = (s) => (s || "").replace(/\s+/g, " ").trim();
+  const SKIP = new Set(["SCRIPT", "STYLE", "NOSCRIPT", "TEXTAREA", "INPUT", "SELECT", "OPTION", "TEMPLATE"]);
+
+  // The binding may not be installed yet in a frame that is just starting: queue until it is.
+  const pending = [];
+  let retry = null;
+  function flush() {
+    const binding = window.__kefuWatchdog;
+    if (typeof binding !== "function") {
+      retry = retry || setTimeout(() => { retry = null; flush(); }, 20);
+      return;
+    }
+    while (pending.length) binding(pending.shift());
+  }
+  const report = (event) => { pending.push(event); flush(); };
+
+  const closestOrSelf = (el, selector) => {
+    try { return !!(selector && (el.matches(selector) || el.closest(selector))); }
+    catch (e) { reportSelectorError(selector, e); return false; }
+  };
+  const reported = new Set();
+  function reportSelectorError(selector, error) {
+    if (reported.has(selector)) return;
+    reported.add(selector);
+    report({ type: "error", message: `selector ${selector} is not valid CSS: ${error.message}` });
+  }
+  function query(root, selector) {
+    try { return Array.from(root.querySelectorAll(selector)); }
+    catch (e) { reportSelectorError(selector, e); return []; }
+  }
+
+  function describe(el) {
+    const senderEl = config.sender ? query(el, config.sender)[0] : null;
+    const sender = senderEl ? clean(senderEl.textContent) : "";
+    let text = clean(el.textContent);
+    if (sender) text = clean(text.startsWith(sender) ? text.slice(sender.length) : text.replace(sender, ""));
+    const bot = closestOrSelf(el, config.bot) || (config.bot ? query(el, config.bot).length > 0 : false);
+    return { text, sender, bot, side: closestOrSelf(el, config.visitor) ? "visitor" : "platform" };
+  }
+
+  const roots = [document]; // plus every shadow root, open or closed, as it is attached
+  const ids = new WeakMap(); // element -> id of the message it shows
+  const texts = new Map(); // id -> last reported text
+  let previous = []; // [{id, key}] in page order at the last scan
+  let nextId = 1;
+
+  // Widgets that re-render their whole list replace every element on each update. A new
+  // element only counts as a new message beyond the longest overlap between the end of
+  // the previous list and the start of the current one (same side and text, in order).
+  function scanMessages(stamp) {
+    const elements = roots.flatMap((root) => query(root, config.message));
+    const outermost = elements.filter((el) => !elements.some((o) => o !== el && o.contains(el)));
+    const current = [];
+    for (const el of outermost) {
+      const message = describe(el);
+      if (message.text) current.push({ el, message, key: message.side + "\u0000" + message.text });
+    }
+    let overlap = Math.min(previous.length, current.length);
+    const keyOf = (item) => (ids.has(item.el) ? previous.find((p) => p.id === ids.get(item.el))?.key ?? item.key : item.key);
+    for (; overlap > 0; overlap--) {
+      const start = previous.length - overlap;
+      let same = true;
+      for (let i = 0; i < overlap && same; i++) same = previous[start + i].key === keyOf(current[i]);
+      if (same) break;
+    }
+    const next = [];
+    current.forEach((item, index) => {
+      let id = ids.get(item.el);
+      if (id === undefined && index < overlap) id = previous[previous.length - overlap + index].id;
+      if (id === undefined) {
+        id = nextId++;
+        report({ type: "message", id, at: stamp, ...item.message });
+      } else if (texts.get(id) !== item.message.text) {
+        report({ type: "update", id, at: stamp, text: item.message.text });
+      }
+      ids.set(item.el, id);
+      texts.set(id, item.message.text);
+      next.push({ id, key: index < overlap ? previous[previous.length - overlap + index].key : item.key });
+    });
+    previous = next;
+  }
+
+  // Without a message selector, every new text node is a message (the spec's default).
+  const seenText = new WeakSet();
+  function scanTextNodes(mutations, stamp) {
+    for (const mutation of mutations) {
+      const nodes = mutation.type === "characterData" ? [mutation.target] : Array.from(mutation.addedNodes);
+      for (const node of nodes) {
+        const walker = node.nodeType === Node.TEXT_NODE ? [node] : textNodesUnder(node);
+        for (const textNode of walker) {
+          const parent = textNode.parentElement;
+          const text = clean(textNode.textContent);
+          if (!text || seenText.has(textNode) || (parent && parent.closest(Array.from(SKIP).join(",")))) continue;
+          seenText.add(textNode);
+          const id = nextId++;
+          const el = parent || document.body;
+          report({ type: "message", id, at: stamp, text, sender: "",
+                   bot: closestOrSelf(el, config.bot), side: closestOrSelf(el, config.visitor) ? "visitor" : "platform" });
+        }
+      }
+    }
+  }
+  function textNodesUnder(node) {
+    if (node.nodeType !== Node.ELEMENT_NODE && node.nodeType !== Node.DOCUMENT_FRAGMENT_NODE) return [];
+    if (SKIP.has(node.nodeName)) return [];
+    const out = [];
+    const walker = document.createTreeWalker(node, NodeFilter.SHOW_TEXT);
+    while (walker.nextNode()) out.push(walker.currentNode);
+    return out;
+  }
+
+  let typingShown = false;
+  function scanTyping(stamp) {
+    const shown = roots.some((root) => query(root, config.typing).some((el) => el.getClientRects().length > 0));
+    if (shown && !typingShown) report({ type: "typing", at: stamp });
+    typingShown = shown;
+  }
+
+  const observer = new MutationObserver((mutations) => {
+    const stamp = now();
+    if (config.message) scanMessages(stamp);
+    else scanTextNodes(mutations, stamp);
+    if (config.typing) scanTyping(stamp);
+  });
+  const options = { childList: true, subtree: true, characterData: true, attributes: !!config.typing };
+  observer.observe(document, options);
+  const attachShadow = Element.prototype.attachShadow;
+  Element.prototype.attachShadow = function (init) {
+    const root = attachShadow.call(this, init);
+    roots.push(root);
+    observer.observe(root, options);
+    return root;
+  };
+})();

@@ -1,0 +1,48 @@
+"""Probing many platforms at once: one Chromium, one context per probe, bounded concurrency."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import Callable, Iterable
+
+from playwright.async_api import async_playwright
+
+from .browser import launch
+from .config import Catalog, Platform
+from .probe import ProbeResult, ProbeRun
+from .store import Store
+
+
+async def probe_platforms(
+    platforms: Iterable[Platform],
+    catalog: Catalog,
+    store: Store,
+    *,
+    concurrency: int = 8,
+    tag: str | None = None,
+    vantage: str | None = None,
+    max_wait_s: float | None = None,
+    on_result: Callable[[ProbeResult], None] = lambda result: None,
+) -> list[ProbeResult]:
+    """Probe each platform once; results come back in the order given."""
+    platforms = list(platforms)
+    vantage = vantage or socket.gethostname()
+    for platform in platforms:
+        store.save_platform(platform)
+    limit = asyncio.Semaphore(concurrency)
+    async with async_playwright() as playwright:
+        browser = await launch(playwright)
+
+        async def probe(platform: Platform) -> ProbeResult:
+            async with limit:
+                run = ProbeRun(browser, platform, catalog.question_sets[platform.probe.questions],
+                               store, tag=tag, vantage=vantage, max_wait_s=max_wait_s)
+                result = await run.run()
+                on_result(result)
+                return result
+
+        try:
+            return await asyncio.gather(*(probe(p) for p in platforms))
+        finally:
+            await browser.close()

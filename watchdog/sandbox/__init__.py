@@ -1,0 +1,56 @@
+"""Simulated platforms for the demo, the tests and the benchmarks (DESIGN.md section 10)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from ..config import builtin_questions_dir
+from .scenarios import SCENARIOS, Line, Scenario
+from .server import Sandbox, SandboxApp
+
+__all__ = ["SCENARIOS", "Line", "Sandbox", "SandboxApp", "Scenario", "platform_file", "write_probes"]
+
+# Each sandbox platform gives up after this much simulated time.
+SANDBOX_MAX_WAIT = "5m"
+
+
+def _chat_selectors(scenario: Scenario) -> dict[str, str]:
+    common = {"input": "textarea.chat-input", "message": ".msg", "visitor": ".msg.me",
+              "sender": ".name", "typing": ".typing", "bot": ".msg.robot"}
+    if scenario.shape == "iframe":
+        chat = {"frame": "iframe.kf", "status_online": "#kf-icon.on",
+                "status_offline": "#kf-icon.off", **common}
+    else:
+        chat = {"open": "#kefu-btn", "status": "#kefu-status", **common}
+    if scenario.shape == "shadow":
+        chat["input"] = ".editor"  # Playwright's CSS pierces open shadow roots
+    if scenario.send == "button":
+        chat["send"] = "button.send"
+    return chat
+
+
+def platform_file(scenario: Scenario, base_url: str, time_scale: float, query: str = "") -> str:
+    """The probes/<slug>.toml text that describes one sandbox platform."""
+    url = f"{base_url}/p/{scenario.slug}/" + (f"?{query}" if query else "")
+    lines = [f"# Sandbox platform: {scenario.behaviour}", f'name = "{scenario.name}"',
+             f'url = "{url}"', "", "[chat]"]
+    lines += [f'{key} = "{value}"' for key, value in _chat_selectors(scenario).items()]
+    lines += ["", "[promise]", 'first_response = "1m"', 'hours = "always"', "",
+              "[probe]", f'max_wait = "{SANDBOX_MAX_WAIT}"',
+              f"time_scale = {time_scale}  # simulated time: the sandbox runs this much faster", ""]
+    return "\n".join(lines)
+
+
+def write_probes(directory: Path, base_url: str, time_scale: float,
+                 scenarios: tuple[Scenario, ...] = SCENARIOS) -> list[Path]:
+    """Write a platform file per sandbox platform, plus the default question set."""
+    (directory / "questions").mkdir(parents=True, exist_ok=True)
+    for question_set in builtin_questions_dir().glob("*.toml"):
+        shutil.copyfile(question_set, directory / "questions" / question_set.name)
+    written = []
+    for scenario in scenarios:
+        path = directory / f"{scenario.slug}.toml"
+        path.write_text(platform_file(scenario, base_url, time_scale), encoding="utf-8")
+        written.append(path)
+    return written

@@ -1,0 +1,272 @@
+"""The sandbox server: simulated 卡盟 sites with chat widgets of known behaviour.
+
+A plain ASGI app served by uvicorn on 127.0.0.1. Pages and the widget only ever get what a
+real platform would send (text, sender name, a bot class where the platform marks bots);
+what each message really was, and when the widget showed it, stays here and is served at
+/truth for tests and accuracy runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import json
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+import uvicorn
+
+from .scenarios import SCENARIOS, Line, Scenario
+
+Send = Any  # ASGI callables
+Receive = Any
+
+
+@dataclass
+class Session:
+    id: str
+    scenario: Scenario
+    page: str
+    opened_at: float
+    events: asyncio.Queue = field(default_factory=asyncio.Queue)
+    messages: list[dict] = field(default_factory=list)
+    visitor_messages: int = 0
+    handed_off: bool = False
+
+    def truth(self) -> dict:
+        return {"session": self.id, "platform": self.scenario.slug, "page": self.page,
+                "opened_at": self.opened_at, "messages": self.messages}
+
+
+class SandboxApp:
+    def __init__(self, scenarios: tuple[Scenario, ...] = SCENARIOS, time_scale: float = 1.0):
+        self.scenarios = {s.slug: s for s in scenarios}
+        self.time_scale = time_scale
+        self.sessions: dict[str, Session] = {}
+        self.widget_js = (resources.files("watchdog.sandbox") / "widget.js").read_bytes()
+
+    async def __call__(self, scope: dict, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        parts = [p for p in scope["path"].split("/") if p]
+        method = scope["method"]
+        if not parts:
+            return await _respond(send, 200, self._index(), "text/html; charset=utf-8")
+        if parts == ["widget.js"]:
+            return await _respond(send, 200, self.widget_js, "text/javascript")
+        if parts == ["truth"]:
+            body = json.dumps(self.truth(), ensure_ascii=False)
+            return await _respond(send, 200, body, "application/json")
+        scenario = self.scenarios.get(parts[1]) if len(parts) > 1 else None
+        if scenario is None:
+            return await _respond(send, 404, "not found", "text/plain")
+        if parts[0] == "p" and len(parts) == 2:
+            if scenario.http_status != 200:
+                return await _respond(send, scenario.http_status, "服务暂时不可用", "text/plain; charset=utf-8")
+            return await _respond(send, 200, self._page(scenario, scope), "text/html; charset=utf-8")
+        if parts[0] == "p" and parts[2:] == ["chat"]:
+            return await _respond(send, 200, self._chat_frame(scenario), "text/html; charset=utf-8")
+        if parts[0] == "api" and len(parts) == 3:
+            if parts[2] == "events" and method == "GET":
+                return await self._events(scope, receive, send)
+            if method == "POST":
+                payload = json.loads(await _body(receive) or b"{}")
+                answer = self._api(scenario, parts[2], payload)
+                return await _respond(send, 200, json.dumps(answer), "application/json")
+        return await _respond(send, 404, "not found", "text/plain")
+
+    # -- the chat API ----------------------------------------------------------------
+
+    def _api(self, scenario: Scenario, action: str, payload: dict) -> dict:
+        if action == "open":
+            session = Session(secrets.token_hex(6), scenario, payload.get("page", ""), time.time())
+            self.sessions[session.id] = session
+            self._schedule(session, scenario.greeting)
+            return {"session": session.id}
+        session = self.sessions.get(payload.get("session", ""))
+        if session is None:
+            return {"error": "no such session"}
+        if action == "send":
+            session.messages.append({"id": f"v{payload.get('client_id')}", "side": "visitor",
+                                     "kind": "visitor", "text": payload.get("text", ""),
+                                     "sent_at": time.time(), "shown_at": payload.get("shown_at")})
+            session.visitor_messages += 1
+            if session.visitor_messages == 1:
+                self._schedule(session, scenario.on_question)
+            elif "人工" in payload.get("text", "") and not session.handed_off:
+                session.handed_off = True
+                self._schedule(session, scenario.on_handoff)
+            else:
+                self._schedule(session, scenario.on_other)
+            return {"ok": True}
+        if action == "shown":
+            for message in session.messages:
+                if message["id"] == payload.get("id"):
+                    message["shown_at"] = payload.get("shown_at")
+            return {"ok": True}
+        return {"error": "unknown action"}
+
+    def _schedule(self, session: Session, lines: tuple[Line, ...]) -> None:
+        loop = asyncio.get_running_loop()
+        for line in lines:
+            if line.typing_s:
+                loop.call_later(max(0.0, line.delay_s - line.typing_s) * self.time_scale,
+                                session.events.put_nowait, {"type": "typing"})
+            loop.call_later(line.delay_s * self.time_scale, self._emit, session, line)
+
+    def _emit(self, session: Session, line: Line) -> None:
+        message_id = f"p{sum(1 for m in session.messages if m['side'] == 'platform') + 1}"
+        session.messages.append({"id": message_id, "side": "platform", "kind": line.kind,
+                                 "text": line.text, "sender": line.sender,
+                                 "sent_at": time.time(), "shown_at": None})
+        session.events.put_nowait({"type": "message", "id": message_id, "text": line.text,
+                                   "sender": line.sender, "marked": line.marked})
+
+    async def _events(self, scope: dict, receive: Receive, send: Send) -> None:
+        query = dict(p.split("=", 1) for p in scope["query_string"].decode().split("&") if "=" in p)
+        session = self.sessions.get(query.get("session", ""))
+        if session is None:
+            return await _respond(send, 404, "no such session", "text/plain")
+        await receive()  # the (empty) request body
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"text/event-stream"), (b"cache-control", b"no-cache")]})
+        await send({"type": "http.response.body", "body": b": open\n\n", "more_body": True})
+        disconnected = asyncio.ensure_future(receive())
+        try:
+            while True:
+                event = asyncio.ensure_future(session.events.get())
+                done, _ = await asyncio.wait({event, disconnected}, return_when=asyncio.FIRST_COMPLETED)
+                if disconnected in done:
+                    event.cancel()
+                    return
+                data = json.dumps(event.result(), ensure_ascii=False)
+                await send({"type": "http.response.body", "body": f"data: {data}\n\n".encode(),
+                            "more_body": True})
+        finally:
+            disconnected.cancel()
+
+    def truth(self) -> dict:
+        return {
+            "time_scale": self.time_scale,
+            "platforms": {s.slug: {"name": s.name, "behaviour": s.behaviour, "expected": s.expected}
+                          for s in self.scenarios.values()},
+            "sessions": [s.truth() for s in self.sessions.values()],
+        }
+
+    # -- pages ---------------------------------------------------------------------------
+
+    def _index(self) -> str:
+        items = "".join(f'<li><a href="/p/{s.slug}/">{html.escape(s.name)}</a></li>'
+                        for s in self.scenarios.values())
+        return _document("kefu-watchdog sandbox", f"<h1>模拟卡盟</h1><ul>{items}</ul>")
+
+    def _widget_config(self, scenario: Scenario) -> str:
+        config = {"api": f"/api/{scenario.slug}", "send": scenario.send,
+                  "input": "contenteditable" if scenario.shape == "shadow" else "textarea",
+                  "offline": scenario.status == "offline", "title": f"{scenario.name} 在线客服"}
+        return json.dumps(config, ensure_ascii=False)
+
+    def _page(self, scenario: Scenario, scope: dict) -> str:
+        name = html.escape(scenario.name)
+        shop = (f"<h1>{name}</h1><p>游戏点卡 · 话费充值 · 卡密自动发货</p>"
+                "<ul><li>腾讯Q币 100元</li><li>移动话费 50元</li><li>网易一卡通 30元</li></ul>")
+        status_word = "在线" if scenario.status == "online" else "离线"
+        config = self._widget_config(scenario)
+        if scenario.shape == "iframe":
+            query = scope["query_string"].decode()
+            src = f"/p/{scenario.slug}/chat" + (f"?{query}" if query else "")
+            icon = "on" if scenario.status == "online" else "off"
+            body = (f'{shop}<div class="kefu"><i id="kf-icon" class="{icon}"></i> 客服{status_word}'
+                    f'<iframe class="kf" src="{html.escape(src)}"></iframe></div>')
+            return _document(scenario.name, body)
+        if scenario.broken:
+            opener = "document.getElementById('kefu-btn').onclick = () => { window.kefu.open(); };"
+        elif scenario.shape == "shadow":
+            opener = ("document.getElementById('kefu-btn').onclick = () => {"
+                      " const host = document.createElement('kefu-widget');"
+                      " document.getElementById('kefu').append(host);"
+                      f" mountKefuWidget(host.attachShadow({{mode: 'open'}}), {config}); }};")
+        else:
+            opener = ("document.getElementById('kefu-btn').onclick = () => {"
+                      f" mountKefuWidget(document.getElementById('kefu-panel'), {config}); }};")
+        body = (f'{shop}<div id="kefu"><span id="kefu-status">{status_word}</span>'
+                '<button id="kefu-btn">联系客服</button><div id="kefu-panel"></div></div>'
+                f'<script src="/widget.js"></script><script>{opener}</script>')
+        return _document(scenario.name, body)
+
+    def _chat_frame(self, scenario: Scenario) -> str:
+        body = ('<div id="root"></div><script src="/widget.js"></script>'
+                f"<script>mountKefuWidget(document.getElementById('root'), "
+                f"{self._widget_config(scenario)});</script>")
+        return _document(f"{scenario.name} 客服", body)
+
+
+STYLE = """body{font-family:"Noto Sans CJK SC","WenQuanYi Zen Hei",sans-serif;margin:2em}
+.kefu-chat{border:1px solid #ccc;width:360px;padding:8px;background:#fafafa}
+.kefu-head{font-weight:bold;margin-bottom:6px}.msgs{min-height:120px}
+.msg{margin:4px 0;padding:4px 8px;border-radius:6px;background:#e8f0fe}
+.msg.me{background:#d1f5d3;text-align:right}.msg.robot{background:#eee}
+.name{font-size:80%;color:#666;margin-right:6px}.chat-input,.editor{width:260px;min-height:40px;border:1px solid #aaa}
+iframe.kf{width:400px;height:420px;border:0;display:block}"""
+
+
+def _document(title: str, body: str) -> str:
+    return (f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
+            f"<title>{html.escape(title)}</title><style>{STYLE}</style></head><body>{body}</body></html>")
+
+
+async def _body(receive: Receive) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body"):
+            return b"".join(chunks)
+
+
+async def _respond(send: Send, status: int, body: str | bytes, content_type: str) -> None:
+    data = body.encode() if isinstance(body, str) else body
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", content_type.encode()),
+                            (b"content-length", str(len(data)).encode())]})
+    await send({"type": "http.response.body", "body": data})
+
+
+class Sandbox:
+    """Runs the sandbox server in a background thread: `with Sandbox(time_scale=0.02) as sb:`."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, time_scale: float = 1.0,
+                 scenarios: tuple[Scenario, ...] = SCENARIOS):
+        self.app = SandboxApp(scenarios, time_scale)
+        self.config = uvicorn.Config(self.app, host=host, port=port, log_level="warning",
+                                     lifespan="off", timeout_graceful_shutdown=1)
+        self.server = uvicorn.Server(self.config)
+        self.thread = threading.Thread(target=self.server.run, name="sandbox", daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.servers[0].sockets[0].getsockname()[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> Sandbox:
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the sandbox server did not start")
+            time.sleep(0.01)
+        return self
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=5)
+
+    def __enter__(self) -> Sandbox:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

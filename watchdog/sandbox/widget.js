@@ -1,0 +1,84 @@
+// The sandbox's chat widget. It knows nothing of the truth: it shows what the server sends
+// (text, sender name, and a bot class only where the simulated platform marks its bots),
+// and tells the server when it showed each message, by the page clock.
+(() => {
+  const clock = () => performance.timeOrigin + performance.now();
+  const post = (url, body) =>
+    fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) })
+      .then((r) => r.json());
+
+  function el(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text; // always text: agent replies never run
+    return node;
+  }
+
+  // config: {api, send: "button"|"enter", input: "textarea"|"contenteditable", offline, rerender}
+  window.mountKefuWidget = function mountKefuWidget(root, config) {
+    const box = el("div", "kefu-chat");
+    box.append(el("div", "kefu-head", config.title || "在线客服"));
+    const list = el("div", "msgs");
+    box.append(list);
+    const typing = el("div", "typing", "对方正在输入…");
+    typing.style.display = "none";
+    box.append(typing);
+    root.append(box);
+    if (config.offline) {
+      const leave = el("div", "leave");
+      leave.append(el("p", "", "客服已下班，请留言，我们会在工作时间联系您。"));
+      leave.append(el("textarea", "leave-msg"));
+      leave.append(el("button", "leave-send", "提交留言"));
+      box.append(leave);
+      return;
+    }
+    const compose = el("div", "compose");
+    const input = config.input === "contenteditable" ? el("div", "editor") : el("textarea", "chat-input");
+    if (config.input === "contenteditable") input.contentEditable = "true";
+    const sendButton = el("button", "send", "发送");
+    compose.append(input, sendButton);
+    box.append(compose);
+
+    const shown = []; // what the list holds, for widgets that re-render it whole
+    // Messages typed before the session is open are sent once it is.
+    const ready = post(config.api + "/open", { page: location.search }).then((answer) => answer.session);
+    let nextClientId = 1;
+    function bubble(message) {
+      const node = el("div", "msg " + (message.mine ? "me" : "them") + (message.marked ? " robot" : ""));
+      if (message.sender) node.append(el("span", "name", message.sender));
+      node.append(el("span", "text", message.text));
+      return node;
+    }
+    function show(message) {
+      shown.push(message);
+      if (config.rerender) list.replaceChildren(...shown.map(bubble));
+      else list.append(bubble(message));
+      list.scrollTop = list.scrollHeight;
+      return clock();
+    }
+    function send() {
+      const text = (config.input === "contenteditable" ? input.textContent : input.value).trim();
+      if (!text) return;
+      if (config.input === "contenteditable") input.textContent = ""; else input.value = "";
+      const shownAt = show({ mine: true, text });
+      const clientId = nextClientId++;
+      ready.then((session) => post(config.api + "/send", { session, text, shown_at: shownAt, client_id: clientId }));
+    }
+    sendButton.addEventListener("click", send);
+    if (config.send === "enter") {
+      input.addEventListener("keydown", (event) => {
+        if (event.key === "Enter" && !event.shiftKey) { event.preventDefault(); send(); }
+      });
+    }
+    ready.then((session) => {
+      const events = new EventSource(config.api + "/events?session=" + session);
+      events.onmessage = (event) => {
+        const data = JSON.parse(event.data);
+        if (data.type === "typing") { typing.style.display = "block"; return; }
+        typing.style.display = "none";
+        const shownAt = show({ mine: false, text: data.text, sender: data.sender, marked: data.marked });
+        post(config.api + "/shown", { session, id: data.id, shown_at: shownAt });
+      };
+    });
+  };
+})();
