@@ -27,7 +27,8 @@ from .store import Store, utc_now
 
 PAGE_TIMEOUT_MS = 30_000
 ELEMENT_TIMEOUT_MS = 10_000
-GREETING_WAIT_S = 3.0  # before writing, wait this long for greetings (scaled)
+GREETING_WAIT_S = 3.0  # before writing, wait this long for greetings (scaled)...
+MIN_GREETING_WAIT_S = 1.0  # ...but never less: a widget needs real time to connect
 GRACE_S = 15.0  # after the first human reply, keep recording this long (scaled)
 ECHO_WAIT_S = 2.0  # how long our own message may take to show in the chat
 
@@ -183,10 +184,9 @@ class ProbeRun:
         if not chat.message:
             self.counting_from = await self._page_clock(frame)
         self._use_chat_frame(frame)
-        await asyncio.sleep(GREETING_WAIT_S * self.scale)
-        sent_at = time.monotonic()
+        await asyncio.sleep(max(GREETING_WAIT_S * self.scale, MIN_GREETING_WAIT_S))
         await self._send(frame, self.question)
-        await self._await_replies(frame, sent_at)
+        await self._await_replies(frame, time.monotonic())
 
     async def _load(self, page: Page) -> None:
         try:
@@ -281,6 +281,7 @@ class ProbeRun:
         give_up = sent_at + self.max_wait_s * self.scale
         silence_handoff = sent_at + handoff.after_silence_s * self.scale
         human_at: float | None = None
+        drained = False
         while True:
             now = time.monotonic()
             replies = [m for m in self.messages if m.side == "platform" and m.kind != "greeting"]
@@ -291,7 +292,13 @@ class ProbeRun:
                 return
             if self.handoff_stamp is None and human_at is None:
                 automated = handoff.after_auto_reply and any(m.kind in ("bot", "auto") for m in replies)
-                if automated or (not replies and now >= silence_handoff):
+                silent = not replies and now >= silence_handoff
+                if silent and not drained:
+                    # A reply may be on its way from the page: let it land before calling silence.
+                    await self._drain(frame)
+                    drained = True
+                    continue
+                if automated or silent:
                     await self._send(frame, handoff.text)
                     continue
             wake = stop_at
@@ -302,6 +309,12 @@ class ProbeRun:
                 await asyncio.wait_for(self.changed.wait(), timeout=max(0.0, wake - now))
             except TimeoutError:
                 pass
+
+    async def _drain(self, frame: Frame) -> None:
+        """Round-trip to the page, so that messages it reported before are handled first."""
+        await frame.evaluate("0")
+        for _ in range(3):
+            await asyncio.sleep(0)
 
     async def _screenshot(self, page: Page) -> str | None:
         path = self.store.evidence_dir / f"{self.probe_id}.png"

@@ -6,10 +6,11 @@ import shutil
 from pathlib import Path
 
 from ..config import builtin_questions_dir
-from .scenarios import SCENARIOS, Line, Scenario
+from .scenarios import SCENARIOS, Line, Scenario, scenario_by_slug
 from .server import Sandbox, SandboxApp
 
-__all__ = ["SCENARIOS", "Line", "Sandbox", "SandboxApp", "Scenario", "platform_file", "write_probes"]
+__all__ = ["SCENARIOS", "Line", "Sandbox", "SandboxApp", "Scenario", "platform_file", "scenario_by_slug",
+           "write_probes"]
 
 # Each sandbox platform gives up after this much simulated time.
 SANDBOX_MAX_WAIT = "5m"

@@ -77,7 +77,8 @@
         if (data.type === "typing") { typing.style.display = "block"; return; }
         typing.style.display = "none";
         const shownAt = show({ mine: false, text: data.text, sender: data.sender, marked: data.marked });
-        post(config.api + "/shown", { session, id: data.id, shown_at: shownAt });
+        // Report in a later task: the truth is the moment of the append, not of our bookkeeping.
+        setTimeout(() => post(config.api + "/shown", { session, id: data.id, shown_at: shownAt }), 0);
       };
     });
   };

@@ -1,0 +1,65 @@
+"""Shared fixtures: one sandbox server per test session, a fresh database per test."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import httpx
+import pytest
+from click.testing import CliRunner
+
+from watchdog.cli import cli
+from watchdog.sandbox import Sandbox, write_probes
+
+# 0.02: the sandbox's 5 simulated minutes take 6 s.
+TIME_SCALE = 0.02
+
+
+@pytest.fixture(scope="session")
+def sandbox():
+    with Sandbox(time_scale=TIME_SCALE) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def sandbox_probes(sandbox, tmp_path_factory) -> Path:
+    """A probes folder describing every sandbox platform (do not modify: shared)."""
+    folder = tmp_path_factory.mktemp("sandbox-probes")
+    write_probes(folder, sandbox.url, TIME_SCALE)
+    return folder
+
+
+@pytest.fixture
+def probes_copy(sandbox_probes, tmp_path) -> Path:
+    """A private, editable copy of the sandbox probes folder."""
+    folder = tmp_path / "probes"
+    shutil.copytree(sandbox_probes, folder)
+    return folder
+
+
+@pytest.fixture
+def db_path(tmp_path) -> Path:
+    return tmp_path / "watchdog.db"
+
+
+def run_cli(*args: str):
+    return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+
+
+def json_lines(output: str) -> list[dict]:
+    return [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+
+
+def truth(sandbox) -> dict:
+    return httpx.get(f"{sandbox.url}/truth").json()
+
+
+@pytest.fixture(scope="session")
+def probed_all(sandbox, sandbox_probes, tmp_path_factory):
+    """One `watchdog probe --all --json` run over the whole sandbox, shared by tests."""
+    db = tmp_path_factory.mktemp("probed-all") / "all.db"
+    result = run_cli("probe", "--all", "--json", "--probes", sandbox_probes, "--db", db,
+                     "--concurrency", "9")
+    return result, db

@@ -1,0 +1,96 @@
+"""`watchdog probe --all --json` against the sandbox: the raw facts of every platform."""
+
+from __future__ import annotations
+
+import sqlite_utils
+
+from watchdog.sandbox import SCENARIOS
+
+from .conftest import json_lines, truth
+
+
+def test_one_json_row_per_sandbox_platform(probed_all):
+    result, _ = probed_all
+    assert result.exit_code == 0, result.output
+    rows = json_lines(result.stdout)
+    assert sorted(r["platform"] for r in rows) == sorted(s.slug for s in SCENARIOS)
+    keys = {"platform", "probe_id", "outcome", "claimed_status", "first_reply_ms", "first_human_ms",
+            "fake_online", "bot_loop", "template_only", "messages", "reasons"}
+    for row in rows:
+        assert keys <= row.keys()
+        assert row["reasons"], row
+
+
+def test_outcomes_and_flags_match_ground_truth(probed_all, sandbox):
+    result, _ = probed_all
+    expected = {slug: p["expected"] for slug, p in truth(sandbox)["platforms"].items()}
+    for row in json_lines(result.stdout):
+        want = expected[row["platform"]]
+        got = {"outcome": row["outcome"], "handoff": row["handoff_sent"],
+               "fake_online": row["fake_online"], "bot_loop": row["bot_loop"],
+               "template_only": row["template_only"]}
+        assert got == want, (row["platform"], row["reasons"])
+
+
+def test_claimed_status_read_from_each_widget_shape(probed_all):
+    result, _ = probed_all
+    claimed = {r["platform"]: r["claimed_status"] for r in json_lines(result.stdout)}
+    assert claimed["prompt-human"] == "online"  # status text in the page
+    assert claimed["slow-human"] == "online"  # status icon next to an iframe
+    assert claimed["template-only"] == "online"  # shadow-root widget
+    assert claimed["honest-offline"] == "offline"
+    assert claimed["down"] == "unknown"
+
+
+def test_every_message_stored_once_with_its_in_page_time(probed_all, sandbox):
+    """The database holds exactly the messages the sandbox showed, in order, each with a time."""
+    _, db_path = probed_all
+    db = sqlite_utils.Database(db_path)
+    sessions = {s["platform"]: s for s in truth(sandbox)["sessions"]}
+    for probe in db["probes"].rows:
+        if probe["platform"] not in sessions:
+            assert probe["platform_messages"] == 0
+            continue
+        stored = [(m["side"], m["text"]) for m in db["messages"].rows_where(
+            "probe_id = ?", [probe["id"]], order_by="seq")]
+        shown = [(m["side"], m["text"]) for m in sessions[probe["platform"]]["messages"]]
+        assert stored == shown, probe["platform"]
+        assert all(m["at_ms"] > 0 for m in db["messages"].rows_where("probe_id = ?", [probe["id"]]))
+
+
+def test_handoff_message_recorded_where_due(probed_all):
+    _, db_path = probed_all
+    db = sqlite_utils.Database(db_path)
+    handoffs = {row["platform"] for row in db.query(
+        "select p.platform from messages m join probes p on p.id = m.probe_id "
+        "where m.kind = 'handoff' and m.text = '转人工'")}
+    assert handoffs == {"slow-human", "bot-then-human", "bot-loop", "fake-online", "template-only"}
+
+
+def test_screenshot_saved_for_every_loaded_page(probed_all):
+    result, _ = probed_all
+    for row in json_lines(result.stdout):
+        if row["platform"] == "down":
+            continue  # an HTTP 503 page still loads; screenshot optional
+        with open(row["screenshot"], "rb") as f:
+            assert f.read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+def test_probe_rows_are_finished_with_verdict_columns(probed_all):
+    _, db_path = probed_all
+    db = sqlite_utils.Database(db_path)
+    for probe in db["probes"].rows:
+        assert probe["state"] == "finished"
+        assert probe["outcome"] and probe["reasons"] != "[]"
+        assert probe["started_at"].endswith("Z") and probe["vantage"]
+
+
+def test_summary_table_without_json(sandbox_probes, db_path):
+    from .conftest import run_cli
+
+    result = run_cli("probe", "prompt-human", "down", "--probes", sandbox_probes, "--db", db_path)
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0].split()[:2] == ["platform", "outcome"]
+    assert any(line.startswith("prompt-human") and " human " in line for line in lines)
+    assert any(line.startswith("down") and "unreachable" in line for line in lines)
