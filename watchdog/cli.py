@@ -179,7 +179,8 @@ def sandbox(host: str, port: int, time_scale: float, write_probes_dir: Path | No
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
-@db_option
+@click.option("--db", "db_path", type=click.Path(path_type=Path), default="demo.db", show_default=True,
+              help="SQLite database file for the demo's probes.")
 @click.option("--time-scale", type=click.FloatRange(min=0.001), default=0.05, show_default=True,
               help="Simulated time: 0.05 runs the sandbox's 5 minutes in 15 s.")
 @_errors_as_messages

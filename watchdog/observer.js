@@ -9,6 +9,7 @@
   const now = () => performance.timeOrigin + performance.now();
   const clean = (s) => (s || "").replace(/\s+/g, " ").trim();
   const SKIP = new Set(["SCRIPT", "STYLE", "NOSCRIPT", "TEXTAREA", "INPUT", "SELECT", "OPTION", "TEMPLATE"]);
+  const SKIP_SELECTOR = Array.from(SKIP).join(",");
 
   // The binding may not be installed yet in a frame that is just starting: queue until it is.
   const pending = [];
@@ -78,7 +79,7 @@
       if (id === undefined && index < overlap) id = previous[previous.length - overlap + index].id;
       if (id === undefined) {
         id = nextId++;
-        report({ type: "message", id, at: stamp, ...item.message });
+        report({ type: "message", id, at: insertionStamp(item.el, stamp), ...item.message });
       } else if (texts.get(id) !== item.message.text) {
         report({ type: "update", id, at: stamp, text: item.message.text });
       }
@@ -99,11 +100,13 @@
         for (const textNode of walker) {
           const parent = textNode.parentElement;
           const text = clean(textNode.textContent);
-          if (!text || seenText.has(textNode) || (parent && parent.closest(Array.from(SKIP).join(",")))) continue;
+          if (!text || seenText.has(textNode)) continue;
+          // Not a message: scripts and styles, or what is being typed into an input box.
+          if (parent && (parent.isContentEditable || parent.closest(SKIP_SELECTOR))) continue;
           seenText.add(textNode);
           const id = nextId++;
           const el = parent || document.body;
-          report({ type: "message", id, at: stamp, text, sender: "",
+          report({ type: "message", id, at: insertionStamp(textNode, stamp), text, sender: "",
                    bot: closestOrSelf(el, config.bot), side: closestOrSelf(el, config.visitor) ? "visitor" : "platform" });
         }
       }
@@ -125,11 +128,47 @@
     typingShown = shown;
   }
 
+  // The MutationObserver runs after the task that changed the DOM; on a busy machine the
+  // renderer can be descheduled in between. So DOM insertion methods are wrapped to note the
+  // page clock in the very call that inserts a node, and a message takes the stamp of its
+  // own insertion (or its nearest inserted ancestor's) when that happened since the last scan.
+  const insertedAt = new WeakMap();
+  function wrapInsertion(proto, name) {
+    const original = proto && proto[name];
+    if (typeof original !== "function") return;
+    proto[name] = function (...args) {
+      const result = original.apply(this, args);
+      const stamp = now();
+      insertedAt.set(this, stamp);
+      for (const arg of args) if (arg && typeof arg === "object") insertedAt.set(arg, stamp);
+      return result;
+    };
+  }
+  for (const name of ["appendChild", "insertBefore", "replaceChild"]) wrapInsertion(Node.prototype, name);
+  for (const name of ["append", "prepend", "before", "after", "replaceWith", "replaceChildren",
+                      "insertAdjacentElement", "insertAdjacentHTML", "insertAdjacentText"]) {
+    wrapInsertion(Element.prototype, name);
+  }
+  const innerHTML = Object.getOwnPropertyDescriptor(Element.prototype, "innerHTML");
+  Object.defineProperty(Element.prototype, "innerHTML", { ...innerHTML, set(value) {
+    innerHTML.set.call(this, value);
+    insertedAt.set(this, now());
+  } });
+  let lastScan = 0;
+  function insertionStamp(node, fallback) {
+    for (let n = node; n; n = n.parentNode || n.host) {
+      const stamp = insertedAt.get(n);
+      if (stamp !== undefined) return stamp >= lastScan ? stamp : fallback;
+    }
+    return fallback;
+  }
+
   const observer = new MutationObserver((mutations) => {
     const stamp = now();
     if (config.message) scanMessages(stamp);
     else scanTextNodes(mutations, stamp);
     if (config.typing) scanTyping(stamp);
+    lastScan = stamp;
   });
   const options = { childList: true, subtree: true, characterData: true, attributes: !!config.typing };
   observer.observe(document, options);

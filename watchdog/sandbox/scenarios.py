@@ -32,6 +32,7 @@ class Scenario:
     on_question: tuple[Line, ...] = ()
     on_handoff: tuple[Line, ...] = ()
     on_other: tuple[Line, ...] = ()
+    rerender: bool = False  # the widget rebuilds its whole message list on every update
     broken: bool = False  # the page loads but the chat never opens
     http_status: int = 200
     expected: dict = field(default_factory=dict)
@@ -72,7 +73,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     ),
     Scenario(
         "bot-loop", "转圈卡盟", "a marked bot answers everything, 转人工 included, and never a person",
-        shape="iframe",
+        shape="iframe", rerender=True,
         on_question=(Line("您好，请问有什么可以帮您？您可以描述具体问题哦~", "bot", 0.8, marked=True),),
         on_handoff=(Line("抱歉，小助手没有理解您的意思，请换个说法试试~", "bot", 0.8, marked=True),),
         on_other=(Line("抱歉，小助手没有理解您的意思，请换个说法试试~", "bot", 0.8, marked=True),),

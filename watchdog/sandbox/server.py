@@ -167,7 +167,8 @@ class SandboxApp:
     def _widget_config(self, scenario: Scenario) -> str:
         config = {"api": f"/api/{scenario.slug}", "send": scenario.send,
                   "input": "contenteditable" if scenario.shape == "shadow" else "textarea",
-                  "offline": scenario.status == "offline", "title": f"{scenario.name} 在线客服"}
+                  "offline": scenario.status == "offline", "rerender": scenario.rerender,
+                  "title": f"{scenario.name} 在线客服"}
         return json.dumps(config, ensure_ascii=False)
 
     def _page(self, scenario: Scenario, scope: dict) -> str:

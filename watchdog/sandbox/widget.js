@@ -53,8 +53,9 @@
       shown.push(message);
       if (config.rerender) list.replaceChildren(...shown.map(bubble));
       else list.append(bubble(message));
+      const shownAt = clock();
       list.scrollTop = list.scrollHeight;
-      return clock();
+      return shownAt;
     }
     function send() {
       const text = (config.input === "contenteditable" ? input.textContent : input.value).trim();

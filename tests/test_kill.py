@@ -1,0 +1,70 @@
+"""SIGKILL mid-run loses no message already seen; the next run marks the probe interrupted."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+from .conftest import run_cli
+
+
+def platform_messages(db_path) -> list[tuple]:
+    try:
+        with sqlite3.connect(db_path) as conn:
+            return conn.execute(
+                "select probe_id, seq, text from messages where side = 'platform' order by probe_id, seq"
+            ).fetchall()
+    except sqlite3.OperationalError:  # not created yet
+        return []
+
+
+def test_sigkill_keeps_messages_and_next_run_marks_interrupted(sandbox_probes, db_path):
+    process = subprocess.Popen(
+        [sys.executable, "-m", "watchdog", "probe", "bot-then-human", "--probes", str(sandbox_probes),
+         "--db", str(db_path)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        seen: list[tuple] = []
+        while len(seen) < 2 and time.monotonic() < deadline:  # the bot and the transfer notice
+            time.sleep(0.05)
+            seen = platform_messages(db_path)
+        assert len(seen) >= 2, process.stderr.read().decode() if process.poll() is not None else "too slow"
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=10)
+    finally:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)  # the browser it left behind
+        except ProcessLookupError:
+            pass
+    after = platform_messages(db_path)
+    assert after[: len(seen)] == seen
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute("select state from probes").fetchall() == [("running",)]
+
+    result = run_cli("probe", "down", "--probes", sandbox_probes, "--db", db_path)
+    assert result.exit_code == 0
+    assert "marked 1 probe(s) of an earlier run as interrupted" in result.stderr
+    with sqlite3.connect(db_path) as conn:
+        state, outcome, reasons = conn.execute(
+            "select state, outcome, reasons from probes where platform = 'bot-then-human'").fetchone()
+        assert conn.execute("pragma integrity_check").fetchone() == ("ok",)
+    assert (state, outcome) == ("interrupted", "probe_error")
+    assert "interrupted" in reasons
+    assert platform_messages(db_path)[: len(seen)] == seen
+
+
+def test_live_run_is_not_marked_interrupted(db_path):
+    from watchdog.store import Store
+
+    store = Store(db_path)
+    store.db["platforms"].insert({"slug": "x", "name": "x", "url": "https://x.cn/"})
+    store.start_probe({"id": "live", "platform": "x", "started_at": "2026-11-22T00:00:00.000Z"})
+    assert store.mark_interrupted() == []  # our own pid is alive
+    store.update_probe("live", {"pid": 2**22 + 12345})  # a pid that does not exist
+    assert store.mark_interrupted() == ["live"]
