@@ -31,20 +31,20 @@ def test_text_node_mode_without_message_selectors(sandbox, tmp_path, probes_copy
     assert stored == [(m["side"], m["text"]) for m in sessions[-1]["messages"]]
 
 
+def stored_texts(db_path, slug: str) -> list[str]:
+    db = sqlite_utils.Database(db_path)
+    (probe,) = db["probes"].rows_where("platform = ?", [slug])
+    return [m["text"] for m in db["messages"].rows_where("probe_id = ?", [probe["id"]], order_by="seq")]
+
+
 def test_rerendering_widget_is_not_double_counted(probed_all, sandbox):
     """bot-loop rebuilds its whole list on every message; each message is stored once."""
-    _, db_path = probed_all
-    db = sqlite_utils.Database(db_path)
-    (probe,) = db["probes"].rows_where("platform = 'bot-loop'")
-    stored = [m["text"] for m in db["messages"].rows_where("probe_id = ?", [probe["id"]], order_by="seq")]
+    stored = stored_texts(probed_all[1], "bot-loop")
     assert stored == session_texts(sandbox, "bot-loop")
     assert len(stored) == 4  # question, bot, 转人工, bot: the repeated bot text kept, not merged
 
 
 def test_shadow_root_widget_with_contenteditable_input(probed_all, sandbox):
-    _, db_path = probed_all
-    db = sqlite_utils.Database(db_path)
-    (probe,) = db["probes"].rows_where("platform = 'template-only'")
-    stored = [m["text"] for m in db["messages"].rows_where("probe_id = ?", [probe["id"]], order_by="seq")]
+    stored = stored_texts(probed_all[1], "template-only")
     assert stored == session_texts(sandbox, "template-only")
     assert re.match(r"^(你好|您好)", stored[0])  # our question, typed into the contenteditable box

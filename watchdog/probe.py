@@ -150,11 +150,13 @@ class ProbeRun:
             await self._converse(page)
         except _Stop as stop:
             failure = (stop.outcome, stop.reason)
-        except asyncio.CancelledError:
+        except (asyncio.CancelledError, KeyboardInterrupt):
             failure = ("probe_error", "interrupted: the run was stopped before the probe ended")
             raise
         except PlaywrightError as e:
             failure = ("probe_error", f"browser error: {str(e).splitlines()[0]}")
+        except Exception as e:  # a bug of ours must not end the other probes of the run
+            failure = ("probe_error", f"internal error: {type(e).__name__}: {e}")
         finally:
             if page is not None:
                 screenshot = await self._screenshot(page)
@@ -163,6 +165,7 @@ class ProbeRun:
                     await context.close()
                 except PlaywrightError:
                     pass
+            # Also when interrupted: the probe is recorded as such before the error goes on.
             result = self._finish(failure, screenshot)
         return result
 

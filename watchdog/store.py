@@ -11,7 +11,7 @@ import json
 import os
 import socket
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -222,6 +222,3 @@ def _process_alive(pid: int | None) -> bool:
         return True
     return True
 
-
-def decode_reasons(values: Iterable[str | None]) -> list[list[str]]:
-    return [json.loads(v) if v else [] for v in values]
