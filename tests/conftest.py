@@ -19,7 +19,9 @@ TIME_SCALE = 0.02
 
 @pytest.fixture(scope="session")
 def sandbox():
-    with Sandbox(time_scale=TIME_SCALE) as server:
+    with Sandbox(time_scale=TIME_SCALE) as server, pytest.MonkeyPatch.context() as env:
+        # The control URL that tells our network from the platform's: offline, the sandbox.
+        env.setenv("WATCHDOG_CONTROL_URL", f"{server.url}/")
         yield server
 
 
@@ -61,5 +63,5 @@ def probed_all(sandbox, sandbox_probes, tmp_path_factory):
     """One `watchdog probe --all --json` run over the whole sandbox, shared by tests."""
     db = tmp_path_factory.mktemp("probed-all") / "all.db"
     result = run_cli("probe", "--all", "--json", "--probes", sandbox_probes, "--db", db,
-                     "--concurrency", "9")
+                     "--concurrency", "15")
     return result, db

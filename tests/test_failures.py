@@ -55,8 +55,21 @@ def test_unreachable_and_chat_missing_are_outcomes(sandbox, probes_copy, db_path
     rows = {r["platform"]: r for r in json_lines(result.stdout)}
     assert rows["gone"]["outcome"] == "unreachable"
     assert "ERR_CONNECTION_REFUSED" in rows["gone"]["reasons"][0]
+    assert "the control URL" in rows["gone"]["reasons"][0] and "loaded" in rows["gone"]["reasons"][0]
     assert rows["wrong-input"]["outcome"] == "chat_missing"
     assert rows["wrong-input"]["reasons"][0] == "chat.input textarea.no-such-input not found in the chat"
+
+
+def test_control_url_failing_too_is_our_fault(probes_copy, db_path):
+    keep_only(probes_copy)
+    (probes_copy / "gone.toml").write_text(
+        f'name = "消失卡盟"\nurl = "http://127.0.0.1:{closed_port()}/"\n[chat]\ninput = "textarea"\n')
+    control = f"http://127.0.0.1:{closed_port()}/"
+    result = run_cli("probe", "gone", "--json", "--control-url", control, "--probes", probes_copy, "--db", db_path)
+    assert result.exit_code == 0
+    (row,) = json_lines(result.stdout)
+    assert row["outcome"] == "probe_error"
+    assert f"the control URL {control} failed too" in row["reasons"][0]
 
 
 def test_bad_database_path(sandbox_probes, tmp_path):

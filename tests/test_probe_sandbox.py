@@ -23,9 +23,11 @@ def test_one_json_row_per_sandbox_platform(probed_all):
 
 def test_outcomes_and_flags_match_ground_truth(probed_all, sandbox):
     result, _ = probed_all
-    expected = {slug: p["expected"] for slug, p in truth(sandbox)["platforms"].items()}
+    platforms = truth(sandbox)["platforms"]
     for row in json_lines(result.stdout):
-        want = expected[row["platform"]]
+        if platforms[row["platform"]]["learned"]:
+            continue  # recognisable only with earlier probes in the database
+        want = platforms[row["platform"]]["expected"]
         got = {"outcome": row["outcome"], "handoff": row["handoff_sent"],
                "fake_online": row["fake_online"], "bot_loop": row["bot_loop"],
                "template_only": row["template_only"]}
@@ -58,13 +60,15 @@ def test_every_message_stored_once_with_its_in_page_time(probed_all, sandbox):
         assert all(m["at_ms"] > 0 for m in db["messages"].rows_where("probe_id = ?", [probe["id"]]))
 
 
-def test_handoff_message_recorded_where_due(probed_all):
+def test_handoff_message_recorded_where_due(probed_all, sandbox):
     _, db_path = probed_all
+    platforms = truth(sandbox)["platforms"]
     db = sqlite_utils.Database(db_path)
     handoffs = {row["platform"] for row in db.query(
         "select p.platform from messages m join probes p on p.id = m.probe_id "
         "where m.kind = 'handoff' and m.text = '转人工'")}
-    assert handoffs == {"slow-human", "bot-then-human", "bot-loop", "fake-online", "template-only"}
+    expected = {slug for slug, p in platforms.items() if p["expected"]["handoff"] and not p["learned"]}
+    assert handoffs - {"humanlike-bot"} == expected
 
 
 def test_screenshot_saved_for_every_loaded_page(probed_all):

@@ -16,14 +16,17 @@ import click
 
 from . import __version__
 from .config import Catalog, Platform, load_catalog, parse_duration
-from .errors import ConfigError, WatchdogError
+from .errors import ConfigError, StoreError, WatchdogError
 from .probe import ProbeResult
 from .runner import probe_platforms
 from .sandbox import Sandbox, write_probes
 from .store import Store
 from .text import format_table, seconds_or_dash
+from .verdicts import reclassify as reclassify_probes
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
+# A site any probing machine in China should reach; override for other vantages or offline use.
+DEFAULT_CONTROL_URL = "https://www.baidu.com/"
 
 
 def probes_option(command):
@@ -104,7 +107,7 @@ def _summary(results: list[ProbeResult]) -> str:
 
 
 def run_probes(catalog: Catalog, platforms: list[Platform], store: Store, *, concurrency: int,
-               tag: str | None, vantage: str | None, max_wait_s: float | None,
+               tag: str | None, vantage: str | None, max_wait_s: float | None, control_url: str | None,
                as_json: bool) -> list[ProbeResult]:
     """Probe, printing a line per finished probe to stderr (or a JSON object to stdout)."""
     def report(result: ProbeResult) -> None:
@@ -115,7 +118,7 @@ def run_probes(catalog: Catalog, platforms: list[Platform], store: Store, *, con
 
     results = asyncio.run(probe_platforms(
         platforms, catalog, store, concurrency=concurrency, tag=tag, vantage=vantage,
-        max_wait_s=max_wait_s, on_result=report))
+        max_wait_s=max_wait_s, control_url=control_url, on_result=report))
     if not as_json:
         click.echo(_summary(results))
     return results
@@ -131,10 +134,14 @@ def run_probes(catalog: Catalog, platforms: list[Platform], store: Store, *, con
 @click.option("--concurrency", type=click.IntRange(1, 500), default=8, show_default=True,
               help="Probes running at once in the one browser.")
 @click.option("--max-wait", "max_wait", help="Override every platform's max_wait, e.g. 10m.")
+@click.option("--control-url", envvar="WATCHDOG_CONTROL_URL", default=DEFAULT_CONTROL_URL, show_default=True,
+              help="Loaded when a platform's page fails: if it fails too, the fault is our network "
+                   "(probe_error), not the platform's. 'none' to skip. Env: WATCHDOG_CONTROL_URL.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per probe on stdout.")
 @_errors_as_messages
 def probe(slugs: tuple[str, ...], every: bool, probes_dir: Path, db_path: Path, tag: str | None,
-          vantage: str | None, concurrency: int, max_wait: str | None, as_json: bool) -> None:
+          vantage: str | None, concurrency: int, max_wait: str | None, control_url: str,
+          as_json: bool) -> None:
     """Probe platforms: open each chat in Chromium, ask the standard question, record
     every reply in the database. Exits 0 when platforms fail (that is data)."""
     max_wait_s = duration_type(max_wait)
@@ -150,9 +157,22 @@ def probe(slugs: tuple[str, ...], every: bool, probes_dir: Path, db_path: Path, 
         click.echo(f"marked {len(interrupted)} probe(s) of an earlier run as interrupted", err=True)
     if platforms:
         run_probes(catalog, platforms, store, concurrency=concurrency, tag=tag, vantage=vantage,
-                   max_wait_s=max_wait_s, as_json=as_json)
+                   max_wait_s=max_wait_s, control_url=None if control_url == "none" else control_url,
+                   as_json=as_json)
     if catalog.problems:
         raise ConfigError(f"{len(catalog.problems)} problem(s) in platform files: run `watchdog check`")
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@db_option
+@click.option("--platform", help="Only this platform's probes.")
+@_errors_as_messages
+def reclassify(db_path: Path, platform: str | None) -> None:
+    """Recompute the verdicts of stored probes with the current rules, without probing again."""
+    if not db_path.exists():
+        raise StoreError(f"{db_path}: no such database")
+    counts = reclassify_probes(Store(db_path), platform)
+    click.echo(f"reclassified {counts['probes']} probe(s); {counts['changed']} changed outcome or flags", err=True)
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
@@ -194,5 +214,5 @@ def demo(db_path: Path, time_scale: float) -> None:
         click.echo(f"probing {len(catalog.platforms)} sandbox platforms at {server.url} "
                    f"(time scale {time_scale}) into {db_path} ...", err=True)
         run_probes(catalog, list(catalog.platforms.values()), store, concurrency=16, tag="demo",
-                   vantage=None, max_wait_s=None, as_json=False)
+                   vantage=None, max_wait_s=None, control_url=f"{server.url}/", as_json=False)
     click.echo(f"every message is in {db_path}; screenshots in {store.evidence_dir}", err=True)

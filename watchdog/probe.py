@@ -16,21 +16,23 @@ from datetime import UTC, datetime
 from importlib import resources
 from typing import Any
 
+import httpx
 from playwright.async_api import Browser, BrowserContext, Frame, Page
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from .browser import USER_AGENT
-from .classify import Observed, classify_message, decide
-from .config import Chat, Platform, QuestionSet
+from .classify import MessageFacts, ProbeFacts, TemplateIndex, classify_messages
+from .config import Chat, Platform, QuestionSet, to_real_seconds
 from .store import Store, utc_now
+from .verdicts import record_verdict
 
 PAGE_TIMEOUT_MS = 30_000
 ELEMENT_TIMEOUT_MS = 10_000
-GREETING_WAIT_S = 3.0  # before writing, wait this long for greetings (scaled)...
-MIN_GREETING_WAIT_S = 1.0  # ...but never less: a widget needs real time to connect
-GRACE_S = 15.0  # after the first human reply, keep recording this long (scaled)
+GREETING_WAIT_S = 3.0  # before writing, wait this long for greetings
+GRACE_S = 15.0  # after the first human reply, keep recording this long
 ECHO_WAIT_S = 2.0  # how long our own message may take to show in the chat
+CONTROL_TIMEOUT_S = 15.0
 
 
 def observer_script(chat: Chat) -> str:
@@ -41,12 +43,6 @@ def observer_script(chat: Chat) -> str:
 
 def new_probe_id(slug: str) -> str:
     return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{slug}-{secrets.token_hex(3)}"
-
-
-def format_duration(seconds: float) -> str:
-    if seconds >= 60 and seconds % 60 == 0:
-        return f"{seconds / 60:g} min"
-    return f"{seconds:g} s"
 
 
 @dataclass
@@ -81,15 +77,6 @@ class _Stop(Exception):
         self.outcome, self.reason = outcome, reason
 
 
-@dataclass
-class _Message:
-    seq: int
-    side: str
-    stamp: float
-    text: str
-    kind: str
-
-
 class ProbeRun:
     """Drives one platform's chat and records what happens. Use `await ProbeRun(...).run()`."""
 
@@ -103,17 +90,20 @@ class ProbeRun:
         tag: str | None = None,
         vantage: str | None = None,
         max_wait_s: float | None = None,
+        control_url: str | None = None,
+        templates: TemplateIndex | None = None,
     ):
         self.browser, self.platform, self.questions, self.store = browser, platform, questions, store
-        self.tag, self.vantage = tag, vantage
+        self.tag, self.vantage, self.control_url = tag, vantage, control_url
+        self.templates = templates if templates is not None else TemplateIndex(store.platform_texts())
         self.scale = platform.probe.time_scale
         self.max_wait_s = max_wait_s or platform.probe.max_wait_s
         self.probe_id = new_probe_id(platform.slug)
         self.question_index, self.question = questions.pick(store.probe_count(platform.slug))
         self.chat_frame: Frame | None = None
         self.buffered: list[tuple[Frame, dict]] = []
-        self.messages: list[_Message] = []
-        self.by_observer_id: dict[int, _Message] = {}
+        self.messages: list[MessageFacts] = []  # in the order seen; seq = index + 1
+        self.by_observer_id: dict[int, int] = {}  # observer's message id -> index
         self.changed = asyncio.Event()
         self.time_origin: float | None = None  # page clock at navigation start (ms)
         self.question_stamp: float | None = None
@@ -187,7 +177,7 @@ class ProbeRun:
         if not chat.message:
             self.counting_from = await self._page_clock(frame)
         self._use_chat_frame(frame)
-        await asyncio.sleep(max(GREETING_WAIT_S * self.scale, MIN_GREETING_WAIT_S))
+        await asyncio.sleep(self._real(GREETING_WAIT_S))
         await self._send(frame, self.question)
         await self._await_replies(frame, time.monotonic())
 
@@ -196,15 +186,27 @@ class ProbeRun:
             response = await page.goto(self.platform.url, wait_until="domcontentloaded",
                                        timeout=PAGE_TIMEOUT_MS)
         except PlaywrightTimeout:
-            raise _Stop("unreachable", f"page did not load within {PAGE_TIMEOUT_MS // 1000} s") from None
+            raise await self._unreachable(f"page did not load within {PAGE_TIMEOUT_MS // 1000} s") from None
         except PlaywrightError as e:
             reason = str(e).splitlines()[0].removeprefix("Page.goto: ")
-            raise _Stop("unreachable", f"page did not load: {reason}") from None
+            raise await self._unreachable(f"page did not load: {reason}") from None
         if response is not None:
             self.store.update_probe(self.probe_id, {"http_status": response.status})
             if response.status >= 400:
                 raise _Stop("unreachable", f"page answered HTTP {response.status}")
         self.time_origin = await page.evaluate("performance.timeOrigin")
+
+    async def _unreachable(self, reason: str) -> _Stop:
+        """Not the platform's fault if our own network is down: check the control URL first."""
+        if not self.control_url:
+            return _Stop("unreachable", f"{reason} (no control URL checked)")
+        try:
+            async with httpx.AsyncClient(timeout=CONTROL_TIMEOUT_S) as client:
+                await client.get(self.control_url)
+        except httpx.HTTPError as e:
+            return _Stop("probe_error", f"{reason}, and the control URL {self.control_url} failed too "
+                                        f"({type(e).__name__}): our network, not the platform")
+        return _Stop("unreachable", f"{reason} (the control URL {self.control_url} loaded)")
 
     async def _read_status(self, page: Page) -> None:
         chat = self.platform.chat
@@ -281,20 +283,20 @@ class ProbeRun:
     async def _await_replies(self, frame: Frame, sent_at: float) -> None:
         """Wait until a human replied (plus grace) or max_wait; ask for a human when due."""
         handoff = self.questions.handoff
-        give_up = sent_at + self.max_wait_s * self.scale
-        silence_handoff = sent_at + handoff.after_silence_s * self.scale
+        give_up = sent_at + self._real(self.max_wait_s)
+        silence_handoff = sent_at + self._real(handoff.after_silence_s)
         human_at: float | None = None
         drained = False
         while True:
             now = time.monotonic()
-            replies = [m for m in self.messages if m.side == "platform" and m.kind != "greeting"]
-            if human_at is None and any(m.kind == "human" for m in replies):
+            replies = [kind for kind in self._kinds() if kind not in (None, "greeting")]
+            if human_at is None and "human" in replies:
                 human_at = now
-            stop_at = give_up if human_at is None else min(give_up, human_at + GRACE_S * self.scale)
+            stop_at = give_up if human_at is None else min(give_up, human_at + self._real(GRACE_S))
             if now >= stop_at:
                 return
             if self.handoff_stamp is None and human_at is None:
-                automated = handoff.after_auto_reply and any(m.kind in ("bot", "auto") for m in replies)
+                automated = handoff.after_auto_reply and any(kind in ("bot", "auto") for kind in replies)
                 silent = not replies and now >= silence_handoff
                 if silent and not drained:
                     # A reply may be on its way from the page: let it land before calling silence.
@@ -312,6 +314,9 @@ class ProbeRun:
                 await asyncio.wait_for(self.changed.wait(), timeout=max(0.0, wake - now))
             except TimeoutError:
                 pass
+
+    def _real(self, seconds: float) -> float:
+        return to_real_seconds(seconds, self.scale)
 
     async def _drain(self, frame: Frame) -> None:
         """Round-trip to the page, so that messages it reported before are handled first."""
@@ -352,62 +357,68 @@ class ProbeRun:
         elif kind == "error":
             self.notes.append(event["message"])
         elif kind == "update" and event["id"] in self.by_observer_id:
-            message = self.by_observer_id[event["id"]]
-            message.text = event["text"]
-            self.store.update_message(self.probe_id, message.seq, {"text": event["text"]})
+            index = self.by_observer_id[event["id"]]
+            self.messages[index].text = event["text"]
+            self.store.update_message(self.probe_id, index + 1, {"text": event["text"]})
         elif kind == "message":
             if self.counting_from is not None and event["at"] < self.counting_from:
                 return
-            message = self._record(event, frame_url)
-            if message is not None:
-                self.by_observer_id[event["id"]] = message
+            if self._record(event, frame_url):
+                self.by_observer_id[event["id"]] = len(self.messages) - 1
         self.changed.set()
 
-    def _record(self, event: dict, frame_url: str) -> _Message | None:
+    def _record(self, event: dict, frame_url: str) -> bool:
         text = event["text"]
         ours = event["side"] == "visitor" or (
             not self.platform.chat.visitor and self.pending_echo is not None and text == self.pending_echo
         )
         if ours:
             if self.pending_echo is None:
-                return None  # an old message of ours re-shown, or text we did not send
+                return False  # an old message of ours re-shown, or text we did not send
             self.pending_echo = None
             # The widget showed our message: time from that, not from pressing send.
             if self.handoff_stamp is not None:
                 self.handoff_stamp = event["at"]
             else:
                 self.question_stamp = event["at"]
-            return self._record_visitor(text, event["at"], frame_url, echoed=True)
-        visitor_stamps = [m.stamp for m in self.messages if m.side == "visitor" and m.stamp <= event["at"]]
-        typing_seen = self.typing_seen_at is not None and (
-            not visitor_stamps or self.typing_seen_at >= visitor_stamps[-1])
-        verdict = classify_message(
-            text=text, sender=event.get("sender") or "", dom_bot=bool(event.get("bot")),
-            stamp=event["at"], question_stamp=self.question_stamp,
-            previous_visitor_stamp=visitor_stamps[-1] if visitor_stamps else None,
-            question=self.question, typing_seen=typing_seen, time_scale=self.scale,
-        )
-        message = _Message(len(self.messages) + 1, "platform", event["at"], text, verdict.kind)
+            self._record_visitor(text, event["at"], frame_url, echoed=True)
+            return True
+        last_visitor = next((m.stamp for m in reversed(self.messages) if m.side == "visitor"), None)
+        typing_at = self.typing_seen_at
+        if typing_at is not None and last_visitor is not None and typing_at < last_visitor:
+            typing_at = None  # that indicator belonged to an earlier reply
+        message = MessageFacts("platform", event["at"], text, event.get("sender") or "",
+                               bool(event.get("bot")), typing_at)
         self.messages.append(message)
+        kind = classify_messages(self._facts(), self.messages, self.templates)[-1]
         self.store.add_message({
-            "probe_id": self.probe_id, "seq": message.seq, "side": "platform",
-            "at_ms": self._offset(event["at"]), "text": text, "sender": event.get("sender") or None,
-            "dom_bot": bool(event.get("bot")), "frame_url": frame_url,
-            "typing_ms": self._offset(self.typing_seen_at) if typing_seen else None,
-            "kind": verdict.kind, "confidence": verdict.confidence, "reasons": verdict.reasons,
+            "probe_id": self.probe_id, "seq": len(self.messages), "side": "platform",
+            "at_ms": self._offset(message.stamp), "text": text, "sender": message.sender or None,
+            "dom_bot": message.dom_bot, "frame_url": frame_url, "typing_ms": self._offset(typing_at),
+            "kind": kind.kind, "confidence": kind.confidence, "reasons": kind.reasons,
         })
-        return message
+        return True
 
-    def _record_visitor(self, text: str, stamp: float, frame_url: str, echoed: bool) -> _Message:
+    def _record_visitor(self, text: str, stamp: float, frame_url: str, echoed: bool) -> None:
         kind = "handoff" if self.handoff_stamp is not None else "question"
-        message = _Message(len(self.messages) + 1, "visitor", stamp, text, kind)
-        self.messages.append(message)
+        self.messages.append(MessageFacts("visitor", stamp, text))
         self.store.add_message({
-            "probe_id": self.probe_id, "seq": message.seq, "side": "visitor",
+            "probe_id": self.probe_id, "seq": len(self.messages), "side": "visitor",
             "at_ms": self._offset(stamp), "text": text, "frame_url": frame_url, "kind": kind,
             "reasons": [] if echoed else ["not shown by the widget: timed from pressing send"],
         })
-        return message
+
+    def _kinds(self) -> list[str | None]:
+        """Live kinds of the messages so far, for deciding when to ask for a human and stop."""
+        return [k.kind if k else None for k in classify_messages(self._facts(), self.messages, self.templates)]
+
+    def _facts(self, failure: tuple[str, str] | None = None) -> ProbeFacts:
+        return ProbeFacts(
+            probe_id=self.probe_id, platform=self.platform.slug, question=self.question,
+            question_stamp=self.question_stamp, handoff_stamp=self.handoff_stamp,
+            claimed_status=self.claimed_status, claimed_text=self.claimed_text,
+            max_wait_s=self.max_wait_s, time_scale=self.scale, failure=failure,
+        )
 
     def _offset(self, stamp: float | None) -> float | None:
         if stamp is None or self.time_origin is None:
@@ -417,31 +428,22 @@ class ProbeRun:
     # -- the verdict ----------------------------------------------------------------------
 
     def _finish(self, failure: tuple[str, str] | None, screenshot: str | None) -> ProbeResult:
-        replies = [Observed(m.kind, m.stamp) for m in self.messages if m.side == "platform"]
-        verdict = decide(
-            failure=failure, claimed_status=self.claimed_status, claimed_text=self.claimed_text,
-            replies=replies, question_stamp=self.question_stamp, handoff_stamp=self.handoff_stamp,
-            waited=format_duration(self.max_wait_s * self.scale),
-        )
-        reasons = verdict.reasons + self.notes
         self.store.update_probe(self.probe_id, {
-            "state": "finished", "finished_at": utc_now(), "outcome": verdict.outcome,
-            "claimed_status": self.claimed_status, "claimed_status_text": self.claimed_text,
-            "fake_online": verdict.fake_online, "bot_loop": verdict.bot_loop,
-            "template_only": verdict.template_only, "first_reply_ms": _round(verdict.first_reply_ms),
-            "first_human_ms": _round(verdict.first_human_ms), "platform_messages": len(replies),
-            "reasons": reasons, "screenshot": screenshot,
+            "state": "finished", "finished_at": utc_now(), "claimed_status": self.claimed_status,
+            "claimed_status_text": self.claimed_text, "screenshot": screenshot, "notes": self.notes,
         })
+        verdict = record_verdict(self.store, self._facts(failure), self.messages,
+                                 list(range(1, len(self.messages) + 1)), self.templates, self.notes)
+        for message in self.messages:
+            if message.side == "platform":
+                self.templates.add(message.text, self.probe_id, self.platform.slug)
         return ProbeResult(
             platform=self.platform.slug, probe_id=self.probe_id, outcome=verdict.outcome,
             claimed_status=self.claimed_status, claimed_status_text=self.claimed_text,
-            first_reply_ms=_round(verdict.first_reply_ms), first_human_ms=_round(verdict.first_human_ms),
+            first_reply_ms=verdict.first_reply_ms, first_human_ms=verdict.first_human_ms,
             fake_online=verdict.fake_online, bot_loop=verdict.bot_loop,
-            template_only=verdict.template_only, messages=len(replies),
+            template_only=verdict.template_only,
+            messages=sum(1 for m in self.messages if m.side == "platform"),
             handoff_sent=self.handoff_stamp is not None, question=self.question,
-            screenshot=screenshot, reasons=reasons,
+            screenshot=screenshot, reasons=verdict.reasons + self.notes,
         )
-
-
-def _round(ms: float | None) -> float | None:
-    return None if ms is None else round(ms, 1)

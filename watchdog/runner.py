@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable
 from playwright.async_api import async_playwright
 
 from .browser import launch
+from .classify import TemplateIndex
 from .config import Catalog, Platform
 from .probe import ProbeResult, ProbeRun
 from .store import Store
@@ -27,6 +28,7 @@ async def probe_platforms(
     tag: str | None = None,
     vantage: str | None = None,
     max_wait_s: float | None = None,
+    control_url: str | None = None,
     on_result: Callable[[ProbeResult], None] = lambda result: None,
 ) -> list[ProbeResult]:
     """Probe each platform once; results come back in the order given."""
@@ -34,6 +36,7 @@ async def probe_platforms(
     vantage = vantage or socket.gethostname()
     for platform in platforms:
         store.save_platform(platform)
+    templates = TemplateIndex(store.platform_texts())  # shared: each probe adds what it saw
     limit = asyncio.Semaphore(concurrency)
     spacing = asyncio.Lock()
     async with async_playwright() as playwright:
@@ -44,7 +47,8 @@ async def probe_platforms(
                 async with spacing:
                     await asyncio.sleep(START_SPACING_S)
                 run = ProbeRun(browser, platform, catalog.question_sets[platform.probe.questions],
-                               store, tag=tag, vantage=vantage, max_wait_s=max_wait_s)
+                               store, tag=tag, vantage=vantage, max_wait_s=max_wait_s,
+                               control_url=control_url, templates=templates)
                 result = await run.run()
                 on_result(result)
                 return result

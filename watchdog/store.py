@@ -70,8 +70,9 @@ def _v1_initial(db: sqlite_utils.Database) -> None:
             "first_reply_ms": float,
             "first_human_ms": float,
             "platform_messages": int,
-            "reasons": str,  # JSON list of strings
-            "error": str,
+            "reasons": str,  # JSON list of strings: the verdict's, then the notes
+            "failure": str,  # the outcome when no conversation could happen (unreachable, ...)
+            "notes": str,  # JSON list: what the probe noticed besides the verdict
             "screenshot": str,
             "max_wait_s": float,
             "time_scale": float,
@@ -166,6 +167,12 @@ class Store:
 
     def update_message(self, probe_id: str, seq: int, fields: dict[str, Any]) -> None:
         self.db["messages"].update((probe_id, seq), _encode(fields))
+
+    def platform_texts(self) -> list[tuple[str, str, str]]:
+        """(text, probe id, platform) of every platform-side message: the template evidence."""
+        return [tuple(row) for row in self.db.execute(
+            "select m.text, m.probe_id, p.platform from messages m join probes p on p.id = m.probe_id "
+            "where m.side = 'platform'")]
 
     def probe_count(self, platform: str) -> int:
         return self.db["probes"].count_where("platform = ?", [platform])

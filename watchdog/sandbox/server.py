@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import html
 import json
+import random
 import secrets
 import threading
 import time
@@ -20,6 +21,7 @@ from typing import Any
 
 import uvicorn
 
+from ..config import to_real_seconds
 from .scenarios import SCENARIOS, Line, Scenario
 
 Send = Any  # ASGI callables
@@ -32,6 +34,7 @@ class Session:
     scenario: Scenario
     page: str
     opened_at: float
+    rng: random.Random
     events: asyncio.Queue = field(default_factory=asyncio.Queue)
     messages: list[dict] = field(default_factory=list)
     visitor_messages: int = 0
@@ -43,9 +46,11 @@ class Session:
 
 
 class SandboxApp:
-    def __init__(self, scenarios: tuple[Scenario, ...] = SCENARIOS, time_scale: float = 1.0):
+    def __init__(self, scenarios: tuple[Scenario, ...] = SCENARIOS, time_scale: float = 1.0,
+                 seed: int | None = None):
         self.scenarios = {s.slug: s for s in scenarios}
         self.time_scale = time_scale
+        self.seed = seed  # None: nominal delays; a number: delays varied, reproducibly
         self.sessions: dict[str, Session] = {}
         self.widget_js = (resources.files("watchdog.sandbox") / "widget.js").read_bytes()
 
@@ -83,7 +88,10 @@ class SandboxApp:
 
     def _api(self, scenario: Scenario, action: str, payload: dict) -> dict:
         if action == "open":
-            session = Session(secrets.token_hex(6), scenario, payload.get("page", ""), time.time())
+            # Each platform's n-th session draws the same texts and delays for the same seed.
+            number = sum(1 for s in self.sessions.values() if s.scenario is scenario)
+            rng = random.Random(f"{self.seed}/{scenario.slug}/{number}")
+            session = Session(secrets.token_hex(6), scenario, payload.get("page", ""), time.time(), rng)
             self.sessions[session.id] = session
             self._schedule(session, scenario.greeting)
             return {"session": session.id}
@@ -112,18 +120,23 @@ class SandboxApp:
 
     def _schedule(self, session: Session, lines: tuple[Line, ...]) -> None:
         loop = asyncio.get_running_loop()
+        jitter = 1.0 if self.seed is None else session.rng.uniform(0.8, 1.2)  # one draw: keeps order
         for line in lines:
+            text = line.compose(session.rng)
             if line.typing_s:
-                loop.call_later(max(0.0, line.delay_s - line.typing_s) * self.time_scale,
+                loop.call_later(self._real(max(0.0, line.delay_s - line.typing_s) * jitter),
                                 session.events.put_nowait, {"type": "typing"})
-            loop.call_later(line.delay_s * self.time_scale, self._emit, session, line)
+            loop.call_later(self._real(line.delay_s * jitter), self._emit, session, line, text)
 
-    def _emit(self, session: Session, line: Line) -> None:
+    def _real(self, simulated_s: float) -> float:
+        return to_real_seconds(simulated_s, self.time_scale)
+
+    def _emit(self, session: Session, line: Line, text: str) -> None:
         message_id = f"p{sum(1 for m in session.messages if m['side'] == 'platform') + 1}"
         session.messages.append({"id": message_id, "side": "platform", "kind": line.kind,
-                                 "text": line.text, "sender": line.sender,
+                                 "text": text, "sender": line.sender,
                                  "sent_at": time.time(), "shown_at": None})
-        session.events.put_nowait({"type": "message", "id": message_id, "text": line.text,
+        session.events.put_nowait({"type": "message", "id": message_id, "text": text,
                                    "sender": line.sender, "marked": line.marked})
 
     async def _events(self, scope: dict, receive: Receive, send: Send) -> None:
@@ -152,7 +165,9 @@ class SandboxApp:
     def truth(self) -> dict:
         return {
             "time_scale": self.time_scale,
-            "platforms": {s.slug: {"name": s.name, "behaviour": s.behaviour, "expected": s.expected}
+            "seed": self.seed,
+            "platforms": {s.slug: {"name": s.name, "behaviour": s.behaviour, "expected": s.expected,
+                                   "learned": s.learned}
                           for s in self.scenarios.values()},
             "sessions": [s.truth() for s in self.sessions.values()],
         }
@@ -241,8 +256,8 @@ class Sandbox:
     """Runs the sandbox server in a background thread: `with Sandbox(time_scale=0.02) as sb:`."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, time_scale: float = 1.0,
-                 scenarios: tuple[Scenario, ...] = SCENARIOS):
-        self.app = SandboxApp(scenarios, time_scale)
+                 scenarios: tuple[Scenario, ...] = SCENARIOS, seed: int | None = None):
+        self.app = SandboxApp(scenarios, time_scale, seed)
         self.config = uvicorn.Config(self.app, host=host, port=port, log_level="warning",
                                      lifespan="off", timeout_graceful_shutdown=1)
         self.server = uvicorn.Server(self.config)
