@@ -33,8 +33,8 @@ STALLING = ("已收到", "请耐心等待", "耐心等候", "正在排队", "排
 GREETING = re.compile(r"欢迎|很高兴为您服务|有什么(可以|能)?(帮|为)(到)?您|请问有什么")
 # Bigrams too common to show that a reply is about the question.
 COMMON_BIGRAMS = {"你好", "您好", "请问", "你们", "我们", "一下", "可以", "什么", "如果", "的话"}
-# Texts shorter than this ("在的", "好的") repeat between people by chance: never templates.
-MIN_TEMPLATE_CHARS = 8
+# Texts shorter than this ("在的，一般5分钟到账") repeat between people by chance: never templates.
+MIN_TEMPLATE_CHARS = 16
 NEAR_DUPLICATE = 0.85  # Jaccard similarity of character bigrams
 TEMPLATE_MIN_PROBES = 2  # seen in at least this many other probes
 

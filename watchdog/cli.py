@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 
 from . import __version__
+from .accuracy import run_accuracy
 from .config import Catalog, Platform, load_catalog, parse_duration
 from .errors import ConfigError, StoreError, WatchdogError
 from .probe import ProbeResult
@@ -173,6 +174,25 @@ def reclassify(db_path: Path, platform: str | None) -> None:
         raise StoreError(f"{db_path}: no such database")
     counts = reclassify_probes(Store(db_path), platform)
     click.echo(f"reclassified {counts['probes']} probe(s); {counts['changed']} changed outcome or flags", err=True)
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@click.option("--seeds", type=click.IntRange(1, 1000), default=20, show_default=True,
+              help="Sandbox runs, each with its own random timings and wording.")
+@click.option("--db", "db_path", type=click.Path(path_type=Path),
+              help="Keep the probes in this database (default: a temporary one).")
+@click.option("--time-scale", type=click.FloatRange(min=0.001), default=0.02, show_default=True)
+@click.option("--concurrency", type=click.IntRange(1, 500), default=16, show_default=True)
+@_errors_as_messages
+def accuracy(seeds: int, db_path: Path | None, time_scale: float, concurrency: int) -> None:
+    """Score the verdicts against the sandbox's ground truth: confusion matrix of message
+    kinds, outcome accuracy, precision and recall of fake_online and bot_loop."""
+    with tempfile.TemporaryDirectory() as folder:
+        store = Store(db_path or Path(folder) / "accuracy.db")
+        report = run_accuracy(seeds, store, time_scale=time_scale, concurrency=concurrency,
+                              on_seed=lambda seed: click.echo(f"seed {seed}/{seeds} ...", err=True))
+        store.close()
+    click.echo(report.format())
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)

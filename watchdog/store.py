@@ -72,6 +72,7 @@ def _v1_initial(db: sqlite_utils.Database) -> None:
             "platform_messages": int,
             "reasons": str,  # JSON list of strings: the verdict's, then the notes
             "failure": str,  # the outcome when no conversation could happen (unreachable, ...)
+            "failure_reason": str,  # ...and why
             "notes": str,  # JSON list: what the probe noticed besides the verdict
             "screenshot": str,
             "max_wait_s": float,

@@ -24,6 +24,7 @@ def record_verdict(store: Store, probe: ProbeFacts, messages: list[MessageFacts]
         "template_only": verdict.template_only, "first_reply_ms": verdict.first_reply_ms,
         "first_human_ms": verdict.first_human_ms, "reasons": verdict.reasons + notes,
         "failure": probe.failure[0] if probe.failure else None,
+        "failure_reason": probe.failure[1] if probe.failure else None,
         "platform_messages": sum(1 for m in messages if m.side == "platform"),
     })
     return verdict
@@ -31,10 +32,7 @@ def record_verdict(store: Store, probe: ProbeFacts, messages: list[MessageFacts]
 
 def facts_from_rows(row: dict[str, Any], message_rows: list[dict[str, Any]]) -> tuple[ProbeFacts, list[MessageFacts]]:
     """Rebuild what a probe observed from its stored rows (times are the stored offsets)."""
-    failure = None
-    if row["failure"]:
-        reasons = json.loads(row["reasons"] or "[]")
-        failure = (row["failure"], reasons[0] if reasons else row["failure"])
+    failure = (row["failure"], row["failure_reason"]) if row["failure"] else None
     probe = ProbeFacts(
         probe_id=row["id"], platform=row["platform"], question=row["question"] or "",
         question_stamp=row["question_at_ms"], handoff_stamp=row["handoff_at_ms"],

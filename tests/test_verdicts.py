@@ -1,0 +1,100 @@
+"""Verdicts: reasons everywhere, recomputable from stored messages, scored against truth."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import sqlite_utils
+
+from watchdog.classify import MessageFacts, ProbeFacts, TemplateIndex, classify_messages, decide
+
+from .conftest import run_cli
+
+
+def test_every_stored_verdict_has_a_reason(probed_all):
+    _, db_path = probed_all
+    db = sqlite_utils.Database(db_path)
+    for probe in db["probes"].rows:
+        assert json.loads(probe["reasons"]), probe["platform"]
+    for message in db["messages"].rows_where("side = 'platform'"):
+        assert message["kind"] in ("greeting", "bot", "auto", "human")
+        assert json.loads(message["reasons"]), message["text"]
+        assert 0 < message["confidence"] <= 1
+
+
+def test_reclassify_recomputes_without_probing(probed_all, tmp_path):
+    _, original = probed_all
+    db_path = tmp_path / "copy.db"
+    with sqlite3.connect(original) as source, sqlite3.connect(db_path) as copy:
+        source.backup(copy)  # the original is in WAL mode: a file copy could miss rows
+    db = sqlite_utils.Database(db_path)
+    before = {p["id"]: (p["outcome"], p["fake_online"], p["bot_loop"], p["template_only"], p["reasons"])
+              for p in db["probes"].rows}
+    kinds_before = [(m["probe_id"], m["seq"], m["kind"]) for m in db["messages"].rows]
+    db.execute("update probes set outcome = 'wrong', fake_online = 1, bot_loop = 1, reasons = '[]'")
+    db.execute("update messages set kind = 'wrong' where side = 'platform'")
+    db.conn.commit()
+
+    result = run_cli("reclassify", "--db", db_path)
+    assert result.exit_code == 0, result.output
+    assert f"reclassified {len(before)} probe(s)" in result.stderr
+    db = sqlite_utils.Database(db_path)
+    after = {p["id"]: (p["outcome"], p["fake_online"], p["bot_loop"], p["template_only"], p["reasons"])
+             for p in db["probes"].rows}
+    # Templates now include every probe of the copy, so only repetition-based kinds may differ.
+    assert {k: v[0] for k, v in after.items()} == {k: v[0] for k, v in before.items()}
+    assert after == before
+    assert [(m["probe_id"], m["seq"], m["kind"]) for m in db["messages"].rows] == kinds_before
+
+
+def test_reclassify_missing_database(tmp_path):
+    result = run_cli("reclassify", "--db", tmp_path / "none.db")
+    assert result.exit_code == 1 and "no such database" in result.stderr
+
+
+def facts(*messages: MessageFacts, handoff: float | None = None, claimed: str = "online") -> tuple:
+    probe = ProbeFacts("p1", "x", "你好，请问你们的话费充值一般多久到账？如果充值失败了怎么退款？",
+                       question_stamp=1000.0, handoff_stamp=handoff, claimed_status=claimed, claimed_text="在线")
+    return probe, list(messages)
+
+
+def test_short_common_answers_are_never_templates():
+    """'在的，一般5分钟到账' typed by many people is not a template: no false accusation."""
+    templates = TemplateIndex([("在的，一般5分钟到账", f"other{i}", f"site{i}") for i in range(10)])
+    probe, messages = facts(MessageFacts("visitor", 1000.0, "q"),
+                            MessageFacts("platform", 4000.0, "在的，一般8分钟到账"))
+    kinds = classify_messages(probe, messages, templates)
+    assert kinds[1].kind == "human"
+    assert decide(probe, messages, kinds).fake_online is False
+
+
+def test_near_duplicate_templates_across_probes():
+    text = "您好，当前咨询人数较多，您前面还有12位，请您耐心等候客服接入哦"
+    variant = "亲，当前咨询人数较多，您前面还有3位，请您耐心等候客服接入哦~"
+    templates = TemplateIndex([(text, "a", "site-a"), (text, "b", "site-b")])
+    assert templates.evidence(variant, "me") == (2, 2)
+    probe, messages = facts(MessageFacts("visitor", 1000.0, "q"),
+                            MessageFacts("platform", 9000.0, "您好，这是一段完全不同的很长的回复内容，讲的是别的事情"))
+    assert classify_messages(probe, messages, templates)[1].kind == "human"
+
+
+def test_a_bot_answering_by_rote_is_a_bot():
+    rote = "请问您遇到的是什么问题呢？您可以详细描述一下，我来帮您查询。"
+    probe, messages = facts(MessageFacts("visitor", 1000.0, "q"), MessageFacts("platform", 6000.0, "您好，" + rote),
+                            MessageFacts("visitor", 7000.0, "转人工"), MessageFacts("platform", 12000.0, "亲，" + rote),
+                            handoff=7000.0)
+    kinds = classify_messages(probe, messages)
+    assert [k.kind for k in kinds if k] == ["bot", "bot"]
+    verdict = decide(probe, messages, kinds)
+    assert (verdict.outcome, verdict.fake_online, verdict.bot_loop) == ("auto_only", True, True)
+
+
+def test_accuracy_command_prints_the_scores():
+    result = run_cli("accuracy", "--seeds", "1")
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "truth \\ verdict" in out and "macro F1:" in out
+    assert "fake_online: precision 100.0%" in out and "bot_loop: precision 100.0%" in out
+    accuracy = float(out.split("outcome accuracy: ")[1].split("%")[0])
+    assert accuracy >= 90  # a fresh database cannot know the human-like bot yet

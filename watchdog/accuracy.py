@@ -1,0 +1,142 @@
+"""How right are the verdicts? Probe the sandbox under several random seeds and compare what
+was decided with its ground truth: message kinds, outcomes, and the two accusations
+(fake_online, bot_loop) whose precision must be perfect."""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+from pathlib import Path
+
+import httpx
+
+from .config import load_catalog
+from .runner import probe_platforms
+from .sandbox import Sandbox, write_probes
+from .store import Store
+from .text import format_table
+
+KINDS = ("greeting", "bot", "auto", "human")
+FLAGS = ("fake_online", "bot_loop", "template_only")
+MISSED = "(missed)"  # a message the probe never saw, or one it saw that was never sent
+
+
+@dataclass
+class Mismatch:
+    seed: int
+    platform: str
+    expected: str
+    got: str
+    reasons: list[str]
+
+
+@dataclass
+class AccuracyReport:
+    kinds: Counter = field(default_factory=Counter)  # (truth, verdict) -> messages
+    outcomes: Counter = field(default_factory=Counter)  # right / wrong
+    flags: dict[str, Counter] = field(default_factory=lambda: {f: Counter() for f in FLAGS})
+    mismatches: list[Mismatch] = field(default_factory=list)
+
+    @property
+    def outcome_accuracy(self) -> float:
+        total = self.outcomes["right"] + self.outcomes["wrong"]
+        return self.outcomes["right"] / total if total else 0.0
+
+    def kind_scores(self) -> dict[str, tuple[float, float, float]]:
+        """Precision, recall and F1 of each message kind."""
+        scores = {}
+        for kind in KINDS:
+            tp = self.kinds[(kind, kind)]
+            predicted = sum(n for (_, got), n in self.kinds.items() if got == kind)
+            actual = sum(n for (truth, _), n in self.kinds.items() if truth == kind)
+            precision = tp / predicted if predicted else 1.0
+            recall = tp / actual if actual else 1.0
+            f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+            scores[kind] = (precision, recall, f1)
+        return scores
+
+    @property
+    def macro_f1(self) -> float:
+        return sum(f1 for _, _, f1 in self.kind_scores().values()) / len(KINDS)
+
+    def flag_precision_recall(self, flag: str) -> tuple[float, float, Counter]:
+        c = self.flags[flag]
+        precision = c["tp"] / (c["tp"] + c["fp"]) if c["tp"] + c["fp"] else 1.0
+        recall = c["tp"] / (c["tp"] + c["fn"]) if c["tp"] + c["fn"] else 1.0
+        return precision, recall, c
+
+    def format(self) -> str:
+        columns = (*KINDS, MISSED)
+        matrix = [[truth] + [self.kinds[(truth, got)] for got in columns] for truth in columns]
+        lines = ["message kinds (rows: ground truth, columns: verdict)",
+                 format_table(["truth \\ verdict", *columns], matrix), ""]
+        rows = [[kind, f"{p:.3f}", f"{r:.3f}", f"{f:.3f}"] for kind, (p, r, f) in self.kind_scores().items()]
+        lines += [format_table(["kind", "precision", "recall", "F1"], rows),
+                  f"macro F1: {self.macro_f1:.3f}", ""]
+        total = self.outcomes["right"] + self.outcomes["wrong"]
+        lines.append(f"outcome accuracy: {self.outcome_accuracy:.1%} ({self.outcomes['right']}/{total} probes)")
+        for flag in FLAGS:
+            precision, recall, c = self.flag_precision_recall(flag)
+            lines.append(f"{flag}: precision {precision:.1%} ({c['tp']}/{c['tp'] + c['fp']}), "
+                         f"recall {recall:.1%} ({c['tp']}/{c['tp'] + c['fn']})")
+        if self.mismatches:
+            lines += ["", "mismatches (seed platform: expected -> got):"]
+            lines += [f"  {m.seed} {m.platform}: {m.expected} -> {m.got} ({'; '.join(m.reasons[:2])})"
+                      for m in self.mismatches]
+        return "\n".join(lines)
+
+
+def _score_probe(report: AccuracyReport, seed: int, probe: dict, stored: list[dict], truth: dict) -> None:
+    platform = truth["platforms"][probe["platform"]]
+    expected = platform["expected"]
+    got = {"outcome": probe["outcome"], **{f: bool(probe[f]) for f in FLAGS}}
+    want = {"outcome": expected["outcome"], **{f: expected[f] for f in FLAGS}}
+    report.outcomes["right" if got["outcome"] == want["outcome"] else "wrong"] += 1
+    for flag in FLAGS:
+        report.flags[flag][("t" if got[flag] == want[flag] else "f") + ("p" if got[flag] else "n")] += 1
+    if got != want:
+        differs = [k for k in got if got[k] != want[k]]
+        report.mismatches.append(Mismatch(seed, probe["platform"], ", ".join(f"{k}={want[k]}" for k in differs),
+                                          ", ".join(f"{k}={got[k]}" for k in differs), probe["reasons"]))
+    sessions = [s for s in truth["sessions"] if s["platform"] == probe["platform"]]
+    shown = [m for m in sessions[-1]["messages"] if m["side"] == "platform"] if sessions else []
+    seen = [m for m in stored if m["side"] == "platform"]
+    # Pair stored messages with shown ones by text, in order; anything unpaired was missed.
+    matcher = SequenceMatcher(a=[m["text"] for m in shown], b=[m["text"] for m in seen], autojunk=False)
+    paired_shown, paired_seen = set(), set()
+    for block in matcher.get_matching_blocks():
+        for offset in range(block.size):
+            report.kinds[(shown[block.a + offset]["kind"], seen[block.b + offset]["kind"])] += 1
+            paired_shown.add(block.a + offset)
+            paired_seen.add(block.b + offset)
+    for i, m in enumerate(shown):
+        if i not in paired_shown:
+            report.kinds[(m["kind"], MISSED)] += 1
+    for i, m in enumerate(seen):
+        if i not in paired_seen:
+            report.kinds[(MISSED, m["kind"])] += 1
+
+
+def run_accuracy(seeds: int, store: Store, *, time_scale: float = 0.02, concurrency: int = 16,
+                 on_seed: Callable[[int], None] = lambda seed: None) -> AccuracyReport:
+    """Probe every sandbox platform once per seed into `store` (templates accumulate, as they
+    do in real use) and score each verdict against the sandbox's ground truth."""
+    report = AccuracyReport()
+    for seed in range(1, seeds + 1):
+        on_seed(seed)
+        with Sandbox(time_scale=time_scale, seed=seed) as sandbox, tempfile.TemporaryDirectory() as folder:
+            write_probes(Path(folder), sandbox.url, time_scale)
+            catalog = load_catalog(Path(folder))
+            results = asyncio.run(probe_platforms(
+                catalog.platforms.values(), catalog, store, concurrency=concurrency,
+                tag=f"accuracy-seed-{seed}", control_url=f"{sandbox.url}/"))
+            truth = httpx.get(f"{sandbox.url}/truth").json()
+        for result in results:
+            probe = store.probe(result.probe_id)
+            probe["reasons"] = result.reasons
+            _score_probe(report, seed, probe, store.messages(result.probe_id), truth)
+    return report
