@@ -70,10 +70,14 @@ def test_short_common_answers_are_never_templates():
 
 
 def test_near_duplicate_templates_across_probes():
-    text = "您好，当前咨询人数较多，您前面还有12位，请您耐心等候客服接入哦"
-    variant = "亲，当前咨询人数较多，您前面还有3位，请您耐心等候客服接入哦~"
-    templates = TemplateIndex([(text, "a", "site-a"), (text, "b", "site-b")])
-    assert templates.evidence(variant, "me") == (2, 2)
+    text = "您好，本店所有商品均为官方正品渠道，下单后5分钟自动发货，请认准店铺名称"
+    variant = "亲，本店所有商品均为官方正品渠道，下单后12分钟自动发货，请认准店铺名称~"
+    templates = TemplateIndex([(text, "a", "site-a"), (text, "b", "site-b"), (text, "c", "site-b")])
+    assert templates.evidence(variant, "me") == (3, 2)
+    assert templates.evidence(variant, "c") == (2, 2)  # a probe is no evidence for itself
+    probe, messages = facts(MessageFacts("visitor", 1000.0, "q"), MessageFacts("platform", 30000.0, variant))
+    kind = classify_messages(probe, messages, templates)[1]
+    assert (kind.kind, kind.reasons) == ("auto", ["same text as replies in 3 other probes on 2 platforms"])
     probe, messages = facts(MessageFacts("visitor", 1000.0, "q"),
                             MessageFacts("platform", 9000.0, "您好，这是一段完全不同的很长的回复内容，讲的是别的事情"))
     assert classify_messages(probe, messages, templates)[1].kind == "human"

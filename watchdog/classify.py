@@ -36,7 +36,7 @@ COMMON_BIGRAMS = {"你好", "您好", "请问", "你们", "我们", "一下", "�
 # Texts shorter than this ("在的，一般5分钟到账") repeat between people by chance: never templates.
 MIN_TEMPLATE_CHARS = 16
 NEAR_DUPLICATE = 0.85  # Jaccard similarity of character bigrams
-TEMPLATE_MIN_PROBES = 2  # seen in at least this many other probes
+TEMPLATE_MIN_PROBES = 3  # seen in at least this many other probes
 
 
 def _bigrams(text: str) -> set[str]:

@@ -200,11 +200,12 @@ def accuracy(seeds: int, db_path: Path | None, time_scale: float, concurrency: i
 @click.option("--port", type=int, default=8700, show_default=True, help="0 picks a free port.")
 @click.option("--time-scale", type=click.FloatRange(min=0.001), default=1.0, show_default=True,
               help="Multiply every simulated delay by this (0.02: 5 minutes take 6 s).")
+@click.option("--seed", type=int, help="Vary delays by up to ±20%, reproducibly for this seed.")
 @click.option("--write-probes", "write_probes_dir", type=click.Path(path_type=Path),
               help="Write a platform file per sandbox platform into this folder.")
-def sandbox(host: str, port: int, time_scale: float, write_probes_dir: Path | None) -> None:
+def sandbox(host: str, port: int, time_scale: float, seed: int | None, write_probes_dir: Path | None) -> None:
     """Serve the simulated platforms (known behaviour, ground truth at /truth) until Ctrl-C."""
-    server = Sandbox(host, port, time_scale).start()
+    server = Sandbox(host, port, time_scale, seed=seed).start()
     click.echo(f"sandbox: {server.url}/ (time scale {time_scale}; ground truth at {server.url}/truth)",
                err=True)
     if write_probes_dir:

@@ -101,6 +101,21 @@ def _v1_initial(db: sqlite_utils.Database) -> None:
         pk=("probe_id", "seq"),
         foreign_keys=[("probe_id", "probes", "id")],
     )
+    db["ratings"].create(
+        {
+            "rank": int, "platform": str, "name": str, "grade": str, "score": float, "probes": int,
+            "needs_review": int, "human_reached": int,
+            "human_rate": float, "human_rate_low": float, "human_rate_high": float,
+            "fake_online_rate": float, "fake_online_rate_low": float, "fake_online_rate_high": float,
+            "bot_loop_rate": float, "bot_loop_rate_low": float, "bot_loop_rate_high": float,
+            "first_reply_median_s": float, "first_reply_p90_s": float,
+            "first_human_median_s": float, "first_human_p90_s": float,
+            "promise_s": float, "promise_kept_rate": float,
+            "peak_first_human_median_s": float, "offpeak_first_human_median_s": float,
+            "window_days": float, "computed_at": str,
+        },
+        pk="platform",
+    )
     db["probes"].create_index(["platform", "started_at"])
     db["probes"].create_index(["state"])
     db["probes"].create_index(["outcome"])

@@ -12,21 +12,22 @@ from .store import Store
 
 def record_verdict(store: Store, probe: ProbeFacts, messages: list[MessageFacts], seqs: list[int],
                    templates: TemplateIndex, notes: list[str]) -> Verdict:
-    """Classify every message and decide the probe; write what changed. Returns the verdict."""
+    """Classify every message and decide the probe; store both in one transaction."""
     kinds = classify_messages(probe, messages, templates)
-    for seq, kind in zip(seqs, kinds, strict=True):
-        if kind is not None:
-            store.update_message(probe.probe_id, seq, {"kind": kind.kind, "confidence": kind.confidence,
-                                                       "reasons": kind.reasons})
     verdict = decide(probe, messages, kinds)
-    store.update_probe(probe.probe_id, {
-        "outcome": verdict.outcome, "fake_online": verdict.fake_online, "bot_loop": verdict.bot_loop,
-        "template_only": verdict.template_only, "first_reply_ms": verdict.first_reply_ms,
-        "first_human_ms": verdict.first_human_ms, "reasons": verdict.reasons + notes,
-        "failure": probe.failure[0] if probe.failure else None,
-        "failure_reason": probe.failure[1] if probe.failure else None,
-        "platform_messages": sum(1 for m in messages if m.side == "platform"),
-    })
+    with store.db.atomic():
+        for seq, kind in zip(seqs, kinds, strict=True):
+            if kind is not None:
+                store.update_message(probe.probe_id, seq, {"kind": kind.kind, "confidence": kind.confidence,
+                                                           "reasons": kind.reasons})
+        store.update_probe(probe.probe_id, {
+            "outcome": verdict.outcome, "fake_online": verdict.fake_online, "bot_loop": verdict.bot_loop,
+            "template_only": verdict.template_only, "first_reply_ms": verdict.first_reply_ms,
+            "first_human_ms": verdict.first_human_ms, "reasons": verdict.reasons + notes,
+            "failure": probe.failure[0] if probe.failure else None,
+            "failure_reason": probe.failure[1] if probe.failure else None,
+            "platform_messages": sum(1 for m in messages if m.side == "platform"),
+        })
     return verdict
 
 

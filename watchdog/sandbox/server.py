@@ -13,15 +13,13 @@ import html
 import json
 import random
 import secrets
-import threading
 import time
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
-import uvicorn
-
 from ..config import to_real_seconds
+from ..serving import ServerThread
 from .scenarios import SCENARIOS, Line, Scenario
 
 Send = Any  # ASGI callables
@@ -252,37 +250,10 @@ async def _respond(send: Send, status: int, body: str | bytes, content_type: str
     await send({"type": "http.response.body", "body": data})
 
 
-class Sandbox:
-    """Runs the sandbox server in a background thread: `with Sandbox(time_scale=0.02) as sb:`."""
+class Sandbox(ServerThread):
+    """The sandbox server in a background thread: `with Sandbox(time_scale=0.02) as sb: sb.url`."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, time_scale: float = 1.0,
                  scenarios: tuple[Scenario, ...] = SCENARIOS, seed: int | None = None):
         self.app = SandboxApp(scenarios, time_scale, seed)
-        self.config = uvicorn.Config(self.app, host=host, port=port, log_level="warning",
-                                     lifespan="off", timeout_graceful_shutdown=1)
-        self.server = uvicorn.Server(self.config)
-        self.thread = threading.Thread(target=self.server.run, name="sandbox", daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self.server.servers[0].sockets[0].getsockname()[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> Sandbox:
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            if not self.thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("the sandbox server did not start")
-            time.sleep(0.01)
-        return self
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=5)
-
-    def __enter__(self) -> Sandbox:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        super().__init__(self.app, host, port)

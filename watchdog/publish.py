@@ -1,0 +1,193 @@
+"""Publishing with Datasette: bundled metadata (Chinese and English), canned queries,
+charts (our own plugin, JavaScript bundled: nothing from a CDN), evidence screenshots, and a
+`--public` mode that serves a masked snapshot with arbitrary SQL switched off."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from datasette.app import Datasette
+from datasette.plugins import pm
+
+from . import datasette_plugin
+from .errors import StoreError
+from .ratings import FORMULA, FORMULA_ZH
+from .store import Store
+
+TEMPLATES = Path(__file__).parent / "templates"
+LICENSE = ("CC BY 4.0", "https://creativecommons.org/licenses/by/4.0/")
+SOURCE = ("kefu-watchdog probes: a real browser asks each platform the same pre-sales question",
+          "https://github.com/kefu-watchdog/kefu-watchdog")
+
+QUERIES = {
+    "leaderboard": {
+        "title": "排行榜 Leaderboard",
+        "description": "Platforms by score, best first. " + FORMULA,
+        "sql": """select rank, name, platform, grade, score, probes,
+  human_rate, human_rate_low, human_rate_high,
+  fake_online_rate, fake_online_rate_low, fake_online_rate_high,
+  bot_loop_rate, first_reply_median_s, first_human_median_s, first_human_p90_s,
+  promise_kept_rate, needs_review
+from ratings order by rank is null, rank, platform""",
+    },
+    "platform_history": {
+        "title": "平台历史 One platform's history",
+        "description": "Every probe of one platform, newest first, with its outcome and evidence.",
+        "sql": """select p.id as probe_id, p.started_at, p.tag, p.claimed_status, p.outcome,
+  p.fake_online, p.bot_loop, p.template_only,
+  watchdog_seconds(p.first_reply_ms, p.time_scale) as first_reply_s,
+  watchdog_seconds(p.first_human_ms, p.time_scale) as first_human_s, p.reasons, p.screenshot
+from probes p where p.platform = :platform and p.state != 'running' order by p.started_at desc""",
+    },
+    "incidents": {
+        "title": "事件 Incidents: fake online and bot loops",
+        "description": "Probes flagged fake_online (widget said online, no human answered) or bot_loop "
+                       "(asked for a human, got only bots), with their reasons, transcript and screenshot.",
+        "sql": """select p.started_at, f.name, p.platform,
+  case when p.fake_online and p.bot_loop then 'fake online + bot loop 伪在线+机器人循环'
+       when p.fake_online then 'fake online 伪在线' else 'bot loop 机器人循环' end as incident,
+  p.claimed_status, p.outcome, p.reasons, p.id as probe_id, p.screenshot
+from probes p join platforms f on f.slug = p.platform
+where p.fake_online = 1 or p.bot_loop = 1 order by p.started_at desc""",
+    },
+    "peak_vs_offpeak": {
+        "title": "高峰与非高峰 Peak vs off-peak",
+        "description": "Median seconds to a human reply in probes tagged peak and offpeak.",
+        "sql": """select name, platform, peak_first_human_median_s, offpeak_first_human_median_s,
+  round(peak_first_human_median_s - offpeak_first_human_median_s, 1) as peak_slower_by_s
+from ratings order by rank is null, rank""",
+    },
+}
+
+COLUMNS = {
+    "ratings": {
+        "rank": "排名 Rank by score", "grade": "等级 Grade A-F, or insufficient data under 5 probes",
+        "score": "得分 Score 0-100: " + FORMULA, "probes": "Probes counted (probe_error and chat_missing left out)",
+        "human_rate": "真人触达率 Share of probes in which a human replied",
+        "human_rate_low": "Wilson 95% interval, low end", "human_rate_high": "Wilson 95% interval, high end",
+        "fake_online_rate": "伪在线率 Share flagged fake online",
+        "bot_loop_rate": "机器人循环率 Share flagged bot loop",
+        "first_reply_median_s": "Median seconds to the first reply of any kind",
+        "first_human_median_s": "真人回复中位时间 Median seconds to the first human reply",
+        "first_human_p90_s": "90th percentile seconds to the first human reply",
+        "promise_kept_rate": "守诺率 Share answered by a human within the platform's promise (else 15 min)",
+        "needs_review": "Probes whose chat could not be found (chat_missing): checked by hand, not rated",
+    },
+    "probes": {
+        "outcome": "human / auto_only / no_reply / offline_declared / unreachable / chat_missing / probe_error",
+        "claimed_status": "What the widget claimed: online / offline / unknown",
+        "fake_online": "1: claimed online, but no human answered within max_wait",
+        "bot_loop": "1: asked for a human (转人工), got only bot or automated replies",
+        "template_only": "1: answered only with greetings and stalling templates",
+        "first_reply_ms": "Measured page time from our question to the first reply (ms)",
+        "first_human_ms": "Measured page time from our question to the first human reply (ms)",
+        "reasons": "Why: the verdict's reasons, then what the probe noticed",
+        "screenshot": "Evidence: the chat at the end of the probe",
+    },
+    "messages": {
+        "side": "platform or visitor (us)", "at_ms": "In-page time since the page started loading (ms)",
+        "kind": "greeting / bot / auto / human (ours: question / handoff)",
+        "confidence": "0-1", "reasons": "Why this kind",
+    },
+}
+
+# What a --public snapshot keeps of each table; everything else (hosts, process ids, frame
+# URLs, notes, paths) stays private.
+PUBLIC_COLUMNS = {
+    "platforms": ["slug", "name", "url", "promise_first_response_s", "promise_hours", "promise_timezone"],
+    "probes": ["id", "platform", "started_at", "tag", "question", "question_at_ms", "handoff_at_ms",
+               "claimed_status", "claimed_status_text", "outcome", "fake_online", "bot_loop", "template_only",
+               "first_reply_ms", "first_human_ms", "platform_messages", "reasons", "time_scale"],
+    "messages": ["probe_id", "seq", "side", "at_ms", "text", "sender", "kind", "confidence", "reasons"],
+    "ratings": None,  # all of it
+}
+PHONE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
+CONTACT = re.compile(r"((?:QQ|qq|Q号|扣扣|企鹅号?|微信号?|weixin|WeChat|wechat|vx|VX|wx|WX)\s*[:：号是]?\s*)"
+                     r"([A-Za-z0-9][-_A-Za-z0-9]{4,19})")
+LONG_NUMBER = re.compile(r"(?<!\d)\d{6,11}(?!\d)")
+STAFF_NAME = re.compile(r"(我是(?:人工|在线)?客服)[-·]?([\u4e00-\u9fffA-Za-z]{1,4})")
+
+
+def mask_personal(text: str | None) -> str | None:
+    """Phone numbers, QQ/WeChat ids, long numbers and staff names in a transcript, masked."""
+    if not text:
+        return text
+    text = PHONE.sub(lambda m: f"{m.group(1)}****{m.group(2)}", text)
+    text = CONTACT.sub(lambda m: m.group(1) + "*" * len(m.group(2)), text)
+    text = LONG_NUMBER.sub(lambda m: "*" * len(m.group(0)), text)
+    return STAFF_NAME.sub(lambda m: m.group(1) + "**", text)
+
+
+def public_snapshot(db_path: Path, target: Path) -> Path:
+    """A new database holding only the public columns, transcripts masked."""
+    target.unlink(missing_ok=True)
+    conn = sqlite3.connect(target)
+    try:
+        conn.execute("attach database ? as source", [str(db_path)])
+        for table, keep in PUBLIC_COLUMNS.items():
+            columns = ", ".join(f'"{c}"' for c in keep) if keep else "*"
+            conn.execute(f"create table {table} as select {columns} from source.{table}")
+        conn.execute("create index probes_platform on probes (platform, started_at)")
+        conn.execute("create index messages_probe on messages (probe_id, seq)")
+        rows = conn.execute("select rowid, text, sender, kind from messages").fetchall()
+        for rowid, text, sender, kind in rows:
+            # Software has names (智能客服小美); people do not get theirs published.
+            public_sender = sender if kind == "bot" or not sender else "客服"
+            conn.execute("update messages set text = ?, sender = ? where rowid = ?",
+                         [mask_personal(text), public_sender, rowid])
+        conn.commit()
+        conn.execute("detach database source")
+    finally:
+        conn.close()
+    return target
+
+
+def metadata(database: str, public: bool) -> dict[str, Any]:
+    tables = {
+        "ratings": {"title": "评级 Ratings", "description": FORMULA_ZH + "\n" + FORMULA, "columns": COLUMNS["ratings"]},
+        "probes": {"title": "探测 Probes", "description": "One row per probe run. 每次探测一行。",
+                   "columns": COLUMNS["probes"]},
+        "messages": {"title": "对话 Transcripts", "description": "Every message of every probe, in order, "
+                     "with its in-page time and kind." + (" Personal data masked." if public else ""),
+                     "columns": COLUMNS["messages"]},
+        "platforms": {"title": "平台 Platforms", "description": "The platforms probed and their own promises."},
+    }
+    meta: dict[str, Any] = {
+        "title": "客服看门狗 kefu-watchdog: 卡盟客服真的有人回复吗？ Do 卡盟 platforms really answer?",
+        "description_html": (
+            "<p>每个平台由真实浏览器定时打开在线客服，发送同一个真实的售前问题，记录是否有真人回复、多快、"
+            "是否\"伪在线\"或\"机器人循环\"。每个结论都附带理由与证据。</p>"
+            "<p>A real browser regularly opens each platform's customer chat, asks the same genuine "
+            "pre-sales question, and records whether a human answered, how fast, and whether the widget "
+            "faked being online or looped a bot. Every verdict keeps its reasons and evidence.</p>"
+            f"<p><strong>评分公式 Score:</strong> {FORMULA_ZH}<br>{FORMULA}</p>"
+            '<p><a href="/-/charts">图表 Charts</a></p>'),
+        "license": LICENSE[0], "license_url": LICENSE[1], "source": SOURCE[0], "source_url": SOURCE[1],
+        "databases": {database: {"tables": tables, "queries": QUERIES}},
+    }
+    if public:
+        meta["allow_sql"] = False
+    return meta
+
+
+def build_datasette(db_path: Path, public: bool = False, snapshot_dir: Path | None = None) -> Datasette:
+    """A Datasette for the database: read-only; with `public`, a masked snapshot without SQL."""
+    if not db_path.is_file():
+        raise StoreError(f"{db_path}: no such database (run `watchdog probe` or `watchdog demo` first)")
+    store = Store(db_path)  # migrates an older database, and checks it is one
+    evidence = store.evidence_dir
+    store.close()
+    served = db_path
+    if public:
+        if snapshot_dir is None:
+            raise ValueError("public mode needs a folder for its snapshot")
+        served = public_snapshot(db_path, snapshot_dir / db_path.name)
+    if not pm.is_registered(datasette_plugin):
+        pm.register(datasette_plugin, name="kefu_watchdog")
+    settings = {"default_allow_sql": not public, "allow_download": not public, "sql_time_limit_ms": 3000}
+    mounts = [] if public or not evidence.is_dir() else [("evidence", str(evidence))]
+    return Datasette([str(served)], metadata=metadata(served.stem, public), settings=settings,
+                     template_dir=str(TEMPLATES), static_mounts=mounts)

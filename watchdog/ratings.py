@@ -1,0 +1,155 @@
+"""Comparative ratings per platform (DESIGN.md section 7), recomputed from stored probes.
+
+Score (0-100) = 40 x reach + 30 x speed + 20 x honesty + 10 x promise, where
+  reach    = share of probes in which a human replied
+  speed    = 1 if the median time to a human reply is 60 s or less, 0 if 15 min or more,
+             on a log scale between (0 when no human ever replied)
+  honesty  = 1 - share of probes flagged fake_online
+  promise  = share of probes whose first human reply came within the platform's own
+             [promise] first_response, else within 15 minutes
+Grades: A >= 85, B >= 70, C >= 55, D >= 40, else F; "insufficient data" under 5 probes.
+Probes with outcome probe_error (our fault) or chat_missing (needs review) are left out.
+Times are in seconds (simulated seconds for sandbox platforms).
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from .config import to_simulated_seconds
+from .store import Store, utc_now
+
+FORMULA = ("score = 40 × reach (human-reached rate) + 30 × speed (median time to a human: ≤ 60 s full "
+           "marks, ≥ 15 min none, log scale between) + 20 × honesty (1 − fake-online rate) + 10 × promise "
+           "(share answered by a human within the platform's own promise, else 15 min); "
+           "grade A ≥ 85, B ≥ 70, C ≥ 55, D ≥ 40, else F; fewer than 5 probes: insufficient data")
+FORMULA_ZH = ("得分 = 40 × 真人触达率 + 30 × 速度(真人回复中位时间 ≤ 60 秒满分，≥ 15 分钟为零，其间按对数) "
+              "+ 20 × 诚实度(1 − 伪在线率) + 10 × 守诺率(在平台承诺时间内、否则 15 分钟内由真人回复的比例)；"
+              "A ≥ 85，B ≥ 70，C ≥ 55，D ≥ 40，否则 F；少于 5 次探测为\"数据不足\"")
+EXCLUDED_OUTCOMES = ("probe_error", "chat_missing")
+MIN_PROBES = 5
+INDUSTRY_THRESHOLD_S = 15 * 60
+FULL_SPEED_S, NO_SPEED_S = 60.0, 15 * 60.0
+GRADES = ((85, "A"), (70, "B"), (55, "C"), (40, "D"))
+INSUFFICIENT = "insufficient data"
+
+
+def wilson(successes: int, n: int, z: float = 1.96) -> tuple[float | None, float | None]:
+    """95% Wilson score interval of a proportion."""
+    if n == 0:
+        return None, None
+    p = successes / n
+    denominator = 1 + z * z / n
+    center = (p + z * z / (2 * n)) / denominator
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
+    return round(max(0.0, center - half), 4), round(min(1.0, center + half), 4)
+
+
+def percentile(values: list[float], share: float) -> float | None:
+    """Nearest-rank percentile (share 0.5 is the lower median for even counts)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
+
+
+def speed_score(median_s: float | None) -> float:
+    if median_s is None:
+        return 0.0
+    if median_s <= FULL_SPEED_S:
+        return 1.0
+    if median_s >= NO_SPEED_S:
+        return 0.0
+    return 1 - math.log(median_s / FULL_SPEED_S) / math.log(NO_SPEED_S / FULL_SPEED_S)
+
+
+def grade(score: float | None) -> str:
+    if score is None:
+        return INSUFFICIENT
+    return next((letter for floor, letter in GRADES if score >= floor), "F")
+
+
+def _seconds(probe: dict, column: str) -> float | None:
+    ms = probe[column]
+    return None if ms is None else round(to_simulated_seconds(ms / 1000, probe["time_scale"] or 1.0), 1)
+
+
+def _median(values: list[float]) -> float | None:
+    return round(statistics.median(values), 1) if values else None
+
+
+@dataclass
+class Window:
+    days: float = 30.0
+
+    def since(self) -> str:
+        return (datetime.now(UTC) - timedelta(days=self.days)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def rate_platform(platform: dict, probes: list[dict]) -> dict[str, Any]:
+    """One platform's ratings row from its probes in the window (all outcomes)."""
+    counted = [p for p in probes if p["outcome"] not in EXCLUDED_OUTCOMES]
+    n = len(counted)
+    humans = [p for p in counted if p["outcome"] == "human"]
+    fake = sum(1 for p in counted if p["fake_online"])
+    loops = sum(1 for p in counted if p["bot_loop"])
+    first_reply = [s for p in counted if (s := _seconds(p, "first_reply_ms")) is not None]
+    first_human = [s for p in humans if (s := _seconds(p, "first_human_ms")) is not None]
+    promise_s = platform["promise_first_response_s"] or INDUSTRY_THRESHOLD_S
+    kept = sum(1 for s in first_human if s <= promise_s)
+    by_tag = {tag: [s for p in humans if p["tag"] == tag and (s := _seconds(p, "first_human_ms")) is not None]
+              for tag in ("peak", "offpeak")}
+    row: dict[str, Any] = {
+        "platform": platform["slug"], "name": platform["name"], "probes": n,
+        "needs_review": sum(1 for p in probes if p["outcome"] == "chat_missing"),
+        "human_reached": len(humans),
+        "human_rate": round(len(humans) / n, 4) if n else None,
+        "fake_online_rate": round(fake / n, 4) if n else None,
+        "bot_loop_rate": round(loops / n, 4) if n else None,
+        "first_reply_median_s": _median(first_reply), "first_reply_p90_s": percentile(first_reply, 0.9),
+        "first_human_median_s": _median(first_human), "first_human_p90_s": percentile(first_human, 0.9),
+        "promise_s": promise_s, "promise_kept_rate": round(kept / n, 4) if n else None,
+        "peak_first_human_median_s": _median(by_tag["peak"]),
+        "offpeak_first_human_median_s": _median(by_tag["offpeak"]),
+    }
+    row["human_rate_low"], row["human_rate_high"] = wilson(len(humans), n)
+    row["fake_online_rate_low"], row["fake_online_rate_high"] = wilson(fake, n)
+    row["bot_loop_rate_low"], row["bot_loop_rate_high"] = wilson(loops, n)
+    score = None
+    if n >= MIN_PROBES:
+        score = round(40 * row["human_rate"] + 30 * speed_score(row["first_human_median_s"])
+                      + 20 * (1 - row["fake_online_rate"]) + 10 * row["promise_kept_rate"], 1)
+    row["score"], row["grade"] = score, grade(score)
+    return row
+
+
+def rate_all(store: Store, since: str) -> list[dict[str, Any]]:
+    """Ratings rows of every platform from its probes started since `since` (UTC ISO), best first."""
+    rows = []
+    for platform in store.db["platforms"].rows:
+        probes = list(store.db["probes"].rows_where(
+            "platform = ? and state = 'finished' and started_at >= ?", [platform["slug"], since]))
+        rows.append(rate_platform(platform, probes))
+    rows.sort(key=lambda r: (r["score"] is None, -(r["score"] or 0), -(r["human_rate"] or 0), r["platform"]))
+    for rank, row in enumerate(rows, start=1):
+        row["rank"] = rank if row["score"] is not None else None
+    return rows
+
+
+def compute_ratings(store: Store, window: Window | None = None) -> list[dict[str, Any]]:
+    """Recompute the stored ratings table over the window (default 30 days); returns it."""
+    window = window or Window()
+    rows = rate_all(store, window.since())
+    computed_at = utc_now()
+    for row in rows:
+        row["window_days"] = window.days
+        row["computed_at"] = computed_at
+    with store.db.atomic():
+        store.db.execute("delete from ratings")
+        if rows:
+            store.db["ratings"].insert_all(rows)
+    return rows
