@@ -65,3 +65,19 @@ def probed_all(sandbox, sandbox_probes, tmp_path_factory):
     result = run_cli("probe", "--all", "--json", "--probes", sandbox_probes, "--db", db,
                      "--concurrency", "15")
     return result, db
+
+
+@pytest.fixture(scope="session")
+def demo_db(sandbox, tmp_path_factory) -> Path:
+    """`watchdog demo --no-serve`: every sandbox platform probed 5 times, rated (shared)."""
+    db = tmp_path_factory.mktemp("demo") / "demo.db"
+    result = run_cli("demo", "--no-serve", "--rounds", "5", "--db", db)
+    assert result.exit_code == 0, result.output
+    return db
+
+
+def datasette_get(datasette, path: str):
+    """A page through Datasette's test client (no server)."""
+    import asyncio
+
+    return asyncio.run(datasette.client.get(path))

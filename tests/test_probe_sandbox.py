@@ -98,3 +98,12 @@ def test_summary_table_without_json(sandbox_probes, db_path):
     assert lines[0].split()[:2] == ["platform", "outcome"]
     assert any(line.startswith("prompt-human") and " human " in line for line in lines)
     assert any(line.startswith("down") and "unreachable" in line for line in lines)
+
+
+def test_ground_truth_stays_on_the_server(sandbox):
+    """Pages and the widget carry what a real platform sends, never what a message really was."""
+    import httpx
+
+    for path in ("/p/prompt-human/", "/p/slow-human/chat", "/widget.js"):
+        text = httpx.get(f"{sandbox.url}{path}").text
+        assert '"kind"' not in text and "expected" not in text, path

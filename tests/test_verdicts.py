@@ -102,3 +102,24 @@ def test_accuracy_command_prints_the_scores():
     assert "fake_online: precision 100.0%" in out and "bot_loop: precision 100.0%" in out
     accuracy = float(out.split("outcome accuracy: ")[1].split("%")[0])
     assert accuracy >= 90  # a fresh database cannot know the human-like bot yet
+
+
+def test_a_human_answer_crossing_our_handoff_is_not_too_fast():
+    """We asked for a human after 60 s of silence; the answer to the question lands 1 s later."""
+    answer = "您好，话费充值一般10分钟内到账，高峰期会慢一点，失败的话会原路退回到您的付款账户。"
+    probe, messages = facts(MessageFacts("visitor", 1000.0, "q"), MessageFacts("visitor", 61000.0, "转人工"),
+                            MessageFacts("platform", 62000.0, answer), handoff=61000.0)
+    kinds = classify_messages(probe, messages)
+    assert kinds[2].kind == "human", kinds[2].reasons
+    assert decide(probe, messages, kinds).fake_online is False
+
+
+def test_typing_before_our_handoff_means_it_answers_the_question():
+    answer = "嗯嗯，这个要看运营商，快的话10分钟，晚上人多的时候会稍微延迟。如果失败了系统会自动退款到您的余额。"
+    probe, messages = facts(
+        MessageFacts("visitor", 1000.0, "q"),
+        MessageFacts("platform", 6000.0, "您好，我是在线客服小王，很高兴为您服务！"),
+        MessageFacts("visitor", 7000.0, "转人工"), MessageFacts("platform", 8000.0, answer, typing_at=6500.0),
+        handoff=7000.0)
+    kinds = classify_messages(probe, messages)
+    assert [k.kind for k in kinds if k] == ["auto", "human"]

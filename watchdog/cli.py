@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
+import shutil
 import sys
 import tempfile
 import threading
@@ -18,9 +19,14 @@ from . import __version__
 from .accuracy import run_accuracy
 from .config import Catalog, Platform, load_catalog, parse_duration
 from .errors import ConfigError, StoreError, WatchdogError
+from .export import KINDS as EXPORT_COLUMNS
+from .export import rows_for, write_csv
 from .probe import ProbeResult
+from .publish import build_datasette
+from .ratings import FORMULA, Window, compute_ratings
 from .runner import probe_platforms
 from .sandbox import Sandbox, write_probes
+from .serving import ServerThread
 from .store import Store
 from .text import format_table, seconds_or_dash
 from .verdicts import reclassify as reclassify_probes
@@ -170,9 +176,7 @@ def probe(slugs: tuple[str, ...], every: bool, probes_dir: Path, db_path: Path, 
 @_errors_as_messages
 def reclassify(db_path: Path, platform: str | None) -> None:
     """Recompute the verdicts of stored probes with the current rules, without probing again."""
-    if not db_path.exists():
-        raise StoreError(f"{db_path}: no such database")
-    counts = reclassify_probes(Store(db_path), platform)
+    counts = reclassify_probes(_existing_store(db_path), platform)
     click.echo(f"reclassified {counts['probes']} probe(s); {counts['changed']} changed outcome or flags", err=True)
 
 
@@ -219,21 +223,114 @@ def sandbox(host: str, port: int, time_scale: float, seed: int | None, write_pro
         server.stop()
 
 
+def leaderboard(rows: list[dict]) -> str:
+    table = [[r["rank"] or "-", r["name"], r["platform"], r["grade"], "-" if r["score"] is None else r["score"],
+              r["probes"], _percent(r["human_rate"]), _percent(r["fake_online_rate"]), _percent(r["bot_loop_rate"]),
+              "-" if r["first_human_median_s"] is None else f"{r['first_human_median_s']:g} s"]
+             for r in rows]
+    return format_table(["rank", "name", "platform", "grade", "score", "probes", "human", "fake online",
+                         "bot loop", "median to human"], table)
+
+
+def _percent(rate: float | None) -> str:
+    return "-" if rate is None else f"{rate:.0%}"
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@db_option
+@click.option("--window", default="30d", show_default=True, help="Rate the probes of this last period.")
+@_errors_as_messages
+def ratings(db_path: Path, window: str) -> None:
+    """Recompute the ratings and print the leaderboard."""
+    store = _existing_store(db_path)
+    rows = compute_ratings(store, Window(duration_type(window) / 86400))
+    click.echo(leaderboard(rows))
+    click.echo(FORMULA, err=True)
+
+
+def _existing_store(db_path: Path) -> Store:
+    if not db_path.is_file():
+        raise StoreError(f"{db_path}: no such database (run `watchdog probe` or `watchdog demo` first)")
+    return Store(db_path)
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@click.argument("what", type=click.Choice(sorted(EXPORT_COLUMNS)))
+@db_option
+@click.option("--platform", help="Only this platform (its slug).")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
+              help="Only probes started on or after this date (UTC), e.g. 2026-11-01.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to this file (default: stdout).")
+@click.option("--no-bom", is_flag=True, help="Leave out the UTF-8 BOM that Excel needs to show Chinese.")
+@_errors_as_messages
+def export(what: str, db_path: Path, platform: str | None, since, output: Path | None, no_bom: bool) -> None:
+    """Export ratings, probes or messages as CSV (UTF-8 with a BOM, for Excel)."""
+    store = _existing_store(db_path)
+    rows = rows_for(store, what, platform, since.strftime("%Y-%m-%dT%H:%M:%S") if since else "")
+    if output:
+        with output.open("w", encoding="utf-8", newline="") as f:
+            write_csv(rows, EXPORT_COLUMNS[what], f, bom=not no_bom)
+        click.echo(f"wrote {len(rows)} row(s) to {output}", err=True)
+    else:
+        write_csv(rows, EXPORT_COLUMNS[what], sys.stdout, bom=not no_bom)
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@db_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="0.0.0.0 to serve other machines.")
+@click.option("--port", type=int, default=8001, show_default=True)
+@click.option("--public", is_flag=True,
+              help="Publishing mode: no arbitrary SQL, private columns left out, personal data masked.")
+@_errors_as_messages
+def serve(db_path: Path, host: str, port: int, public: bool) -> None:
+    """Publish the database with Datasette: ratings, canned queries, charts, evidence."""
+    with tempfile.TemporaryDirectory() as folder:
+        datasette = build_datasette(db_path, public=public, snapshot_dir=Path(folder))
+        _serve_until_interrupted(datasette, host, port, "public, masked" if public else "read-only")
+
+
+def _serve_until_interrupted(datasette, host: str, port: int, mode: str) -> None:
+    with ServerThread(datasette.app(), host, port) as server:
+        click.echo(f"{server.url}/  ({mode}; Ctrl-C to stop)")
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            pass
+
+
 @cli.command(context_settings=CONTEXT_SETTINGS)
 @click.option("--db", "db_path", type=click.Path(path_type=Path), default="demo.db", show_default=True,
-              help="SQLite database file for the demo's probes.")
-@click.option("--time-scale", type=click.FloatRange(min=0.001), default=0.05, show_default=True,
-              help="Simulated time: 0.05 runs the sandbox's 5 minutes in 15 s.")
+              help="SQLite database for the demo (made afresh).")
+@click.option("--rounds", type=click.IntRange(1, 50), default=6, show_default=True,
+              help="Probes per platform (5 or more give ratings).")
+@click.option("--time-scale", type=click.FloatRange(min=0.001), default=0.01, show_default=True,
+              help="Simulated time: 0.01 runs the sandbox's 5-minute waits in 6 s.")
+@click.option("--port", type=int, default=8001, show_default=True)
+@click.option("--no-serve", is_flag=True, help="Print the leaderboard and exit instead of serving it.")
 @_errors_as_messages
-def demo(db_path: Path, time_scale: float) -> None:
-    """Start the sandbox, probe all its platforms, and print what was found."""
+def demo(db_path: Path, rounds: int, time_scale: float, port: int, no_serve: bool) -> None:
+    """The first command to try: probe the built-in sandbox, rate it, and publish the ratings."""
+    for stale in (db_path, Path(f"{db_path}-wal"), Path(f"{db_path}-shm")):
+        stale.unlink(missing_ok=True)
+    store = Store(db_path)
+    shutil.rmtree(store.evidence_dir, ignore_errors=True)
     with Sandbox(time_scale=time_scale) as server, tempfile.TemporaryDirectory() as folder:
         probes_dir = Path(folder)
         write_probes(probes_dir, server.url, time_scale)
         catalog = load_catalog(probes_dir)
-        store = Store(db_path)
-        click.echo(f"probing {len(catalog.platforms)} sandbox platforms at {server.url} "
-                   f"(time scale {time_scale}) into {db_path} ...", err=True)
-        run_probes(catalog, list(catalog.platforms.values()), store, concurrency=16, tag="demo",
-                   vantage=None, max_wait_s=None, control_url=f"{server.url}/", as_json=False)
-    click.echo(f"every message is in {db_path}; screenshots in {store.evidence_dir}", err=True)
+        click.echo(f"sandbox at {server.url}: probing its {len(catalog.platforms)} platforms {rounds} times "
+                   f"(simulated time x{1 / time_scale:g}) into {db_path} ...", err=True)
+        for round_number in range(rounds):
+            tag = "peak" if round_number % 2 == 0 else "offpeak"
+            results = asyncio.run(probe_platforms(
+                catalog.platforms.values(), catalog, store, concurrency=16, tag=tag,
+                control_url=f"{server.url}/"))
+            click.echo(f"round {round_number + 1}/{rounds} ({tag}): "
+                       + ", ".join(f"{r.platform} {r.outcome}" for r in results), err=True)
+    rows = list(store.db["ratings"].rows_where(order_by="rank is null, rank, platform"))
+    store.close()
+    if no_serve:
+        click.echo(leaderboard(rows))
+        return
+    click.echo("the ratings, with charts and evidence, are at:", err=True)
+    _serve_until_interrupted(build_datasette(db_path), "127.0.0.1", port, "read-only")

@@ -383,9 +383,9 @@ class ProbeRun:
                 self.question_stamp = event["at"]
             self._record_visitor(text, event["at"], frame_url, echoed=True)
             return True
-        last_visitor = next((m.stamp for m in reversed(self.messages) if m.side == "visitor"), None)
+        last_reply = next((m.stamp for m in reversed(self.messages) if m.side == "platform"), None)
         typing_at = self.typing_seen_at
-        if typing_at is not None and last_visitor is not None and typing_at < last_visitor:
+        if typing_at is not None and last_reply is not None and typing_at < last_reply:
             typing_at = None  # that indicator belonged to an earlier reply
         message = MessageFacts("platform", event["at"], text, event.get("sender") or "",
                                bool(event.get("bot")), typing_at)

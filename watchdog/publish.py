@@ -98,9 +98,10 @@ COLUMNS = {
 # URLs, notes, paths) stays private.
 PUBLIC_COLUMNS = {
     "platforms": ["slug", "name", "url", "promise_first_response_s", "promise_hours", "promise_timezone"],
-    "probes": ["id", "platform", "started_at", "tag", "question", "question_at_ms", "handoff_at_ms",
+    "probes": ["id", "platform", "started_at", "state", "tag", "question", "question_at_ms", "handoff_at_ms",
                "claimed_status", "claimed_status_text", "outcome", "fake_online", "bot_loop", "template_only",
-               "first_reply_ms", "first_human_ms", "platform_messages", "reasons", "time_scale"],
+               "first_reply_ms", "first_human_ms", "platform_messages", "reasons", "time_scale",
+               "screenshot"],  # emptied: a screenshot shows the unmasked chat
     "messages": ["probe_id", "seq", "side", "at_ms", "text", "sender", "kind", "confidence", "reasons"],
     "ratings": None,  # all of it
 }
@@ -130,6 +131,7 @@ def public_snapshot(db_path: Path, target: Path) -> Path:
         for table, keep in PUBLIC_COLUMNS.items():
             columns = ", ".join(f'"{c}"' for c in keep) if keep else "*"
             conn.execute(f"create table {table} as select {columns} from source.{table}")
+        conn.execute("update probes set screenshot = null")
         conn.execute("create index probes_platform on probes (platform, started_at)")
         conn.execute("create index messages_probe on messages (probe_id, seq)")
         rows = conn.execute("select rowid, text, sender, kind from messages").fetchall()

@@ -12,6 +12,7 @@ from .browser import launch
 from .classify import TemplateIndex
 from .config import Catalog, Platform
 from .probe import ProbeResult, ProbeRun
+from .ratings import compute_ratings
 from .store import Store
 
 # Starting many browser contexts at the same instant starves a small machine's CPU and skews
@@ -31,7 +32,7 @@ async def probe_platforms(
     control_url: str | None = None,
     on_result: Callable[[ProbeResult], None] = lambda result: None,
 ) -> list[ProbeResult]:
-    """Probe each platform once; results come back in the order given."""
+    """Probe each platform once, then recompute the ratings; results come in the order given."""
     platforms = list(platforms)
     vantage = vantage or socket.gethostname()
     for platform in platforms:
@@ -54,6 +55,8 @@ async def probe_platforms(
                 return result
 
         try:
-            return await asyncio.gather(*(probe(p) for p in platforms))
+            results = await asyncio.gather(*(probe(p) for p in platforms))
         finally:
             await browser.close()
+    compute_ratings(store)
+    return results

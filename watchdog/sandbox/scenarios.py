@@ -25,7 +25,13 @@ class Line:
     def compose(self, rng: random.Random) -> str:
         if isinstance(self.text, str):
             return self.text
-        return "".join(rng.choice(part) for part in self.text).replace("{n}", str(rng.randint(2, 30)))
+        text = "".join(rng.choice(part) for part in self.text)
+        fills = {"{n}": lambda: str(rng.randint(2, 30)), "{qq}": lambda: str(rng.randint(10**7, 10**10 - 1)),
+                 "{phone}": lambda: "1" + rng.choice("3456789") + "".join(rng.choices("0123456789", k=9)),
+                 "{wx}": lambda: "kf_" + "".join(rng.choices("abcdefghjkmnpqrstuvwxyz", k=6))}
+        for placeholder, fill in fills.items():
+            text = text.replace(placeholder, fill())
+        return text
 
 
 @dataclass(frozen=True)
@@ -69,6 +75,9 @@ ANSWER = (
      "。不成功的话钱会退回您的付款账户。"),
     ("", "还有别的问题吗？", "有问题随时找我。", "祝您生活愉快~", "还需要帮您看看别的吗？", "您可以放心下单。"),
 )
+# A person who gives out personal contacts and pastes markup: for masking and escaping.
+LEAKY_ANSWER = (ANSWER[0], ("<script>alert(1)</script>", "<img src=x onerror=alert(1)>"), ANSWER[1],
+                ("，急的话加我QQ {qq}", "，方便的话打我电话 {phone}", "，也可以加微信 {wx} 细聊"), ANSWER[3])
 SHORT_ANSWER = (("在的，", "在呢，", "您好，", "亲，"),
                 ("一般{n}分钟就到账了", "{n}分钟左右到账", "很快的，{n}分钟内", "自动发货，秒到"))
 DETAIL = ANSWER[2:4]
@@ -179,6 +188,11 @@ SCENARIOS: tuple[Scenario, ...] = (
         on_question=(human(20, "客服-阿May", text=(("在的", "在呢", "您好"),)),
                      human(20.6, "客服-阿May", typing_s=0, text=ANSWER[:2]),
                      human(21.1, "客服-阿May", text=(("补充一下",), *DETAIL))),
+        expected=_expect("human"),
+    ),
+    Scenario(
+        "leaky", "漏风卡盟", "a person answers with a QQ number, phone number or WeChat id, and pasted markup",
+        on_question=(human(20, "客服-小红", typing_s=4, text=LEAKY_ANSWER),),
         expected=_expect("human"),
     ),
 )

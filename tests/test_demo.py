@@ -1,0 +1,31 @@
+"""`watchdog demo`, as a newcomer runs it: it ends with a working Datasette URL."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+
+import httpx
+
+
+def test_demo_ends_with_a_working_datasette_url(tmp_path):
+    db = tmp_path / "demo.db"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "watchdog", "demo", "--rounds", "1", "--port", "0", "--db", str(db)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        line = process.stdout.readline()  # blocks until the server is up (or the demo failed)
+        assert line.startswith("http://127.0.0.1:"), (line, process.stderr.read() if process.poll() else "")
+        url = line.split()[0]
+        page = httpx.get(f"{url}demo/ratings", timeout=10)
+        assert page.status_code == 200 and "闪电卡盟" in page.text
+        assert httpx.get(f"{url}-/charts", timeout=10).status_code == 200
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+    assert process.returncode == 0

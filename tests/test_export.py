@@ -1,0 +1,46 @@
+"""CSV exports: a BOM for Excel, Chinese intact through Python's csv module, filters."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import sqlite_utils
+
+from .conftest import run_cli
+
+
+def read_csv(path) -> list[dict]:
+    data = path.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")
+    return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+
+
+def test_messages_round_trip_with_chinese(demo_db, tmp_path):
+    out = tmp_path / "messages.csv"
+    result = run_cli("export", "messages", "--db", demo_db, "-o", out)
+    assert result.exit_code == 0
+    rows = read_csv(out)
+    db = sqlite_utils.Database(demo_db)
+    stored = {(m["probe_id"], str(m["seq"])): m["text"] for m in db["messages"].rows}
+    assert len(rows) == len(stored)
+    assert all(stored[(r["probe_id"], r["seq"])] == r["text"] for r in rows)
+    assert any("欢迎光临闪电卡盟" in r["text"] for r in rows)
+
+
+def test_filters_by_platform_and_since(demo_db, tmp_path):
+    out = tmp_path / "probes.csv"
+    run_cli("export", "probes", "--db", demo_db, "--platform", "prompt-human", "-o", out)
+    rows = read_csv(out)
+    assert len(rows) == 5 and {r["platform"] for r in rows} == {"prompt-human"}
+    assert rows[0]["platform_name"] == "闪电卡盟" and rows[0]["outcome"] == "human"
+    run_cli("export", "probes", "--db", demo_db, "--since", "2999-01-01", "-o", out)
+    assert read_csv(out) == []
+
+
+def test_ratings_export_and_no_bom(demo_db):
+    result = run_cli("export", "ratings", "--db", demo_db, "--no-bom")
+    assert result.exit_code == 0 and not result.stdout.startswith("\ufeff")
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert rows[0]["rank"] == "1" and rows[0]["grade"] == "A"
+    assert {"human_rate_low", "human_rate_high", "fake_online_rate", "score"} <= rows[0].keys()

@@ -1,0 +1,103 @@
+"""Datasette pages on a database filled by real sandbox probes (Datasette's test client)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import sqlite_utils
+
+from watchdog.publish import QUERIES, build_datasette, mask_personal
+
+from .conftest import datasette_get
+
+
+@pytest.fixture(scope="module")
+def datasette(demo_db):
+    return build_datasette(demo_db)
+
+
+@pytest.fixture(scope="module")
+def public(demo_db, tmp_path_factory):
+    return build_datasette(demo_db, public=True, snapshot_dir=tmp_path_factory.mktemp("public"))
+
+
+@pytest.mark.parametrize("query", sorted(QUERIES))
+def test_canned_queries_answer(datasette, query):
+    params = "?platform=prompt-human" if query == "platform_history" else ""
+    response = datasette_get(datasette, f"/demo/{query}.json{params}&_shape=array".replace(".json&", ".json?"))
+    assert response.status_code == 200, response.text
+    rows = response.json()
+    assert rows, query
+
+
+@pytest.mark.parametrize("path", ["/", "/demo", "/demo/ratings", "/demo/probes", "/demo/messages",
+                                  "/demo/leaderboard", "/demo/incidents", "/-/charts", "/-/watchdog/charts.js"])
+def test_main_pages_answer(datasette, path):
+    response = datasette_get(datasette, path)
+    assert response.status_code == 200, (path, response.text[:300])
+
+
+def test_home_page_has_bilingual_metadata_and_formula(datasette):
+    html = datasette_get(datasette, "/").text
+    assert "客服看门狗" in html and "Do 卡盟 platforms really answer?" in html
+    assert "score = 40 × reach" in html and "CC BY 4.0" in html
+
+
+def test_leaderboard_order_matches_behaviour(datasette):
+    rows = datasette_get(datasette, "/demo/leaderboard.json?_shape=array").json()
+    ranked = [r["platform"] for r in rows if r["rank"] is not None]
+    assert ranked.index("prompt-human") < ranked.index("slow-human") < ranked.index("bot-loop")
+    assert ranked.index("slow-human") < ranked.index("fake-online")
+
+
+def test_incidents_link_to_evidence(datasette, demo_db):
+    html = datasette_get(datasette, "/demo/incidents").text
+    screenshot = re.search(r'href="(/evidence/[^"]+\.png)"', html).group(1)
+    assert datasette_get(datasette, screenshot).content.startswith(b"\x89PNG")
+    transcript = re.search(r'href="(/demo/messages\?probe_id=[^"]+)"', html).group(1)
+    assert datasette_get(datasette, transcript.replace("&amp;", "&")).status_code == 200
+
+
+def leaky_texts(demo_db) -> list[str]:
+    db = sqlite_utils.Database(demo_db)
+    return [m["text"] for m in db.query(
+        "select m.text from messages m join probes p on p.id = m.probe_id "
+        "where p.platform = 'leaky' and m.side = 'platform'")]
+
+
+def test_agent_markup_is_shown_as_text(datasette, demo_db):
+    assert any("<script>alert(1)</script>" in t or "<img src=x onerror=alert(1)>" in t for t in leaky_texts(demo_db))
+    for path in ("/demo/messages?_search=&_size=max", "/demo/incidents", "/demo/platform_history?platform=leaky",
+                 "/-/charts"):
+        html = datasette_get(datasette, path).text
+        assert "<script>alert(1)</script>" not in html and "<img src=x onerror" not in html, path
+    html = datasette_get(datasette, "/demo/messages?_size=max").text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html or "&lt;img src=x onerror=alert(1)&gt;" in html
+
+
+def test_public_mode_rejects_sql(public):
+    response = datasette_get(public, "/demo.json?sql=select+1")
+    assert response.status_code == 403
+    assert datasette_get(public, "/demo/leaderboard.json").status_code == 200  # canned queries stay
+
+
+def test_public_mode_masks_personal_data(public, demo_db, sandbox):
+    planted = [re.sub(r"\D", "", m) for t in leaky_texts(demo_db) for m in re.findall(r"(?:QQ|电话) ?\d{8,11}", t)]
+    assert planted, "the sandbox planted contacts in the transcript"
+    pages = [datasette_get(public, p).text for p in (
+        "/demo/messages?_size=max", "/demo/messages.json?_size=max", "/demo/incidents",
+        "/demo/platform_history?platform=leaky", "/demo/probes?_size=max")]
+    for number in planted:
+        assert not any(number in page for page in pages), number
+    assert "客服-小红" not in pages[0]  # staff names masked, bot names kept
+    probes = datasette_get(public, "/demo/probes.json?_size=max&_shape=array").json()
+    assert "host" not in probes[0] and "pid" not in probes[0] and "notes" not in probes[0]
+    assert all(p["screenshot"] is None for p in probes)  # a screenshot shows the unmasked chat
+
+
+def test_masking_rules():
+    assert mask_personal("加我QQ 12345678 或打 13812345678，微信 kf_abc123") == \
+        "加我QQ ******** 或打 138****5678，微信 *********"
+    assert mask_personal("您好，我是人工客服阿杰。") == "您好，我是人工客服**。"
+    assert mask_personal("一般10分钟到账") == "一般10分钟到账"
