@@ -134,7 +134,10 @@ def rate_all(store: Store, since: str) -> list[dict[str, Any]]:
         probes = list(store.db["probes"].rows_where(
             "platform = ? and state = 'finished' and started_at >= ?", [platform["slug"], since]))
         rows.append(rate_platform(platform, probes))
-    rows.sort(key=lambda r: (r["score"] is None, -(r["score"] or 0), -(r["human_rate"] or 0), r["platform"]))
+    # Ties go to the platform whose people answer faster.
+    rows.sort(key=lambda r: (r["score"] is None, -(r["score"] or 0), -(r["human_rate"] or 0),
+                             r["first_human_median_s"] if r["first_human_median_s"] is not None else math.inf,
+                             r["platform"]))
     for rank, row in enumerate(rows, start=1):
         row["rank"] = rank if row["score"] is not None else None
     return rows
