@@ -20,7 +20,7 @@
     const chart = CHARTS[field];
     const shown = rows.filter((row) => row[field] !== null && row[field] !== undefined);
     const max = chart.max || Math.max(1, ...shown.map((row) => row[field]));
-    const label = 180, width = 420, bar = 22, gap = 8;
+    const label = 230, width = 420, bar = 22, gap = 8;
     const svg = node("svg", { width: label + width + 90, height: Math.max(1, shown.length) * (bar + gap) + 10,
                               role: "img", "aria-label": field });
     shown.forEach((row, index) => {
