@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
-from ..config import to_real_seconds
+from ..config import to_real_seconds, to_simulated_seconds
 from ..serving import ServerThread
 from .scenarios import SCENARIOS, Line, Scenario
 
@@ -33,6 +33,9 @@ class Session:
     page: str
     opened_at: float
     rng: random.Random
+    # One simulated timeline per session, anchored at the chat opening and then at our first
+    # message: replies to later messages are placed on it, as the probe's clock reads it.
+    anchor: float = field(default_factory=time.monotonic)
     events: asyncio.Queue = field(default_factory=asyncio.Queue)
     messages: list[dict] = field(default_factory=list)
     visitor_messages: int = 0
@@ -102,6 +105,7 @@ class SandboxApp:
                                      "sent_at": time.time(), "shown_at": payload.get("shown_at")})
             session.visitor_messages += 1
             if session.visitor_messages == 1:
+                session.anchor = time.monotonic()
                 self._schedule(session, scenario.on_question)
             elif "人工" in payload.get("text", "") and not session.handed_off:
                 session.handed_off = True
@@ -119,15 +123,18 @@ class SandboxApp:
     def _schedule(self, session: Session, lines: tuple[Line, ...]) -> None:
         loop = asyncio.get_running_loop()
         jitter = 1.0 if self.seed is None else session.rng.uniform(0.8, 1.2)  # one draw: keeps order
+        elapsed = time.monotonic() - session.anchor
+        now = to_simulated_seconds(elapsed, self.time_scale)
+
+        def after(simulated_delay_s: float) -> float:  # real seconds from now
+            return max(0.0, to_real_seconds(now + simulated_delay_s, self.time_scale) - elapsed)
+
         for line in lines:
             text = line.compose(session.rng)
             if line.typing_s:
-                loop.call_later(self._real(max(0.0, line.delay_s - line.typing_s) * jitter),
+                loop.call_later(after(max(0.0, line.delay_s - line.typing_s) * jitter),
                                 session.events.put_nowait, {"type": "typing"})
-            loop.call_later(self._real(line.delay_s * jitter), self._emit, session, line, text)
-
-    def _real(self, simulated_s: float) -> float:
-        return to_real_seconds(simulated_s, self.time_scale)
+            loop.call_later(after(line.delay_s * jitter), self._emit, session, line, text)
 
     def _emit(self, session: Session, line: Line, text: str) -> None:
         message_id = f"p{sum(1 for m in session.messages if m['side'] == 'platform') + 1}"
