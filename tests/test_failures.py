@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 
 import pytest
+import sqlite_utils
 
 from watchdog import browser
 from watchdog.errors import BrowserMissing
@@ -70,6 +71,8 @@ def test_control_url_failing_too_is_our_fault(probes_copy, db_path):
     (row,) = json_lines(result.stdout)
     assert row["outcome"] == "probe_error"
     assert f"the control URL {control} failed too" in row["reasons"][0]
+    (rating,) = sqlite_utils.Database(db_path)["ratings"].rows_where("platform = 'gone'")
+    assert rating["probes"] == 0 and rating["grade"] == "insufficient data"  # never counted against it
 
 
 def test_bad_database_path(sandbox_probes, tmp_path):

@@ -68,3 +68,43 @@ def test_live_run_is_not_marked_interrupted(db_path):
     assert store.mark_interrupted() == []  # our own pid is alive
     store.update_probe("live", {"pid": 2**22 + 12345})  # a pid that does not exist
     assert store.mark_interrupted() == ["live"]
+
+
+def test_sigterm_records_probes_in_flight_as_interrupted(sandbox_probes, db_path):
+    process = subprocess.Popen(
+        [sys.executable, "-m", "watchdog", "probe", "slow-human", "fake-online", "--probes", str(sandbox_probes),
+         "--db", str(db_path)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and len(visitor_messages(db_path)) < 2:
+            time.sleep(0.05)  # both questions asked: the probes are waiting for replies
+        before = visitor_messages(db_path)
+        assert len(before) == 2
+        sent = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=15)
+        took = time.monotonic() - sent
+    finally:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    assert process.returncode == 1 and took < 10
+    assert "stopped by SIGTERM" in process.stderr.read()
+    with sqlite3.connect(db_path) as conn:
+        rows = conn.execute("select state, outcome, reasons from probes").fetchall()
+        assert conn.execute("pragma integrity_check").fetchone() == ("ok",)
+    assert [(state, outcome) for state, outcome, _ in rows] == [("interrupted", "probe_error")] * 2
+    assert all("interrupted" in reasons for _, _, reasons in rows)
+    assert visitor_messages(db_path)[: len(before)] == before
+
+
+def visitor_messages(db_path) -> list[tuple]:
+    try:
+        with sqlite3.connect(db_path) as conn:
+            return conn.execute("select probe_id, seq, text from messages where side = 'visitor' "
+                                "order by probe_id, seq").fetchall()
+    except sqlite3.OperationalError:
+        return []

@@ -234,8 +234,10 @@ class Verdict:
 
 
 def format_wait(seconds_: float) -> str:
-    if seconds_ >= 60 and seconds_ % 60 == 0:
-        return f"{seconds_ / 60:g} min"
+    """A duration as people say it: "6 h", "5 min", "42 s"."""
+    for unit, size in (("h", 3600), ("min", 60)):
+        if seconds_ >= size and seconds_ % size == 0:
+            return f"{seconds_ / size:g} {unit}"
     return f"{seconds_:g} s"
 
 

@@ -24,7 +24,7 @@ from .export import rows_for, write_csv
 from .probe import ProbeResult
 from .publish import build_datasette
 from .ratings import FORMULA, Window, compute_ratings
-from .runner import probe_platforms
+from .runner import due_platforms, probe_platforms
 from .sandbox import Sandbox, write_probes
 from .serving import ServerThread
 from .store import Store
@@ -145,10 +145,12 @@ def run_probes(catalog: Catalog, platforms: list[Platform], store: Store, *, con
               help="Loaded when a platform's page fails: if it fails too, the fault is our network "
                    "(probe_error), not the platform's. 'none' to skip. Env: WATCHDOG_CONTROL_URL.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per probe on stdout.")
+@click.option("--ignore-min-interval", is_flag=True,
+              help="Probe even platforms probed less than their min_interval ago (testing only).")
 @_errors_as_messages
 def probe(slugs: tuple[str, ...], every: bool, probes_dir: Path, db_path: Path, tag: str | None,
           vantage: str | None, concurrency: int, max_wait: str | None, control_url: str,
-          as_json: bool) -> None:
+          as_json: bool, ignore_min_interval: bool) -> None:
     """Probe platforms: open each chat in Chromium, ask the standard question, record
     every reply in the database. Exits 0 when platforms fail (that is data)."""
     max_wait_s = duration_type(max_wait)
@@ -162,6 +164,10 @@ def probe(slugs: tuple[str, ...], every: bool, probes_dir: Path, db_path: Path, 
     interrupted = store.mark_interrupted()
     if interrupted:
         click.echo(f"marked {len(interrupted)} probe(s) of an earlier run as interrupted", err=True)
+    if not ignore_min_interval:
+        platforms, skipped = due_platforms(store, platforms)
+        for slug, why in skipped:
+            click.echo(f"skipped {slug}: {why}", err=True)
     if platforms:
         run_probes(catalog, platforms, store, concurrency=concurrency, tag=tag, vantage=vantage,
                    max_wait_s=max_wait_s, control_url=None if control_url == "none" else control_url,

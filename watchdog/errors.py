@@ -18,3 +18,7 @@ class StoreError(WatchdogError):
 
 class BrowserMissing(WatchdogError):
     "No usable Chromium was found"
+
+
+class Interrupted(WatchdogError):
+    "The run was stopped by a signal; probes in flight were recorded as interrupted"

@@ -113,6 +113,7 @@ class ProbeRun:
         self.typing_seen_at: float | None = None
         self.claimed_status, self.claimed_text = "unknown", ""
         self.notes: list[str] = []
+        self.interrupted = False
 
     # -- the run ------------------------------------------------------------------------
 
@@ -142,6 +143,7 @@ class ProbeRun:
             failure = (stop.outcome, stop.reason)
         except (asyncio.CancelledError, KeyboardInterrupt):
             failure = ("probe_error", "interrupted: the run was stopped before the probe ended")
+            self.interrupted = True
             raise
         except PlaywrightError as e:
             failure = ("probe_error", f"browser error: {str(e).splitlines()[0]}")
@@ -429,7 +431,8 @@ class ProbeRun:
 
     def _finish(self, failure: tuple[str, str] | None, screenshot: str | None) -> ProbeResult:
         self.store.update_probe(self.probe_id, {
-            "state": "finished", "finished_at": utc_now(), "claimed_status": self.claimed_status,
+            "state": "interrupted" if self.interrupted else "finished", "finished_at": utc_now(),
+            "claimed_status": self.claimed_status,
             "claimed_status_text": self.claimed_text, "screenshot": screenshot, "notes": self.notes,
         })
         verdict = record_verdict(self.store, self._facts(failure), self.messages,

@@ -190,6 +190,12 @@ class Store:
             "select m.text, m.probe_id, p.platform from messages m join probes p on p.id = m.probe_id "
             "where m.side = 'platform'")]
 
+    def last_probe(self, platform: str) -> dict[str, Any] | None:
+        """The platform's latest probe that counts for min_interval (our own failures do not)."""
+        rows = self.db["probes"].rows_where("platform = ? and coalesce(outcome, '') != 'probe_error'",
+                                            [platform], order_by="started_at desc", limit=1)
+        return next(iter(rows), None)
+
     def probe_count(self, platform: str) -> int:
         return self.db["probes"].count_where("platform = ?", [platform])
 

@@ -39,7 +39,8 @@ def platform_file(scenario: Scenario, base_url: str, time_scale: float, query: s
     lines += [f'{key} = "{value}"' for key, value in _chat_selectors(scenario).items()]
     lines += ["", "[promise]", 'first_response = "1m"', 'hours = "always"', "",
               "[probe]", f'max_wait = "{SANDBOX_MAX_WAIT}"',
-              f"time_scale = {time_scale}  # simulated time: the sandbox runs this much faster", ""]
+              f"time_scale = {time_scale}  # simulated time: the sandbox runs this much faster",
+              'min_interval = "1s"  # a simulation: probe it as often as you like', ""]
     return "\n".join(lines)
 
 
