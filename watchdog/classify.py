@@ -79,6 +79,9 @@ class TemplateIndex:
     def __init__(self, rows: Iterable[tuple[str, str, str]] = ()):
         self.seen: dict[str, tuple[set[str], set[str]]] = {}  # key -> (probe ids, platforms)
         self.shingles: dict[str, frozenset[str]] = {}
+        # Live classification asks about the same texts at every new message: remember answers
+        # until the index changes (at the end of each probe).
+        self.answers: dict[tuple[str, str], tuple[int, int]] = {}
         for text, probe_id, platform in rows:
             self.add(text, probe_id, platform)
 
@@ -86,6 +89,7 @@ class TemplateIndex:
         key = normalize(text)
         if len(key) < MIN_TEMPLATE_CHARS:
             return
+        self.answers.clear()
         probes, platforms = self.seen.setdefault(key, (set(), set()))
         probes.add(probe_id)
         platforms.add(platform)
@@ -96,6 +100,11 @@ class TemplateIndex:
         key = normalize(text)
         if len(key) < MIN_TEMPLATE_CHARS:
             return 0, 0
+        if (key, exclude_probe) not in self.answers:
+            self.answers[(key, exclude_probe)] = self._evidence(key, exclude_probe)
+        return self.answers[(key, exclude_probe)]
+
+    def _evidence(self, key: str, exclude_probe: str) -> tuple[int, int]:
         probes: set[str] = set()
         platforms: set[str] = set()
         mine = _shingles(key)
