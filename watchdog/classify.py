@@ -158,22 +158,27 @@ def classify_messages(probe: ProbeFacts, messages: list[MessageFacts],
                       templates: TemplateIndex | None = None) -> list[Kind | None]:
     """The kind of every platform-side message (None for ours), given all messages so far."""
     templates = templates or TemplateIndex()
-    return [None if m.side == "visitor" else _classify(i, probe, messages, templates)
-            for i, m in enumerate(messages)]
+    kinds: list[Kind | None] = []
+    for i, m in enumerate(messages):
+        kinds.append(None if m.side == "visitor" else _classify(i, probe, messages, kinds, templates))
+    return kinds
 
 
 def _previous_visitor(messages: list[MessageFacts], index: int) -> int | None:
     return next((j for j in range(index - 1, -1, -1) if messages[j].side == "visitor"), None)
 
 
-def _answering_since(index: int, messages: list[MessageFacts], question_stamp: float) -> float:
+def _answering_since(index: int, messages: list[MessageFacts], kinds: list[Kind | None],
+                     question_stamp: float) -> float:
     """When the person (or program) behind message `index` can have started on it: our earliest
-    message it may answer, i.e. the first one since the platform last wrote. If a typing
-    indicator was already showing before that, it answers an even earlier one. A human whose
-    answer crosses our 转人工 is thus never timed from the 转人工."""
+    message it may answer, i.e. the first one since a person last wrote (greetings, bots and
+    templates answer nothing). If a typing indicator was already showing before that, it
+    answers an even earlier one. A person whose answer crosses our 转人工 is thus never timed
+    from the 转人工: no false accusation from our own timing."""
     m = messages[index]
     earlier = messages[:index]
-    last_reply = max((o.stamp for o in earlier if o.side == "platform" and o.stamp >= question_stamp), default=None)
+    last_reply = max((o.stamp for o, k in zip(earlier, kinds, strict=False)
+                      if k is not None and k.kind == "human"), default=None)
     ours = [o.stamp for o in earlier if o.side == "visitor"]
     unanswered = [s for s in ours if last_reply is None or s > last_reply]
     since = unanswered[0] if unanswered else (ours[-1] if ours else question_stamp)
@@ -182,7 +187,8 @@ def _answering_since(index: int, messages: list[MessageFacts], question_stamp: f
     return since
 
 
-def _classify(index: int, probe: ProbeFacts, messages: list[MessageFacts], templates: TemplateIndex) -> Kind:
+def _classify(index: int, probe: ProbeFacts, messages: list[MessageFacts], kinds: list[Kind | None],
+              templates: TemplateIndex) -> Kind:
     m = messages[index]
     q = probe.question_stamp
     if q is None or m.stamp < q:
@@ -192,7 +198,7 @@ def _classify(index: int, probe: ProbeFacts, messages: list[MessageFacts], templ
     if m.sender and BOT_SENDER.search(m.sender):
         return Kind("bot", 0.9, [f"sender name {m.sender}"])
     asked = _previous_visitor(messages, index)
-    elapsed_s = probe.since_question(m.stamp) - probe.since_question(_answering_since(index, messages, q))
+    elapsed_s = probe.since_question(m.stamp) - probe.since_question(_answering_since(index, messages, kinds, q))
     elapsed = f"{elapsed_s:.1f} s"
     greeting_like = bool(GREETING.search(m.text)) and not on_topic(m.text, probe.question)
     first_answer = not any(o.side == "platform" and q <= o.stamp < m.stamp for o in messages)

@@ -250,7 +250,8 @@ class ProbeRun:
         return _Stop("chat_missing", reason)
 
     async def _page_clock(self, frame: Frame) -> float:
-        return await frame.evaluate("performance.timeOrigin + performance.now()")
+        """Now, in ms since the page started loading (the time every message is stored in)."""
+        return self._offset(await frame.evaluate("performance.timeOrigin + performance.now()"))
 
     async def _send(self, frame: Frame, text: str) -> None:
         chat = self.platform.chat
@@ -279,8 +280,8 @@ class ProbeRun:
             self.notes.append("the widget did not show our message: timed from pressing send")
             self._record_visitor(text, pressed_at, frame.url, echoed=False)
         kind = "question" if is_question else "handoff"
-        self.store.update_probe(self.probe_id, {f"{kind}_at_ms": self._offset(
-            self.question_stamp if is_question else self.handoff_stamp)})
+        self.store.update_probe(self.probe_id, {
+            f"{kind}_at_ms": self.question_stamp if is_question else self.handoff_stamp})
 
     async def _await_replies(self, frame: Frame, sent_at: float) -> None:
         """Wait until a human replied (plus grace) or max_wait; ask for a human when due."""
@@ -353,6 +354,8 @@ class ProbeRun:
             self._handle(event, frame.url)
 
     def _handle(self, event: dict, frame_url: str) -> None:
+        if "at" in event:  # every time from here on: ms since the page started loading
+            event = {**event, "at": self._offset(event["at"])}
         kind = event.get("type")
         if kind == "typing":
             self.typing_seen_at = event["at"]
@@ -395,8 +398,8 @@ class ProbeRun:
         kind = classify_messages(self._facts(), self.messages, self.templates)[-1]
         self.store.add_message({
             "probe_id": self.probe_id, "seq": len(self.messages), "side": "platform",
-            "at_ms": self._offset(message.stamp), "text": text, "sender": message.sender or None,
-            "dom_bot": message.dom_bot, "frame_url": frame_url, "typing_ms": self._offset(typing_at),
+            "at_ms": message.stamp, "text": text, "sender": message.sender or None,
+            "dom_bot": message.dom_bot, "frame_url": frame_url, "typing_ms": typing_at,
             "kind": kind.kind, "confidence": kind.confidence, "reasons": kind.reasons,
         })
         return True
@@ -406,7 +409,7 @@ class ProbeRun:
         self.messages.append(MessageFacts("visitor", stamp, text))
         self.store.add_message({
             "probe_id": self.probe_id, "seq": len(self.messages), "side": "visitor",
-            "at_ms": self._offset(stamp), "text": text, "frame_url": frame_url, "kind": kind,
+            "at_ms": stamp, "text": text, "frame_url": frame_url, "kind": kind,
             "reasons": [] if echoed else ["not shown by the widget: timed from pressing send"],
         })
 
