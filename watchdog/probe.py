@@ -22,7 +22,7 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from .browser import USER_AGENT
-from .classify import MessageFacts, ProbeFacts, TemplateIndex, classify_messages
+from .classify import Kind, MessageFacts, ProbeFacts, TemplateIndex, classify_messages
 from .config import Chat, Platform, QuestionSet, to_real_seconds
 from .store import Store, utc_now
 from .verdicts import record_verdict
@@ -103,6 +103,7 @@ class ProbeRun:
         self.chat_frame: Frame | None = None
         self.buffered: list[tuple[Frame, dict]] = []
         self.messages: list[MessageFacts] = []  # in the order seen; seq = index + 1
+        self.live_kinds: list[Kind | None] = []  # one per message; None for ours
         self.by_observer_id: dict[int, int] = {}  # observer's message id -> index
         self.changed = asyncio.Event()
         self.time_origin: float | None = None  # page clock at navigation start (ms)
@@ -292,7 +293,7 @@ class ProbeRun:
         drained = False
         while True:
             now = time.monotonic()
-            replies = [kind for kind in self._kinds() if kind not in (None, "greeting")]
+            replies = [k.kind for k in self.live_kinds if k is not None and k.kind != "greeting"]
             if human_at is None and "human" in replies:
                 human_at = now
             stop_at = give_up if human_at is None else min(give_up, human_at + self._real(GRACE_S))
@@ -365,6 +366,7 @@ class ProbeRun:
             index = self.by_observer_id[event["id"]]
             self.messages[index].text = event["text"]
             self.store.update_message(self.probe_id, index + 1, {"text": event["text"]})
+            self._classify_live()
         elif kind == "message":
             if self.counting_from is not None and event["at"] < self.counting_from:
                 return
@@ -395,7 +397,8 @@ class ProbeRun:
         message = MessageFacts("platform", event["at"], text, event.get("sender") or "",
                                bool(event.get("bot")), typing_at)
         self.messages.append(message)
-        kind = classify_messages(self._facts(), self.messages, self.templates)[-1]
+        self._classify_live()
+        kind = self.live_kinds[-1]
         self.store.add_message({
             "probe_id": self.probe_id, "seq": len(self.messages), "side": "platform",
             "at_ms": message.stamp, "text": text, "sender": message.sender or None,
@@ -407,15 +410,17 @@ class ProbeRun:
     def _record_visitor(self, text: str, stamp: float, frame_url: str, echoed: bool) -> None:
         kind = "handoff" if self.handoff_stamp is not None else "question"
         self.messages.append(MessageFacts("visitor", stamp, text))
+        self.live_kinds.append(None)
         self.store.add_message({
             "probe_id": self.probe_id, "seq": len(self.messages), "side": "visitor",
             "at_ms": stamp, "text": text, "frame_url": frame_url, "kind": kind,
             "reasons": [] if echoed else ["not shown by the widget: timed from pressing send"],
         })
 
-    def _kinds(self) -> list[str | None]:
-        """Live kinds of the messages so far, for deciding when to ask for a human and stop."""
-        return [k.kind if k else None for k in classify_messages(self._facts(), self.messages, self.templates)]
+    def _classify_live(self) -> None:
+        """Kinds of the messages so far, for deciding when to ask for a human and when to stop:
+        computed once per new platform message, not at every wake of the waiting loop."""
+        self.live_kinds = classify_messages(self._facts(), self.messages, self.templates)
 
     def _facts(self, failure: tuple[str, str] | None = None) -> ProbeFacts:
         return ProbeFacts(
