@@ -133,7 +133,7 @@ def run_accuracy(seeds: int, store: Store, *, time_scale: float = 0.02, concurre
             catalog = load_catalog(Path(folder))
             results = asyncio.run(probe_platforms(
                 catalog.platforms.values(), catalog, store, concurrency=concurrency,
-                tag=f"accuracy-seed-{seed}", control_url=f"{sandbox.url}/"))
+                tag=f"accuracy-seed-{seed}", control_url=f"{sandbox.url}/", ignore_min_interval=True))
             truth = httpx.get(f"{sandbox.url}/truth").json()
         for result in results:
             probe = store.probe(result.probe_id)

@@ -17,14 +17,16 @@ import click
 
 from . import __version__
 from .accuracy import run_accuracy
+from .claims import plan
 from .config import Catalog, Platform, load_catalog, parse_duration
 from .errors import ConfigError, StoreError, WatchdogError
 from .export import KINDS as EXPORT_COLUMNS
 from .export import rows_for, write_csv
 from .probe import ProbeResult
+from .progress import Progress
 from .publish import build_datasette
 from .ratings import FORMULA, Window, compute_ratings
-from .runner import due_platforms, probe_platforms
+from .runner import probe_platforms
 from .sandbox import Sandbox, write_probes
 from .serving import ServerThread
 from .store import Store
@@ -113,20 +115,27 @@ def _summary(results: list[ProbeResult]) -> str:
                          "replies", "转人工", "flags"], rows)
 
 
-def run_probes(catalog: Catalog, platforms: list[Platform], store: Store, *, concurrency: int,
-               tag: str | None, vantage: str | None, max_wait_s: float | None, control_url: str | None,
-               as_json: bool) -> list[ProbeResult]:
-    """Probe, printing a line per finished probe to stderr (or a JSON object to stdout)."""
+def run_probes(catalog: Catalog, platforms: list[Platform], store: Store, *, as_json: bool,
+               **options) -> list[ProbeResult]:
+    """Probe, printing a line per finished probe to stderr (or a JSON object to stdout), and a
+    progress bar when stderr is a terminal."""
+    progress = Progress(sys.stderr, total=len(platforms))
+
+    def skip(slug: str, why: str) -> None:
+        progress.skipped(f"skipped {slug}: {why}")
+
     def report(result: ProbeResult) -> None:
+        progress.done(result.platform)
         if as_json:
             click.echo(json.dumps(result.as_dict(), ensure_ascii=False))
-        else:
-            click.echo(f"{result.platform}: {result.outcome} ({'; '.join(result.reasons[:1])})", err=True)
+        progress.message(f"{result.platform}: {result.outcome} ({'; '.join(result.reasons[:1])})")
 
-    results = asyncio.run(probe_platforms(
-        platforms, catalog, store, concurrency=concurrency, tag=tag, vantage=vantage,
-        max_wait_s=max_wait_s, control_url=control_url, on_result=report))
-    if not as_json:
+    try:
+        results = asyncio.run(probe_platforms(
+            platforms, catalog, store, on_skip=skip, on_start=progress.start, on_result=report, **options))
+    finally:
+        progress.close()
+    if results and not as_json:
         click.echo(_summary(results))
     return results
 
@@ -145,14 +154,20 @@ def run_probes(catalog: Catalog, platforms: list[Platform], store: Store, *, con
               help="Loaded when a platform's page fails: if it fails too, the fault is our network "
                    "(probe_error), not the platform's. 'none' to skip. Env: WATCHDOG_CONTROL_URL.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per probe on stdout.")
+@click.option("--dry-run", is_flag=True, help="List what would be probed and why the others would not; probe nothing.")
+@click.option("--promised-hours-only", is_flag=True,
+              help="Skip platforms outside the service hours they promise (promise.hours).")
 @click.option("--ignore-min-interval", is_flag=True,
               help="Probe even platforms probed less than their min_interval ago (testing only).")
 @_errors_as_messages
 def probe(slugs: tuple[str, ...], every: bool, probes_dir: Path, db_path: Path, tag: str | None,
           vantage: str | None, concurrency: int, max_wait: str | None, control_url: str,
-          as_json: bool, ignore_min_interval: bool) -> None:
+          as_json: bool, dry_run: bool, promised_hours_only: bool, ignore_min_interval: bool) -> None:
     """Probe platforms: open each chat in Chromium, ask the standard question, record
-    every reply in the database. Exits 0 when platforms fail (that is data)."""
+    every reply in the database. Exits 0 when platforms fail (that is data).
+
+    Safe under cron: a platform probed less than its min_interval ago, or being probed by
+    another run, is skipped (and said so)."""
     max_wait_s = duration_type(max_wait)
     catalog = load_catalog(probes_dir)
     if catalog.files == 0:
@@ -164,14 +179,18 @@ def probe(slugs: tuple[str, ...], every: bool, probes_dir: Path, db_path: Path, 
     interrupted = store.mark_interrupted()
     if interrupted:
         click.echo(f"marked {len(interrupted)} probe(s) of an earlier run as interrupted", err=True)
-    if not ignore_min_interval:
-        platforms, skipped = due_platforms(store, platforms)
-        for slug, why in skipped:
-            click.echo(f"skipped {slug}: {why}", err=True)
-    if platforms:
-        run_probes(catalog, platforms, store, concurrency=concurrency, tag=tag, vantage=vantage,
-                   max_wait_s=max_wait_s, control_url=None if control_url == "none" else control_url,
-                   as_json=as_json)
+    if dry_run:
+        decided = plan(store, platforms, ignore_min_interval=ignore_min_interval,
+                       promised_hours_only=promised_hours_only)
+        click.echo(format_table(["platform", "would probe", "why not"],
+                                [[p.slug, "yes", ""] for p in decided.due]
+                                + [[slug, "no", why] for slug, why in decided.skipped]))
+        click.echo(f"{len(decided.due)} to probe, {len(decided.skipped)} skipped (dry run: nothing probed)", err=True)
+    elif platforms:
+        run_probes(catalog, platforms, store, as_json=as_json, concurrency=concurrency, tag=tag,
+                   vantage=vantage, max_wait_s=max_wait_s,
+                   control_url=None if control_url == "none" else control_url,
+                   ignore_min_interval=ignore_min_interval, promised_hours_only=promised_hours_only)
     if catalog.problems:
         raise ConfigError(f"{len(catalog.problems)} problem(s) in platform files: run `watchdog check`")
 
@@ -330,7 +349,7 @@ def demo(db_path: Path, rounds: int, time_scale: float, port: int, no_serve: boo
             tag = "peak" if round_number % 2 == 0 else "offpeak"
             results = asyncio.run(probe_platforms(
                 catalog.platforms.values(), catalog, store, concurrency=16, tag=tag,
-                control_url=f"{server.url}/"))
+                control_url=f"{server.url}/", ignore_min_interval=True))
             click.echo(f"round {round_number + 1}/{rounds} ({tag}): "
                        + ", ".join(f"{r.platform} {r.outcome}" for r in results), err=True)
     rows = list(store.db["ratings"].rows_where(order_by="rank is null, rank, platform"))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field
-from datetime import time
+from datetime import datetime, time
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -91,6 +91,16 @@ class Promise:
     first_response_s: float | None = None
     hours: tuple[time, time] | None = None  # None: always
     timezone: str = "Asia/Shanghai"
+
+    def covers(self, moment: datetime) -> bool:
+        """Whether the promised service hours include this moment (an aware datetime)."""
+        if self.hours is None:
+            return True
+        start, end = self.hours
+        local = moment.astimezone(ZoneInfo(self.timezone)).time()
+        if start <= end:
+            return start <= local < end
+        return local >= start or local < end  # hours past midnight, e.g. 20:00-02:00
 
 
 @dataclass(frozen=True)

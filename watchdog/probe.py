@@ -92,9 +92,10 @@ class ProbeRun:
         max_wait_s: float | None = None,
         control_url: str | None = None,
         templates: TemplateIndex | None = None,
+        run_id: str | None = None,
     ):
         self.browser, self.platform, self.questions, self.store = browser, platform, questions, store
-        self.tag, self.vantage, self.control_url = tag, vantage, control_url
+        self.tag, self.vantage, self.control_url, self.run_id = tag, vantage, control_url, run_id
         self.templates = templates if templates is not None else TemplateIndex(store.platform_texts())
         self.scale = platform.probe.time_scale
         self.max_wait_s = max_wait_s or platform.probe.max_wait_s
@@ -122,7 +123,7 @@ class ProbeRun:
         platform = self.platform
         self.store.start_probe({
             "id": self.probe_id, "platform": platform.slug, "started_at": utc_now(),
-            "tag": self.tag, "vantage": self.vantage, "url": platform.url,
+            "tag": self.tag, "vantage": self.vantage, "run_id": self.run_id, "url": platform.url,
             "question_set": self.questions.name, "question_index": self.question_index,
             "question": self.question, "handoff_text": self.questions.handoff.text,
             "max_wait_s": self.max_wait_s, "time_scale": self.scale,

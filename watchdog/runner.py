@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
+import os
+import secrets
 import signal
 import socket
 from collections.abc import Callable, Iterable, Iterator
@@ -12,39 +15,21 @@ from datetime import UTC, datetime
 from playwright.async_api import async_playwright
 
 from .browser import launch
-from .classify import TemplateIndex, format_wait
+from .claims import claim, release
+from .classify import TemplateIndex
 from .config import Catalog, Platform
 from .errors import Interrupted
 from .probe import ProbeResult, ProbeRun
 from .ratings import compute_ratings
-from .store import Store
+from .store import Store, utc_now
 
 # Starting many browser contexts at the same instant starves a small machine's CPU and skews
 # the first probes' timing; starts are spaced by this much instead.
 START_SPACING_S = 0.2
 
 
-def due_platforms(store: Store, platforms: Iterable[Platform],
-                  now: datetime | None = None) -> tuple[list[Platform], list[tuple[str, str]]]:
-    """Split platforms into those due for a probe and (slug, why not) for the others: a probe
-    in flight, or one less than the platform's min_interval ago (ethics: never more often)."""
-    now = now or datetime.now(UTC)
-    due, skipped = [], []
-    for platform in platforms:
-        last = store.last_probe(platform.slug)
-        if last is None:
-            due.append(platform)
-            continue
-        started = datetime.strptime(last["started_at"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
-        age = (now - started).total_seconds()
-        if last["state"] == "running":
-            skipped.append((platform.slug, f"a probe started {format_wait(round(age))} ago is still in flight"))
-        elif age < platform.probe.min_interval_s:
-            skipped.append((platform.slug, f"probed {format_wait(round(age))} ago; min_interval is "
-                                           f"{format_wait(platform.probe.min_interval_s)}"))
-        else:
-            due.append(platform)
-    return due, skipped
+def new_run_id() -> str:
+    return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-run-{secrets.token_hex(3)}"
 
 
 async def probe_platforms(
@@ -57,36 +42,64 @@ async def probe_platforms(
     vantage: str | None = None,
     max_wait_s: float | None = None,
     control_url: str | None = None,
+    schedule: str | None = None,
+    ignore_min_interval: bool = False,
+    promised_hours_only: bool = False,
+    handle_signals: bool = True,
+    on_skip: Callable[[str, str], None] = lambda slug, why: None,
+    on_start: Callable[[Platform], None] = lambda platform: None,
     on_result: Callable[[ProbeResult], None] = lambda result: None,
 ) -> list[ProbeResult]:
-    """Probe each platform once, then recompute the ratings; results come in the order given."""
+    """Probe each platform that is due once, then recompute the ratings.
+
+    Platforms probed within their min_interval, or claimed by another run, are skipped
+    (reported through `on_skip`). Results come in the order given. With `handle_signals`,
+    SIGTERM and Ctrl-C record the probes in flight as interrupted and raise Interrupted.
+    """
     platforms = list(platforms)
     vantage = vantage or socket.gethostname()
-    for platform in platforms:
-        store.save_platform(platform)
-    templates = TemplateIndex(store.platform_texts())  # shared: each probe adds what it saw
-    limit = asyncio.Semaphore(concurrency)
-    spacing = asyncio.Lock()
-    with _cancelled_by_signals() as received:
-        try:
-            results = await _probe_all(platforms, catalog, store, limit, spacing, templates, tag=tag,
-                                       vantage=vantage, max_wait_s=max_wait_s, control_url=control_url,
-                                       on_result=on_result)
-        except asyncio.CancelledError:
-            if not received:
-                raise
-            raise Interrupted(f"stopped by {received[0]}: the probes in flight were recorded as interrupted "
-                              "(probe_error)") from None
-    compute_ratings(store)
+    run_id = new_run_id()
+    store.db["runs"].insert({
+        "id": run_id, "schedule": schedule, "tag": tag, "vantage": vantage, "host": socket.gethostname(),
+        "pid": os.getpid(), "started_at": utc_now(), "state": "running", "selected": len(platforms),
+    })
+    decided = claim(store, platforms, run_id, ignore_min_interval=ignore_min_interval,
+                    promised_hours_only=promised_hours_only)
+    for slug, why in decided.skipped:
+        on_skip(slug, why)
+    state = "interrupted"
+    try:
+        for platform in decided.due:
+            store.save_platform(platform)
+        with _cancelled_by_signals(handle_signals) as received:
+            try:
+                results = await _probe_all(
+                    decided.due, catalog, store, run_id, concurrency, tag=tag, vantage=vantage,
+                    max_wait_s=max_wait_s, control_url=control_url, on_start=on_start, on_result=on_result)
+            except asyncio.CancelledError:
+                if not received:
+                    raise
+                raise Interrupted(f"stopped by {received[0]}: the probes in flight were recorded as "
+                                  "interrupted (probe_error)") from None
+        state = "finished"
+    finally:
+        store.db["runs"].update(run_id, {
+            "state": state, "finished_at": utc_now(), "probed": len(decided.due),
+            "skipped": json.dumps([f"{slug}: {why}" for slug, why in decided.skipped], ensure_ascii=False)})
+    if results:
+        compute_ratings(store)
     return results
 
 
 @contextlib.contextmanager
-def _cancelled_by_signals() -> Iterator[list[str]]:
+def _cancelled_by_signals(enabled: bool) -> Iterator[list[str]]:
     """SIGTERM or Ctrl-C cancel the run, so that every probe in flight records itself."""
     loop = asyncio.get_running_loop()
     task = asyncio.current_task()
     received: list[str] = []
+    if not enabled:  # the caller handles signals (`watchdog schedule` runs several runs at once)
+        yield received
+        return
 
     def cancel(sig: signal.Signals) -> None:
         received.append(sig.name)
@@ -106,23 +119,32 @@ def _cancelled_by_signals() -> Iterator[list[str]]:
             loop.remove_signal_handler(sig)
 
 
-async def _probe_all(platforms: list[Platform], catalog: Catalog, store: Store, limit: asyncio.Semaphore,
-                     spacing: asyncio.Lock, templates: TemplateIndex, *, tag: str | None, vantage: str,
-                     max_wait_s: float | None, control_url: str | None,
+async def _probe_all(platforms: list[Platform], catalog: Catalog, store: Store, run_id: str, concurrency: int,
+                     *, tag: str | None, vantage: str, max_wait_s: float | None, control_url: str | None,
+                     on_start: Callable[[Platform], None],
                      on_result: Callable[[ProbeResult], None]) -> list[ProbeResult]:
+    if not platforms:
+        return []
+    templates = TemplateIndex(store.platform_texts())  # shared: each probe adds what it saw
+    limit = asyncio.Semaphore(concurrency)
+    spacing = asyncio.Lock()
     async with async_playwright() as playwright:
         browser = await launch(playwright)
 
         async def probe(platform: Platform) -> ProbeResult:
-            async with limit:
-                async with spacing:
-                    await asyncio.sleep(START_SPACING_S)
-                run = ProbeRun(browser, platform, catalog.question_sets[platform.probe.questions],
-                               store, tag=tag, vantage=vantage, max_wait_s=max_wait_s,
-                               control_url=control_url, templates=templates)
-                result = await run.run()
-                on_result(result)
-                return result
+            try:
+                async with limit:
+                    async with spacing:
+                        await asyncio.sleep(START_SPACING_S)
+                    on_start(platform)
+                    run = ProbeRun(browser, platform, catalog.question_sets[platform.probe.questions],
+                                   store, tag=tag, vantage=vantage, max_wait_s=max_wait_s,
+                                   control_url=control_url, templates=templates, run_id=run_id)
+                    result = await run.run()
+            finally:
+                release(store, platform.slug, run_id)
+            on_result(result)
+            return result
 
         try:
             return await asyncio.gather(*(probe(p) for p in platforms))

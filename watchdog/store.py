@@ -7,11 +7,12 @@ no longer exists are marked interrupted at the next start.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -121,8 +122,34 @@ def _v1_initial(db: sqlite_utils.Database) -> None:
     db["probes"].create_index(["outcome"])
 
 
+def _v2_runs_and_claims(db: sqlite_utils.Database) -> None:
+    db["runs"].create(
+        {
+            "id": str,
+            "schedule": str,  # the schedule's name; null for `watchdog probe`
+            "tag": str,
+            "vantage": str,
+            "host": str,
+            "pid": int,
+            "started_at": str,
+            "finished_at": str,
+            "state": str,  # running / finished / interrupted
+            "selected": int,  # platforms asked for
+            "probed": int,
+            "skipped": str,  # JSON list of "slug: why"
+        },
+        pk="id",
+    )
+    # The run lock: a platform is claimed by one run from before its probe starts until it ends.
+    db["claims"].create(
+        {"platform": str, "run_id": str, "host": str, "pid": int, "claimed_at": str},
+        pk="platform",
+    )
+    db["probes"].add_column("run_id", str)
+
+
 # Append only: a database at user_version N has had MIGRATIONS[:N] applied.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1_initial]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1_initial, _v2_runs_and_claims]
 
 
 class Store:
@@ -175,6 +202,19 @@ class Store:
                "version": __version__, **row}
         self.db["probes"].insert(row)
 
+    @contextlib.contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """One write transaction taken before reading (BEGIN IMMEDIATE): what is read inside
+        cannot change until it commits, so check-then-write is safe across processes."""
+        conn = self.db.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            conn.rollback()
+            raise
+        conn.commit()
+
     def update_probe(self, probe_id: str, fields: dict[str, Any]) -> None:
         self.db["probes"].update(probe_id, _encode(fields))
 
@@ -206,15 +246,18 @@ class Store:
         return list(self.db["messages"].rows_where("probe_id = ?", [probe_id], order_by="seq"))
 
     def mark_interrupted(self) -> list[str]:
-        """Probes left `running` by a process of this host that is gone: mark them.
+        """Probes and runs left `running` by a process of this host that is gone: mark them.
 
-        Returns their ids. Probes of live processes (another run in progress) are left alone.
+        Returns the probes' ids. Those of live processes (another run in progress) are left alone.
         """
         host = socket.gethostname()
+        for run in self.db["runs"].rows_where("state = 'running' and host = ?", [host]):
+            if not process_alive(run["pid"]):
+                self.db["runs"].update(run["id"], {"state": "interrupted", "finished_at": utc_now()})
         stale = [
             row["id"]
             for row in self.db["probes"].rows_where("state = 'running' and host = ?", [host])
-            if not _process_alive(row["pid"])
+            if not process_alive(row["pid"])
         ]
         for probe_id in stale:
             row = self.probe(probe_id)
@@ -240,7 +283,7 @@ def _encode(fields: dict[str, Any]) -> dict[str, Any]:
     return encoded
 
 
-def _process_alive(pid: int | None) -> bool:
+def process_alive(pid: int | None) -> bool:
     if not pid:
         return False
     try:
