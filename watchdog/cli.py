@@ -11,6 +11,7 @@ import shutil
 import sys
 import tempfile
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -28,6 +29,8 @@ from .publish import build_datasette
 from .ratings import FORMULA, Window, compute_ratings
 from .runner import probe_platforms
 from .sandbox import Sandbox, write_probes
+from .scheduler import ScheduleRunner, run_until_signalled
+from .schedules import load_schedules
 from .serving import ServerThread
 from .store import Store
 from .text import format_table, seconds_or_dash
@@ -75,19 +78,30 @@ def _errors_as_messages(function):
     return wrapper
 
 
+def schedules_option(command):
+    return click.option("--schedules", "schedules_dir", type=click.Path(path_type=Path), default="schedules",
+                        show_default=True, help="Folder of schedule files (<name>.toml).")(command)
+
+
 @cli.command(context_settings=CONTEXT_SETTINGS)
 @probes_option
+@schedules_option
 @_errors_as_messages
-def check(probes_dir: Path) -> None:
-    """Validate every platform file and question set; print each problem as
+def check(probes_dir: Path, schedules_dir: Path) -> None:
+    """Validate every platform file, question set and schedule file; print each problem as
     `path: field: message`."""
     catalog = load_catalog(probes_dir)
-    for problem in catalog.problems:
+    problems = list(catalog.problems)
+    summary = (f"{catalog.files} platform file(s), {len(catalog.platforms)} valid; "
+               f"{len(catalog.question_sets)} question set(s)")
+    if schedules_dir.is_dir():
+        schedule_set = load_schedules(schedules_dir, catalog)
+        problems += schedule_set.problems
+        summary += f"; {schedule_set.files} schedule file(s), {len(schedule_set.schedules)} valid"
+    for problem in problems:
         click.echo(str(problem))
-    click.echo(f"{catalog.files} platform file(s), {len(catalog.platforms)} valid; "
-               f"{len(catalog.question_sets)} question set(s); {len(catalog.problems)} problem(s)",
-               err=True)
-    if catalog.problems:
+    click.echo(f"{summary}; {len(problems)} problem(s)", err=True)
+    if problems:
         sys.exit(1)
 
 
@@ -193,6 +207,41 @@ def probe(slugs: tuple[str, ...], every: bool, probes_dir: Path, db_path: Path, 
                    ignore_min_interval=ignore_min_interval, promised_hours_only=promised_hours_only)
     if catalog.problems:
         raise ConfigError(f"{len(catalog.problems)} problem(s) in platform files: run `watchdog check`")
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@schedules_option
+@probes_option
+@db_option
+@click.option("--vantage", help="Name of this probing machine (default: the host name).")
+@click.option("--control-url", envvar="WATCHDOG_CONTROL_URL", default=DEFAULT_CONTROL_URL, show_default=True,
+              help="As for `watchdog probe`. Env: WATCHDOG_CONTROL_URL.")
+@_errors_as_messages
+def schedule(schedules_dir: Path, probes_dir: Path, db_path: Path, vantage: str | None, control_url: str) -> None:
+    """Run the schedule files until SIGTERM or Ctrl-C: one log line per probe outcome.
+
+    Missed runs are coalesced, a schedule never overlaps itself, and min_interval holds
+    across schedules and other processes. Platform files are re-read at every run."""
+    catalog = load_catalog(probes_dir)
+    schedule_set = load_schedules(schedules_dir, catalog)
+    if schedule_set.problems:
+        for problem in schedule_set.problems:
+            click.echo(str(problem), err=True)
+        raise ConfigError(f"{len(schedule_set.problems)} problem(s) in schedule files: fix them, "
+                          "then check with `watchdog check`")
+    if not schedule_set.schedules:
+        raise ConfigError(f"{schedules_dir}: no schedule files (*.toml) to run")
+    store = Store(db_path)
+    interrupted = store.mark_interrupted()
+    if interrupted:
+        click.echo(f"marked {len(interrupted)} probe(s) of an earlier run as interrupted", err=True)
+
+    def log(line: str) -> None:
+        click.echo(f"{datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ} {line}", err=True)
+
+    run_until_signalled(ScheduleRunner(schedule_set.schedules, probes_dir, store, vantage=vantage,
+                                       control_url=None if control_url == "none" else control_url, log=log))
+    log("stopped")
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
