@@ -23,6 +23,7 @@ from .config import Catalog, Platform, load_catalog, parse_duration
 from .errors import ConfigError, StoreError, WatchdogError
 from .export import KINDS as EXPORT_COLUMNS
 from .export import rows_for, write_csv
+from .merge import merge as merge_databases
 from .probe import ProbeResult
 from .progress import Progress
 from .publish import build_datasette
@@ -189,22 +190,23 @@ def probe(slugs: tuple[str, ...], every: bool, probes_dir: Path, db_path: Path, 
     for problem in catalog.problems:
         click.echo(f"skipped: {problem}", err=True)
     platforms = _select(catalog, slugs, every, probes_dir)
-    store = Store(db_path)
-    interrupted = store.mark_interrupted()
-    if interrupted:
-        click.echo(f"marked {len(interrupted)} probe(s) of an earlier run as interrupted", err=True)
-    if dry_run:
-        decided = plan(store, platforms, ignore_min_interval=ignore_min_interval,
-                       promised_hours_only=promised_hours_only)
-        click.echo(format_table(["platform", "would probe", "why not"],
-                                [[p.slug, "yes", ""] for p in decided.due]
-                                + [[slug, "no", why] for slug, why in decided.skipped]))
-        click.echo(f"{len(decided.due)} to probe, {len(decided.skipped)} skipped (dry run: nothing probed)", err=True)
-    elif platforms:
-        run_probes(catalog, platforms, store, as_json=as_json, concurrency=concurrency, tag=tag,
-                   vantage=vantage, max_wait_s=max_wait_s,
-                   control_url=None if control_url == "none" else control_url,
-                   ignore_min_interval=ignore_min_interval, promised_hours_only=promised_hours_only)
+    with Store(db_path) as store:
+        interrupted = store.mark_interrupted()
+        if interrupted:
+            click.echo(f"marked {len(interrupted)} probe(s) of an earlier run as interrupted", err=True)
+        if dry_run:
+            decided = plan(store, platforms, ignore_min_interval=ignore_min_interval,
+                           promised_hours_only=promised_hours_only)
+            click.echo(format_table(["platform", "would probe", "why not"],
+                                    [[p.slug, "yes", ""] for p in decided.due]
+                                    + [[slug, "no", why] for slug, why in decided.skipped]))
+            click.echo(f"{len(decided.due)} to probe, {len(decided.skipped)} skipped (dry run: nothing probed)",
+                       err=True)
+        elif platforms:
+            run_probes(catalog, platforms, store, as_json=as_json, concurrency=concurrency, tag=tag,
+                       vantage=vantage, max_wait_s=max_wait_s,
+                       control_url=None if control_url == "none" else control_url,
+                       ignore_min_interval=ignore_min_interval, promised_hours_only=promised_hours_only)
     if catalog.problems:
         raise ConfigError(f"{len(catalog.problems)} problem(s) in platform files: run `watchdog check`")
 
@@ -231,16 +233,16 @@ def schedule(schedules_dir: Path, probes_dir: Path, db_path: Path, vantage: str 
                           "then check with `watchdog check`")
     if not schedule_set.schedules:
         raise ConfigError(f"{schedules_dir}: no schedule files (*.toml) to run")
-    store = Store(db_path)
-    interrupted = store.mark_interrupted()
-    if interrupted:
-        click.echo(f"marked {len(interrupted)} probe(s) of an earlier run as interrupted", err=True)
 
     def log(line: str) -> None:
         click.echo(f"{datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ} {line}", err=True)
 
-    run_until_signalled(ScheduleRunner(schedule_set.schedules, probes_dir, store, vantage=vantage,
-                                       control_url=None if control_url == "none" else control_url, log=log))
+    with Store(db_path) as store:
+        interrupted = store.mark_interrupted()
+        if interrupted:
+            click.echo(f"marked {len(interrupted)} probe(s) of an earlier run as interrupted", err=True)
+        run_until_signalled(ScheduleRunner(schedule_set.schedules, probes_dir, store, vantage=vantage,
+                                           control_url=None if control_url == "none" else control_url, log=log))
     log("stopped")
 
 
@@ -250,7 +252,8 @@ def schedule(schedules_dir: Path, probes_dir: Path, db_path: Path, vantage: str 
 @_errors_as_messages
 def reclassify(db_path: Path, platform: str | None) -> None:
     """Recompute the verdicts of stored probes with the current rules, without probing again."""
-    counts = reclassify_probes(_existing_store(db_path), platform)
+    with _existing_store(db_path) as store:
+        counts = reclassify_probes(store, platform)
     click.echo(f"reclassified {counts['probes']} probe(s); {counts['changed']} changed outcome or flags", err=True)
 
 
@@ -316,8 +319,8 @@ def _percent(rate: float | None) -> str:
 @_errors_as_messages
 def ratings(db_path: Path, window: str) -> None:
     """Recompute the ratings and print the leaderboard."""
-    store = _existing_store(db_path)
-    rows = compute_ratings(store, Window(duration_type(window) / 86400))
+    with _existing_store(db_path) as store:
+        rows = compute_ratings(store, Window(duration_type(window) / 86400))
     click.echo(leaderboard(rows))
     click.echo(FORMULA, err=True)
 
@@ -339,14 +342,27 @@ def _existing_store(db_path: Path) -> Store:
 @_errors_as_messages
 def export(what: str, db_path: Path, platform: str | None, since, output: Path | None, no_bom: bool) -> None:
     """Export ratings, probes or messages as CSV (UTF-8 with a BOM, for Excel)."""
-    store = _existing_store(db_path)
-    rows = rows_for(store, what, platform, since.strftime("%Y-%m-%dT%H:%M:%S") if since else "")
+    with _existing_store(db_path) as store:
+        rows = rows_for(store, what, platform, since.strftime("%Y-%m-%dT%H:%M:%S") if since else "")
     if output:
         with output.open("w", encoding="utf-8", newline="") as f:
             write_csv(rows, EXPORT_COLUMNS[what], f, bom=not no_bom)
         click.echo(f"wrote {len(rows)} row(s) to {output}", err=True)
     else:
         write_csv(rows, EXPORT_COLUMNS[what], sys.stdout, bom=not no_bom)
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
+              help="The combined database (created if missing; merging into it again is safe).")
+@_errors_as_messages
+def merge(sources: tuple[Path, ...], output: Path) -> None:
+    """Combine the databases of several probing machines (each probe keeps its vantage),
+    then recompute the ratings. Merging the same files twice changes nothing."""
+    for count in merge_databases(list(sources), output):
+        click.echo(str(count), err=True)
+    click.echo(f"ratings recomputed in {output}", err=True)
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)

@@ -179,7 +179,14 @@ class Store:
                 self.db.execute(f"PRAGMA user_version = {number}")
 
     def close(self) -> None:
+        """Closing checkpoints the WAL into the file: copy the file only after this."""
         self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
 
     def save_platform(self, platform: Platform) -> None:
         hours = platform.promise.hours

@@ -1,0 +1,107 @@
+"""`watchdog merge`: databases of several probing machines combine idempotently, ratings
+recomputed over the union."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+
+import pytest
+
+from watchdog.ratings import rate_platform
+
+from .conftest import run_cli
+
+RATING_COLUMNS = ("platform", "probes", "human_reached", "human_rate", "fake_online_rate", "bot_loop_rate",
+                  "first_human_median_s", "score", "grade", "rank")
+
+
+def copy_db(source, target):
+    """As a user copies a database from another machine: the file after its run has ended."""
+    wal = source.with_name(source.name + "-wal")
+    assert not wal.exists() or wal.stat().st_size == 0  # closing the store checkpointed it
+    shutil.copy(source, target)
+    evidence = source.parent / f"{source.stem}-evidence"
+    if evidence.is_dir():
+        shutil.copytree(evidence, target.parent / f"{target.stem}-evidence")
+    return target
+
+
+def dump(db_path) -> dict[str, list[tuple]]:
+    with sqlite3.connect(db_path) as conn:
+        return {table: conn.execute(f"select * from {table} order by 1, 2").fetchall()
+                for table in ("platforms", "probes", "messages", "runs")} | {
+            "ratings": conn.execute(f"select {', '.join(RATING_COLUMNS)} from ratings order by platform").fetchall()}
+
+
+def rows(db_path, sql: str, args=()) -> list[dict]:
+    with sqlite3.connect(db_path) as conn:
+        conn.row_factory = sqlite3.Row
+        return [dict(r) for r in conn.execute(sql, args)]
+
+
+@pytest.fixture
+def two_machines(demo_db, sandbox_probes, tmp_path):
+    """Machine A: the demo's 80 probes. Machine B: two more platforms probed from elsewhere."""
+    a = copy_db(demo_db, tmp_path / "a.db")
+    b = tmp_path / "b.db"
+    result = run_cli("probe", "down", "fast-human", "--vantage", "machine-b", "--probes", sandbox_probes, "--db", b)
+    assert result.exit_code == 0, result.output
+    return a, b
+
+
+def test_merging_twice_equals_merging_once_and_ratings_match_the_union(two_machines, tmp_path):
+    a, b = two_machines
+    central = tmp_path / "central.db"
+    first = run_cli("merge", a, b, "-o", central)
+    assert first.exit_code == 0, first.output
+    assert f"{b}: 2 new probe(s), 0 updated, 0 already there" in first.stderr
+    once = dump(central)
+    again = run_cli("merge", a, b, "-o", central)
+    assert f"{a}: 0 new probe(s), 0 updated, 80 already there" in again.stderr
+    assert dump(central) == once
+
+    union = rows(a, "select * from probes") + rows(b, "select * from probes")
+    assert sorted(p["id"] for p in rows(central, "select id from probes")) == sorted(p["id"] for p in union)
+    assert {p["vantage"] for p in rows(central, "select vantage from probes where platform = 'down'")} >= {"machine-b"}
+    messages = len(rows(a, "select seq from messages")) + len(rows(b, "select seq from messages"))
+    assert len(rows(central, "select seq from messages")) == messages
+
+    ratings = {r["platform"]: r for r in rows(central, "select * from ratings")}
+    for platform in rows(central, "select * from platforms"):
+        probes = [p for p in union if p["platform"] == platform["slug"] and p["state"] == "finished"]
+        expected = rate_platform(platform, probes)
+        for column in RATING_COLUMNS[1:-1]:
+            assert ratings[platform["slug"]][column] == expected[column], (platform["slug"], column)
+    assert ratings["down"]["probes"] == 6 and ratings["fast-human"]["probes"] == 6
+
+    for probe in rows(central, "select screenshot from probes where screenshot is not null"):
+        assert probe["screenshot"].startswith(str(tmp_path / "central-evidence"))
+        assert (tmp_path / "central-evidence" / probe["screenshot"].rsplit("/", 1)[1]).is_file()
+
+
+def test_a_probe_still_running_in_one_copy_is_taken_when_it_has_ended(two_machines, tmp_path):
+    _, b = two_machines
+    snapshot = copy_db(b, tmp_path / "snapshot.db")  # as copied from machine B mid-probe
+    with sqlite3.connect(snapshot) as conn:
+        conn.execute("update probes set state = 'running', outcome = null where platform = 'fast-human'")
+        conn.execute("delete from messages where side = 'platform'")
+    central = tmp_path / "central.db"
+    assert run_cli("merge", snapshot, "-o", central).exit_code == 0
+    later = run_cli("merge", b, snapshot, "-o", central)
+    assert f"{b}: 0 new probe(s), 1 updated, 1 already there" in later.stderr
+    assert f"{snapshot}: 0 new probe(s), 0 updated, 2 already there" in later.stderr
+    assert dump(central)["messages"] == dump(b)["messages"]
+    assert {p["state"] for p in rows(central, "select state from probes")} == {"finished"}
+
+
+def test_merge_refuses_what_it_cannot_merge(tmp_path, two_machines):
+    a, _ = two_machines
+    other = tmp_path / "other.db"
+    sqlite3.connect(other).execute("create table x (y)")
+    refused = run_cli("merge", a, other, "-o", tmp_path / "central.db")
+    assert refused.exit_code == 1
+    assert refused.stderr.strip() == f"Error: {other}: not a watchdog database (no probes table)"
+    assert not (tmp_path / "central.db").exists()
+    itself = run_cli("merge", a, "-o", a)
+    assert itself.exit_code == 1 and "is also the output" in itself.stderr

@@ -1,0 +1,142 @@
+"""Combining the databases of several probing machines into one, idempotently.
+
+Probe ids are unique across machines, so a probe is the same probe in every copy. A probe is
+taken from a source when the target lacks it or holds an earlier state of it (still
+`running` there, ended in the source); its messages always come with it, from the same
+source, so a transcript is never a mix of two copies. Merging the same files again changes
+nothing. Screenshots are copied next to the target. Ratings are recomputed afterwards.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import StoreError
+from .ratings import compute_ratings
+from .store import MIGRATIONS, Store
+
+
+@dataclass
+class MergeCount:
+    source: Path
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.new} new probe(s), {self.updated} updated, {self.unchanged} already there"
+
+
+def merge(sources: list[Path], target: Path) -> list[MergeCount]:
+    """Merge every source into `target` (created if missing), then recompute its ratings."""
+    for source in sources:
+        _check_source(source, target)
+    store = Store(target)
+    try:
+        counts = [_merge_one(store, source) for source in sources]
+        compute_ratings(store)
+    finally:
+        store.close()
+    return counts
+
+
+def _check_source(source: Path, target: Path) -> None:
+    if not source.is_file():
+        raise StoreError(f"{source}: no such database")
+    if target.exists() and source.resolve() == target.resolve():
+        raise StoreError(f"{source}: is also the output; merge into a new file (-o central.db)")
+    try:
+        with sqlite3.connect(f"file:{source}?mode=ro", uri=True) as conn:
+            version = conn.execute("pragma user_version").fetchone()[0]
+            tables = {row[0] for row in conn.execute("select name from sqlite_master where type = 'table'")}
+    except sqlite3.DatabaseError as e:
+        raise StoreError(f"{source}: cannot read this database: {e}") from e
+    if not {"platforms", "probes", "messages"} <= tables:
+        raise StoreError(f"{source}: not a watchdog database (no probes table)")
+    if version > len(MIGRATIONS):
+        raise StoreError(f"{source}: made by a newer watchdog (schema {version}); upgrade this one first")
+
+
+def _merge_one(store: Store, source: Path) -> MergeCount:
+    conn = store.db.conn
+    count = MergeCount(source)
+    conn.execute("attach database ? as source", [str(source)])
+    try:
+        with store.exclusive():
+            _copy_platforms(conn)
+            taken = _probes_to_take(conn, count)
+            if taken:
+                _copy_rows(conn, "probes", "id in (select id from temp.taken)", replace=True)
+                conn.execute("delete from main.messages where probe_id in (select id from temp.taken)")
+                _copy_rows(conn, "messages", "probe_id in (select id from temp.taken)", replace=False)
+                _copy_screenshots(store, conn, source)
+            if _has_table(conn, "runs"):
+                _copy_rows(conn, "runs", "id not in (select id from main.runs where state != 'running')",
+                           replace=True)
+            conn.execute("drop table temp.taken")
+    finally:
+        conn.execute("detach database source")
+    return count
+
+
+def _probes_to_take(conn: sqlite3.Connection, count: MergeCount) -> int:
+    conn.execute("create temp table taken (id text primary key)")
+    conn.execute(
+        "insert into temp.taken select s.id from source.probes s left join main.probes m on m.id = s.id "
+        "where m.id is null or (m.state = 'running' and s.state != 'running')")
+    count.new = conn.execute("select count(*) from temp.taken t where t.id not in (select id from main.probes)"
+                             ).fetchone()[0]
+    total = conn.execute("select count(*) from temp.taken").fetchone()[0]
+    count.updated = total - count.new
+    count.unchanged = conn.execute("select count(*) from source.probes").fetchone()[0] - total
+    return total
+
+
+def _copy_platforms(conn: sqlite3.Connection) -> None:
+    """The newest description of each platform wins."""
+    columns = _shared_columns(conn, "platforms")
+    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != "slug")
+    conn.execute(
+        f"insert into main.platforms ({', '.join(columns)}) select {', '.join(columns)} from source.platforms "
+        f"where true on conflict (slug) do update set {updates} "
+        "where excluded.updated_at > platforms.updated_at")
+
+
+def _copy_rows(conn: sqlite3.Connection, table: str, where: str, *, replace: bool) -> None:
+    columns = ", ".join(_shared_columns(conn, table))
+    verb = "insert or replace" if replace else "insert"
+    conn.execute(f"{verb} into main.{table} ({columns}) select {columns} from source.{table} where {where}")
+
+
+def _copy_screenshots(store: Store, conn: sqlite3.Connection, source: Path) -> None:
+    """Evidence follows its probes: copied next to the target, the rows pointed at the copies.
+    A database brought from another machine has its screenshots next to it, not at the path
+    recorded there."""
+    rows = conn.execute("select id, screenshot from main.probes where screenshot is not null "
+                        "and id in (select id from temp.taken)").fetchall()
+    for probe_id, screenshot in rows:
+        name = Path(screenshot).name
+        original = source.parent / f"{source.stem}-evidence" / name
+        if not original.is_file():
+            original = Path(screenshot)
+        copy = store.evidence_dir / name
+        if original.is_file() and original.resolve() != copy.resolve():
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(original, copy)
+        conn.execute("update main.probes set screenshot = ? where id = ?",
+                     [str(copy) if copy.is_file() else None, probe_id])
+
+
+def _shared_columns(conn: sqlite3.Connection, table: str) -> list[str]:
+    """Columns both databases have: an older source simply lacks the newer ones."""
+    ours = [row[1] for row in conn.execute(f"pragma main.table_info({table})")]
+    theirs = {row[1] for row in conn.execute(f"pragma source.table_info({table})")}
+    return [c for c in ours if c in theirs]
+
+
+def _has_table(conn: sqlite3.Connection, table: str) -> bool:
+    return conn.execute("select count(*) from source.sqlite_master where type = 'table' and name = ?",
+                        [table]).fetchone()[0] == 1
