@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from watchdog.config import Chat, Handoff, ProbeSettings, Promise
+from watchdog.schedules import Schedule
 
 README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
 
@@ -23,3 +24,8 @@ def documented_keys() -> list[str]:
 @pytest.mark.parametrize("key", documented_keys())
 def test_config_field_in_readme(key):
     assert f"| `{key}` |" in README
+
+
+@pytest.mark.parametrize("key", [f.name.removesuffix("_s") for f in fields(Schedule) if f.name != "path"])
+def test_schedule_key_in_readme(key):
+    assert f"`{key}`" in README.split("## Running unattended", 1)[1]

@@ -31,7 +31,7 @@ PAGE_TIMEOUT_MS = 30_000
 ELEMENT_TIMEOUT_MS = 10_000
 GREETING_WAIT_S = 3.0  # before writing, wait this long for greetings
 GRACE_S = 15.0  # after the first human reply, keep recording this long
-ECHO_WAIT_S = 2.0  # how long our own message may take to show in the chat
+ECHO_WAIT_S = 5.0  # how long our own message may take to show in the chat (a loaded machine is slow)
 CONTROL_TIMEOUT_S = 15.0
 
 
