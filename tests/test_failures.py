@@ -100,6 +100,7 @@ def test_no_browser(sandbox_probes, db_path, monkeypatch, tmp_path):
 def test_no_chromium_anywhere_says_what_to_install(monkeypatch):
     monkeypatch.delenv("WATCHDOG_CHROMIUM", raising=False)
     monkeypatch.setattr(browser, "SYSTEM_CHROMIUMS", [])
+    monkeypatch.setattr(browser, "SYSTEM_HEADLESS_SHELLS", [])
     monkeypatch.setattr(browser.shutil, "which", lambda name: None)
     with pytest.raises(BrowserMissing) as error:
         browser.find_chromium(None)
@@ -118,3 +119,19 @@ def test_unknown_slug(sandbox_probes, db_path):
     result = run_cli("probe", "nope", "--probes", sandbox_probes, "--db", db_path)
     assert result.exit_code == 1
     assert "no platform file" in one_error_line(result)
+
+
+def test_headless_shell_preferred_to_the_full_browser(tmp_path, monkeypatch):
+    """A headless shell has no toolbar renderer per window: half the memory per probe."""
+    monkeypatch.delenv("WATCHDOG_CHROMIUM", raising=False)
+    browsers = tmp_path / "ms-playwright"
+    full = browsers / "chromium-1200" / "chrome-linux" / "chrome"
+    shell = browsers / "chromium_headless_shell-1200" / "chrome-headless-shell-linux64" / "chrome-headless-shell"
+    for path in (full, shell):
+        path.parent.mkdir(parents=True)
+        path.write_text("#!/bin/sh\n")
+        path.chmod(0o755)
+    assert browser.find_chromium(str(full)) == str(shell)
+    shell.unlink()
+    monkeypatch.setattr(browser, "SYSTEM_HEADLESS_SHELLS", [])
+    assert browser.find_chromium(str(full)) == str(full)

@@ -18,6 +18,12 @@ LAUNCH_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
+# The headless shell first: the full browser gives every probe's window a second renderer
+# process for its (invisible) toolbar, which doubles the memory of a waiting probe.
+SYSTEM_HEADLESS_SHELLS = [
+    "/usr/lib/chromium/chromium-headless-shell",
+    "/usr/bin/chromium-headless-shell",
+]
 SYSTEM_CHROMIUMS = [
     "/usr/lib/chromium/chromium",
     "/usr/bin/chromium",
@@ -31,23 +37,39 @@ USER_AGENT = (
 )
 NO_BROWSER = (
     "no Chromium found: run `playwright install chromium` (needs internet), or "
-    "`apt-get install chromium` on Debian/Ubuntu, or set WATCHDOG_CHROMIUM to a Chromium binary"
+    "`apt-get install chromium-headless-shell` on Debian, or set WATCHDOG_CHROMIUM to a Chromium binary"
 )
 
 
 def find_chromium(playwright_default: str | None = None) -> str:
-    """WATCHDOG_CHROMIUM, else a Playwright-installed Chromium, else the system's."""
+    """WATCHDOG_CHROMIUM; else a headless shell (Playwright's, then the system's); else a full
+    Chromium (Playwright's, then the system's)."""
     configured = os.environ.get("WATCHDOG_CHROMIUM")
     if configured:
-        if not Path(configured).is_file() or not os.access(configured, os.X_OK):
+        if not _executable(configured):
             raise BrowserMissing(f"WATCHDOG_CHROMIUM={configured}: not an executable file")
         return configured
-    candidates = [playwright_default] if playwright_default else []
-    candidates += SYSTEM_CHROMIUMS + [shutil.which("chromium") or ""]
+    candidates = _playwright_headless_shells(playwright_default) + SYSTEM_HEADLESS_SHELLS
+    candidates += [playwright_default or ""] + SYSTEM_CHROMIUMS + [shutil.which("chromium") or ""]
     for candidate in candidates:
-        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
+        if candidate and _executable(candidate):
             return candidate
     raise BrowserMissing(NO_BROWSER)
+
+
+def _playwright_headless_shells(playwright_default: str | None) -> list[str]:
+    """`playwright install chromium` puts its headless shell next to the full browser:
+    ms-playwright/chromium-NNNN/chrome-linux/chrome and ms-playwright/chromium_headless_shell-NNNN/."""
+    if not playwright_default:
+        return []
+    browsers = Path(playwright_default).parent.parent.parent
+    found = sorted(browsers.glob("chromium_headless_shell-*/*/chrome-headless-shell"))
+    found += sorted(browsers.glob("chromium_headless_shell-*/*/headless_shell"))
+    return [str(path) for path in reversed(found)]
+
+
+def _executable(path: str) -> bool:
+    return Path(path).is_file() and os.access(path, os.X_OK)
 
 
 async def launch(playwright: Playwright) -> Browser:
