@@ -38,11 +38,10 @@ from watchdog.sandbox import Sandbox, Scenario, platform_file
 from watchdog.sandbox.scenarios import human
 
 VARIANTS = ("ours", "per-browser", "polling")
-ANSWER = "您好，在的，付款后卡密自动发货，一般一分钟内到账。"
 # Our standard question set, except that nobody asks for a human during the wait.
 QUESTIONS = 'questions = ["您好，我想买游戏点卡，请问付款后卡密是自动发货吗？多久能收到？"]\n' \
             '[handoff]\nafter_silence = "1h"\n'
-SAMPLE_EVERY_S = 0.5
+SAMPLE_EVERY_S = 1.0  # reading smaps of 400 processes costs CPU: not too often
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -54,7 +53,7 @@ def reply_after_s(n: int) -> float:
 
 def scenario(reply_s: float) -> Scenario:
     return Scenario("late-human", "迟到卡盟", "a person answers late", send="button",
-                    on_question=(human(reply_s, "客服-小周", text=ANSWER),),
+                    on_question=(human(reply_s, "客服-小周"),),  # worded afresh each time, as people do
                     expected={"outcome": "human"})
 
 
@@ -200,7 +199,7 @@ def worker(variant: str, probes: Path, out: Path) -> None:
                 probe = next(store.db["probes"].rows_where("platform = ?", [platform.slug]))
                 reply = next(store.db["messages"].rows_where("probe_id = ? and side = 'platform'", [probe["id"]],
                                                              order_by="seq"), None)
-                if probe["outcome"] == "human" and reply:
+                if probe["state"] == "finished" and reply:  # recorded and timed (verdicts: `watchdog accuracy`)
                     measured[platform.slug] = {"question": probe["question_at_ms"], "reply": reply["at_ms"]}
     out.write_text(json.dumps(measured))
 
@@ -210,22 +209,24 @@ async def _product(variant: str, platforms, catalog, store) -> None:
 
     from watchdog.browser import launch
     from watchdog.probe import ProbeRun
-    from watchdog.runner import START_SPACING_S, probe_platforms
+    from watchdog.runner import START_SPACING_S, STARTS_AT_ONCE, StartSlot, probe_platforms
 
     if variant == "ours":
         await probe_platforms(platforms, catalog, store, concurrency=len(platforms), control_url=None,
                               ignore_min_interval=True)
         return
-    spacing = asyncio.Lock()
+    spacing, starting = asyncio.Lock(), asyncio.Semaphore(STARTS_AT_ONCE)
     async with async_playwright() as playwright:
-        async def alone(platform):  # alternative (a): a browser of its own
+        async def alone(platform):  # alternative (a): a browser of its own, started as gently as ours
             async with spacing:
                 await asyncio.sleep(START_SPACING_S)
-            browser = await launch(playwright)
-            try:
-                await ProbeRun(browser, platform, catalog.question_sets["bench"], store).run()
-            finally:
-                await browser.close()
+            async with StartSlot(starting) as slot:
+                browser = await launch(playwright)
+                try:
+                    await ProbeRun(browser, platform, catalog.question_sets["bench"], store,
+                                   on_ready=slot.release).run()
+                finally:
+                    await browser.close()
 
         await asyncio.gather(*(alone(p) for p in platforms))
 

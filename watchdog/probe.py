@@ -11,6 +11,7 @@ import asyncio
 import json
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from importlib import resources
@@ -93,9 +94,11 @@ class ProbeRun:
         control_url: str | None = None,
         templates: TemplateIndex | None = None,
         run_id: str | None = None,
+        on_ready: Callable[[], None] = lambda: None,
     ):
         self.browser, self.platform, self.questions, self.store = browser, platform, questions, store
         self.tag, self.vantage, self.control_url, self.run_id = tag, vantage, control_url, run_id
+        self.on_ready = on_ready  # told once the chat is open: the costly start is over
         self.templates = templates if templates is not None else TemplateIndex(store.platform_texts())
         self.scale = platform.probe.time_scale
         self.max_wait_s = max_wait_s or platform.probe.max_wait_s
@@ -181,6 +184,7 @@ class ProbeRun:
         if not chat.message:
             self.counting_from = await self._page_clock(frame)
         self._use_chat_frame(frame)
+        self.on_ready()
         await asyncio.sleep(self._real(GREETING_WAIT_S))
         await self._send(frame, self.question)
         await self._await_replies(frame, time.monotonic())

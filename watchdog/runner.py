@@ -24,8 +24,11 @@ from .ratings import compute_ratings
 from .store import Store, utc_now
 
 # Starting many browser contexts at the same instant starves a small machine's CPU and skews
-# the first probes' timing; starts are spaced by this much instead.
+# the first probes' timing; starts are spaced by this much instead...
 START_SPACING_S = 0.2
+# ...and no more probes than cores are in their start (new context, page load, opening the
+# chat) at once: a starved page load would time out and read as a missing chat.
+STARTS_AT_ONCE = max(2, os.cpu_count() or 2)
 
 
 def new_run_id() -> str:
@@ -128,6 +131,7 @@ async def _probe_all(platforms: list[Platform], catalog: Catalog, store: Store, 
     templates = TemplateIndex(store.platform_texts())  # shared: each probe adds what it saw
     limit = asyncio.Semaphore(concurrency)
     spacing = asyncio.Lock()
+    starting = asyncio.Semaphore(STARTS_AT_ONCE)
     async with async_playwright() as playwright:
         browser = await launch(playwright)
 
@@ -136,11 +140,13 @@ async def _probe_all(platforms: list[Platform], catalog: Catalog, store: Store, 
                 async with limit:
                     async with spacing:
                         await asyncio.sleep(START_SPACING_S)
-                    on_start(platform)
-                    run = ProbeRun(browser, platform, catalog.question_sets[platform.probe.questions],
-                                   store, tag=tag, vantage=vantage, max_wait_s=max_wait_s,
-                                   control_url=control_url, templates=templates, run_id=run_id)
-                    result = await run.run()
+                    async with StartSlot(starting) as slot:
+                        on_start(platform)
+                        run = ProbeRun(browser, platform, catalog.question_sets[platform.probe.questions],
+                                       store, tag=tag, vantage=vantage, max_wait_s=max_wait_s,
+                                       control_url=control_url, templates=templates, run_id=run_id,
+                                       on_ready=slot.release)
+                        result = await run.run()
             finally:
                 release(store, platform.slug, run_id)
             on_result(result)
@@ -150,3 +156,24 @@ async def _probe_all(platforms: list[Platform], catalog: Catalog, store: Store, 
             return await asyncio.gather(*(probe(p) for p in platforms))
         finally:
             await browser.close()
+
+
+class StartSlot:
+    """One of the STARTS_AT_ONCE places for a probe in its start, given back once: when the
+    chat is open, or when the probe ends without getting that far."""
+
+    def __init__(self, semaphore: asyncio.Semaphore):
+        self.semaphore, self.held = semaphore, False
+
+    async def __aenter__(self) -> StartSlot:
+        await self.semaphore.acquire()
+        self.held = True
+        return self
+
+    async def __aexit__(self, *exc_info) -> None:
+        self.release()
+
+    def release(self) -> None:
+        if self.held:
+            self.held = False
+            self.semaphore.release()
