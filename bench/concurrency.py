@@ -4,7 +4,7 @@
     python bench/concurrency.py --n 10 --runs 1      # a quick look
 
 Each run starts a worker process that probes N copies of a sandbox platform whose person
-answers late (20 s + 0.4 s per probe, real time, so that all N are waiting at once), and
+answers late (30 s + 0.5 s per probe, real time, so that all N are waiting at once), and
 samples the worker's whole process tree (the Python process and every Chromium process)
 from outside: PSS from /proc/<pid>/smaps_rollup, CPU ticks from /proc/<pid>/stat. The
 sandbox runs in this process, not in the measured tree, and keeps the ground truth: when
@@ -12,7 +12,9 @@ its widget showed each message, on the page's clock.
 
 Variants, each measured the same way:
   ours         the product: one Chromium, one context per probe, in-page insertion stamps
-  per-browser  alternative (a): one Chromium process per probe, as per-site scripts do
+  per-browser  alternative (a), gentle form: one Chromium per probe, all in one Python process
+  per-script   alternative (a) as per-site scripts run it: a `watchdog probe SLUG` process per
+               probe, each with its own Python, Playwright driver and Chromium
   polling      alternative (b): one Chromium, but replies timed by reading the DOM once a second
 
 Figures per variant and N (median over the runs): wall time, peak PSS of the tree, PSS per
@@ -37,10 +39,10 @@ from pathlib import Path
 from watchdog.sandbox import Sandbox, Scenario, platform_file
 from watchdog.sandbox.scenarios import human
 
-VARIANTS = ("ours", "per-browser", "polling")
+VARIANTS = ("ours", "per-browser", "per-script", "polling")
 # Our standard question set, except that nobody asks for a human during the wait.
 QUESTIONS = 'questions = ["您好，我想买游戏点卡，请问付款后卡密是自动发货吗？多久能收到？"]\n' \
-            '[handoff]\nafter_silence = "1h"\n'
+            '[handoff]\nafter_auto_reply = false\nafter_silence = "1h"\n'
 SAMPLE_EVERY_S = 1.0  # reading smaps of 400 processes costs CPU: not too often
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -48,7 +50,7 @@ TICKS = os.sysconf("SC_CLK_TCK")
 
 def reply_after_s(n: int) -> float:
     """Late enough that the last probe has started before the first one is answered."""
-    return 20 + 0.4 * n
+    return 30 + 0.5 * n
 
 
 def scenario(reply_s: float) -> Scenario:
@@ -110,6 +112,7 @@ class Figures:
     waiting_pss_mb: float | None = None
     pss_per_probe_mb: float | None = None
     waiting_cpu_pct: float | None = None
+    waiting: int = 0  # the most probes waiting at once
     waiting_s: float = 0.0
     processes: int = 0
     correct: int = 0
@@ -126,7 +129,8 @@ def measure(variant: str, n: int, run: int, reply_s: float, sandbox: Sandbox, wo
     tag = f"{variant}-{n}-{run}"
     for i in range(n):
         text = platform_file(scenario(reply_s), sandbox.url, 1.0, query=f"copy={tag}-{i}")
-        text = text.replace('max_wait = "5m"', f'max_wait = "{round(reply_s + 60)}s"\nquestions = "bench"')
+        # long enough for the latest answer (+20%) and the grace after it, no longer
+        text = text.replace('max_wait = "5m"', f'max_wait = "{round(reply_s * 1.2 + 20)}s"\nquestions = "bench"')
         (probes / f"late-{i:03d}.toml").write_text(text, encoding="utf-8")
     out = work / "worker.json"
     started = time.monotonic()
@@ -144,11 +148,14 @@ def measure(variant: str, n: int, run: int, reply_s: float, sandbox: Sandbox, wo
         raise SystemExit(f"worker {variant} N={n} failed with status {worker.returncode}")
     figures.peak_pss_mb = round(max(s.pss_kb for s in samples) / 1024, 1)
     figures.processes = max(s.processes for s in samples)
-    waiting = [s for s in samples if s.asked == n and s.answered == 0]
+    # The samples with the most probes waiting (asked, not answered): all N when starts are
+    # quick enough, fewer when the last ones start after the first answers.
+    figures.waiting = max(s.asked - s.answered for s in samples)
+    waiting = [s for s in samples if s.asked - s.answered == figures.waiting]
+    figures.waiting_pss_mb = round(max(s.pss_kb for s in waiting) / 1024, 1)
+    figures.pss_per_probe_mb = round(figures.waiting_pss_mb / max(1, figures.waiting), 1)
     if len(waiting) >= 2:
         figures.waiting_s = round(waiting[-1].at - waiting[0].at, 1)
-        figures.waiting_pss_mb = round(max(s.pss_kb for s in waiting) / 1024, 1)
-        figures.pss_per_probe_mb = round(figures.waiting_pss_mb / n, 1)
         used = (waiting[-1].ticks - waiting[0].ticks) / TICKS
         figures.waiting_cpu_pct = round(100 * used / (waiting[-1].at - waiting[0].at), 1)
     _score_timing(figures, json.loads(out.read_text()), sandbox, tag)
@@ -193,7 +200,10 @@ def worker(variant: str, probes: Path, out: Path) -> None:
         if variant == "polling":
             measured = asyncio.run(_polling(platforms))
         else:
-            asyncio.run(_product(variant, platforms, catalog, store))
+            if variant == "per-script":
+                _per_script(platforms, probes, out.with_suffix(".db"))
+            else:
+                asyncio.run(_product(variant, platforms, catalog, store))
             measured = {}
             for platform in platforms:
                 probe = next(store.db["probes"].rows_where("platform = ?", [platform.slug]))
@@ -202,6 +212,21 @@ def worker(variant: str, probes: Path, out: Path) -> None:
                 if probe["state"] == "finished" and reply:  # recorded and timed (verdicts: `watchdog accuracy`)
                     measured[platform.slug] = {"question": probe["question_at_ms"], "reply": reply["at_ms"]}
     out.write_text(json.dumps(measured))
+
+
+def _per_script(platforms, probes: Path, db: Path) -> None:
+    """Alternative (a) as per-site scripts: one process per probe, started as cron would, a
+    moment apart; they share the database as scripts on one machine would."""
+    from watchdog.runner import START_SPACING_S
+
+    scripts = []
+    for platform in platforms:
+        scripts.append(subprocess.Popen(
+            [sys.executable, "-m", "watchdog", "probe", platform.slug, "--probes", str(probes), "--db", str(db),
+             "--ignore-min-interval", "--control-url", "none"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        time.sleep(START_SPACING_S)
+    for script in scripts:
+        script.wait()
 
 
 async def _product(variant: str, platforms, catalog, store) -> None:
@@ -275,7 +300,7 @@ async def _polling(platforms) -> dict:
 # -- the report --------------------------------------------------------------------------
 
 COLUMNS = [("variant", "variant"), ("n", "N"), ("wall_s", "wall s"), ("peak_pss_mb", "peak PSS MB"),
-           ("pss_per_probe_mb", "PSS/probe MB"), ("waiting_cpu_pct", "CPU waiting %"),
+           ("waiting", "waiting"), ("pss_per_probe_mb", "PSS/probe MB"), ("waiting_cpu_pct", "CPU waiting %"),
            ("processes", "processes"), ("correct", "correct"), ("error_median_ms", "err median ms"),
            ("error_p99_ms", "err p99 ms"), ("error_max_ms", "err max ms")]
 
@@ -303,8 +328,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--variants", nargs="+", choices=VARIANTS, default=list(VARIANTS))
     parser.add_argument("--per-browser-max", type=int, default=50,
-                        help="largest N for per-browser (a Chromium each: more does not fit in memory)")
-    parser.add_argument("--reply-after", type=float, help="seconds from question to reply (default 20 + 0.4 N)")
+                        help="largest N for per-browser and per-script (a Chromium each: more does not fit)")
+    parser.add_argument("--reply-after", type=float, help="seconds from question to reply (default 30 + 0.5 N)")
     parser.add_argument("--json", type=Path, help="also write every run's figures here")
     parser.add_argument("--worker", nargs=3, metavar=("VARIANT", "PROBES", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -312,15 +337,16 @@ def main() -> None:
         return worker(args.worker[0], Path(args.worker[1]), Path(args.worker[2]))
 
     print(f"# {os.cpu_count()} cores, {os.sysconf('SC_PHYS_PAGES') * PAGE_SIZE / 2**30:.1f} GiB; reply after "
-          f"{args.reply_after or '20 + 0.4 x N'} s; medians of {args.runs} run(s)", file=sys.stderr)
+          f"{args.reply_after or '30 + 0.5 x N'} s; medians of {args.runs} run(s)", file=sys.stderr)
     every: list[Figures] = []
     rows = []
-    with Sandbox(scenarios=(scenario(0),)) as sandbox:
+    # seed: each answer comes up to 20% earlier or later, so replies do not fall on the pollers' beat
+    with Sandbox(scenarios=(scenario(0),), seed=1) as sandbox:
         for n in args.n:
             reply_s = args.reply_after or reply_after_s(n)
             sandbox.app.scenarios = {"late-human": scenario(reply_s)}
             for variant in args.variants:
-                if variant == "per-browser" and n > args.per_browser_max:
+                if variant in ("per-browser", "per-script") and n > args.per_browser_max:
                     continue
                 runs = []
                 for run in range(1, args.runs + 1):

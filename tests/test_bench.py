@@ -13,11 +13,15 @@ def test_bench_script_runs_every_variant_on_two_probes(tmp_path):
     result = subprocess.run([sys.executable, str(SCRIPT), "--n", "2", "--runs", "1", "--reply-after", "4",
                              "--json", str(tmp_path / "runs.json")], capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr
-    rows = [line.split("|")[1:-1] for line in result.stdout.splitlines()[2:]]
-    assert [row[0].strip() for row in rows] == ["ours", "per-browser", "polling"]
-    for row in rows:
-        assert row[7].strip() == "2/2"  # both probes saw the reply
-        assert float(row[4]) > 0 and float(row[8]) >= 0  # memory per probe, timing error
-    ours, polling = float(rows[0][10]), float(rows[2][10])
-    assert ours < polling  # in-page stamps beat polling once a second
+    header, _, *lines = result.stdout.splitlines()
+    names = [cell.strip() for cell in header.split("|")[1:-1]]
+    rows = {row["variant"]: row for row in
+            (dict(zip(names, (cell.strip() for cell in line.split("|")[1:-1]), strict=True)) for line in lines)}
+    assert list(rows) == ["ours", "per-browser", "per-script", "polling"]
+    for row in rows.values():
+        assert row["correct"] == "2/2", row  # both probes recorded the reply
+        assert float(row["PSS/probe MB"]) > 0 and float(row["err max ms"]) >= 0
+    # in-page stamps beat polling once a second; a browser per probe costs more memory
+    assert float(rows["ours"]["err max ms"]) < float(rows["polling"]["err max ms"])
+    assert float(rows["ours"]["peak PSS MB"]) < float(rows["per-script"]["peak PSS MB"])
     assert (tmp_path / "runs.json").is_file()

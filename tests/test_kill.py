@@ -96,6 +96,8 @@ def test_sigterm_records_probes_in_flight_as_interrupted(sandbox_probes, db_path
     with sqlite3.connect(db_path) as conn:
         rows = conn.execute("select state, outcome, reasons from probes").fetchall()
         assert conn.execute("pragma integrity_check").fetchone() == ("ok",)
+        assert conn.execute("select state from runs").fetchall() == [("interrupted",)]
+        assert conn.execute("select count(*) from claims").fetchone() == (0,)  # the run lock let go
     assert [(state, outcome) for state, outcome, _ in rows] == [("interrupted", "probe_error")] * 2
     assert all("interrupted" in reasons for _, _, reasons in rows)
     assert visitor_messages(db_path)[: len(before)] == before
