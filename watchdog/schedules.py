@@ -79,7 +79,7 @@ def parse_schedule(path: Path, catalog: Catalog | None, problems: list[Problem])
     name = top.text("name", required=True)
     cron = top.text("cron")
     interval_s = top.duration("interval", None)
-    if (cron is None) == (interval_s is None) and "cron" not in data and "interval" not in data:
+    if "cron" not in data and "interval" not in data:
         problems.append(Problem(where, "cron", "missing: give a cron expression or an interval"))
     elif "cron" in data and "interval" in data:
         problems.append(Problem(where, "interval", "give a cron expression or an interval, not both"))
