@@ -52,6 +52,28 @@ def db_option(command):
                         show_default=True, help="SQLite database file.")(command)
 
 
+def vantage_option(command):
+    return click.option("--vantage", help="Name of this probing machine (default: the host name).")(command)
+
+
+def control_url_option(command):
+    """--control-url, given to the library as None for 'none'."""
+    return click.option(
+        "--control-url", envvar="WATCHDOG_CONTROL_URL", default=DEFAULT_CONTROL_URL, show_default=True,
+        callback=lambda ctx, param, value: None if value == "none" else value,
+        help="Loaded when a platform's page fails: if it fails too, the fault is our network "
+             "(probe_error), not the platform's. 'none' to skip. Env: WATCHDOG_CONTROL_URL.")(command)
+
+
+def open_store(db_path: Path) -> Store:
+    """The database for a run, with probes left running by a dead process marked interrupted."""
+    store = Store(db_path)
+    interrupted = store.mark_interrupted()
+    if interrupted:
+        click.echo(f"marked {len(interrupted)} probe(s) of an earlier run as interrupted", err=True)
+    return store
+
+
 def duration_type(value: str | None) -> float | None:
     if value is None:
         return None
@@ -143,7 +165,7 @@ def run_probes(catalog: Catalog, platforms: list[Platform], store: Store, *, as_
         progress.done(result.platform)
         if as_json:
             click.echo(json.dumps(result.as_dict(), ensure_ascii=False))
-        progress.message(f"{result.platform}: {result.outcome} ({'; '.join(result.reasons[:1])})")
+        progress.message(result.line())
 
     try:
         results = asyncio.run(probe_platforms(
@@ -161,13 +183,11 @@ def run_probes(catalog: Catalog, platforms: list[Platform], store: Store, *, as_
 @probes_option
 @db_option
 @click.option("--tag", help="Label stored with each probe, e.g. peak or offpeak.")
-@click.option("--vantage", help="Name of this probing machine (default: the host name).")
+@vantage_option
 @click.option("--concurrency", type=click.IntRange(1, 500), default=8, show_default=True,
               help="Probes running at once in the one browser.")
 @click.option("--max-wait", "max_wait", help="Override every platform's max_wait, e.g. 10m.")
-@click.option("--control-url", envvar="WATCHDOG_CONTROL_URL", default=DEFAULT_CONTROL_URL, show_default=True,
-              help="Loaded when a platform's page fails: if it fails too, the fault is our network "
-                   "(probe_error), not the platform's. 'none' to skip. Env: WATCHDOG_CONTROL_URL.")
+@control_url_option
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per probe on stdout.")
 @click.option("--dry-run", is_flag=True, help="List what would be probed and why the others would not; probe nothing.")
 @click.option("--promised-hours-only", is_flag=True,
@@ -176,7 +196,7 @@ def run_probes(catalog: Catalog, platforms: list[Platform], store: Store, *, as_
               help="Probe even platforms probed less than their min_interval ago (testing only).")
 @_errors_as_messages
 def probe(slugs: tuple[str, ...], every: bool, probes_dir: Path, db_path: Path, tag: str | None,
-          vantage: str | None, concurrency: int, max_wait: str | None, control_url: str,
+          vantage: str | None, concurrency: int, max_wait: str | None, control_url: str | None,
           as_json: bool, dry_run: bool, promised_hours_only: bool, ignore_min_interval: bool) -> None:
     """Probe platforms: open each chat in Chromium, ask the standard question, record
     every reply in the database. Exits 0 when platforms fail (that is data).
@@ -190,10 +210,7 @@ def probe(slugs: tuple[str, ...], every: bool, probes_dir: Path, db_path: Path, 
     for problem in catalog.problems:
         click.echo(f"skipped: {problem}", err=True)
     platforms = _select(catalog, slugs, every, probes_dir)
-    with Store(db_path) as store:
-        interrupted = store.mark_interrupted()
-        if interrupted:
-            click.echo(f"marked {len(interrupted)} probe(s) of an earlier run as interrupted", err=True)
+    with open_store(db_path) as store:
         if dry_run:
             decided = plan(store, platforms, ignore_min_interval=ignore_min_interval,
                            promised_hours_only=promised_hours_only)
@@ -205,7 +222,7 @@ def probe(slugs: tuple[str, ...], every: bool, probes_dir: Path, db_path: Path, 
         elif platforms:
             run_probes(catalog, platforms, store, as_json=as_json, concurrency=concurrency, tag=tag,
                        vantage=vantage, max_wait_s=max_wait_s,
-                       control_url=None if control_url == "none" else control_url,
+                       control_url=control_url,
                        ignore_min_interval=ignore_min_interval, promised_hours_only=promised_hours_only)
     if catalog.problems:
         raise ConfigError(f"{len(catalog.problems)} problem(s) in platform files: run `watchdog check`")
@@ -215,11 +232,11 @@ def probe(slugs: tuple[str, ...], every: bool, probes_dir: Path, db_path: Path, 
 @schedules_option
 @probes_option
 @db_option
-@click.option("--vantage", help="Name of this probing machine (default: the host name).")
-@click.option("--control-url", envvar="WATCHDOG_CONTROL_URL", default=DEFAULT_CONTROL_URL, show_default=True,
-              help="As for `watchdog probe`. Env: WATCHDOG_CONTROL_URL.")
+@vantage_option
+@control_url_option
 @_errors_as_messages
-def schedule(schedules_dir: Path, probes_dir: Path, db_path: Path, vantage: str | None, control_url: str) -> None:
+def schedule(schedules_dir: Path, probes_dir: Path, db_path: Path, vantage: str | None,
+             control_url: str | None) -> None:
     """Run the schedule files until SIGTERM or Ctrl-C: one log line per probe outcome.
 
     Missed runs are coalesced, a schedule never overlaps itself, and min_interval holds
@@ -237,12 +254,9 @@ def schedule(schedules_dir: Path, probes_dir: Path, db_path: Path, vantage: str 
     def log(line: str) -> None:
         click.echo(f"{datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ} {line}", err=True)
 
-    with Store(db_path) as store:
-        interrupted = store.mark_interrupted()
-        if interrupted:
-            click.echo(f"marked {len(interrupted)} probe(s) of an earlier run as interrupted", err=True)
+    with open_store(db_path) as store:
         run_until_signalled(ScheduleRunner(schedule_set.schedules, probes_dir, store, vantage=vantage,
-                                           control_url=None if control_url == "none" else control_url, log=log))
+                                           control_url=control_url, log=log))
     log("stopped")
 
 

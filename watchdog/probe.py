@@ -69,6 +69,10 @@ class ProbeResult:
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    def line(self) -> str:
+        """One log line: the platform, its outcome and the first reason."""
+        return f"{self.platform}: {self.outcome} ({'; '.join(self.reasons[:1])})"
+
 
 class _Stop(Exception):
     """Internal: the conversation cannot go on; carries the outcome and its reason."""

@@ -20,7 +20,6 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from .config import load_catalog
 from .errors import WatchdogError
-from .probe import ProbeResult
 from .runner import probe_platforms
 from .schedules import Schedule
 from .store import Store
@@ -76,7 +75,7 @@ class ScheduleRunner:
                 vantage=self.vantage, max_wait_s=schedule.max_wait_s, control_url=self.control_url,
                 schedule=schedule.name, handle_signals=False,
                 on_skip=lambda slug, why: self.log(f"{schedule.name}: skipped {slug}: {why}"),
-                on_result=lambda result: self.log(f"{schedule.name}: {_outcome(result)}"))
+                on_result=lambda result: self.log(f"{schedule.name}: {result.line()}"))
             self.log(f"{schedule.name}: run done, {len(results)} probed")
         except asyncio.CancelledError:  # we are stopping: the probes recorded themselves
             self.log(f"{schedule.name}: run interrupted")
@@ -87,11 +86,6 @@ class ScheduleRunner:
 
     def _on_overlap(self, event: JobSubmissionEvent) -> None:
         self.log(f"{event.job_id}: previous run still going; this run skipped (one at a time)")
-
-
-def _outcome(result: ProbeResult) -> str:
-    reason = result.reasons[0] if result.reasons else ""
-    return f"{result.platform}: {result.outcome} ({reason})"
 
 
 def run_until_signalled(runner: ScheduleRunner) -> None:
