@@ -191,12 +191,13 @@ def _score_timing(figures: Figures, measured: dict, sandbox: Sandbox, tag: str) 
 
 def worker(variant: str, probes: Path, out: Path) -> None:
     from watchdog.config import load_catalog
-    from watchdog.store import Store
+    from watchdog.records import Side
+    from watchdog.store import open_store
 
     catalog = load_catalog(probes)
     assert not catalog.problems, catalog.problems
     platforms = list(catalog.platforms.values())
-    with Store(out.with_suffix(".db")) as store:
+    with open_store(out.with_suffix(".db")) as store:
         if variant == "polling":
             measured = asyncio.run(_polling(platforms))
         else:
@@ -206,11 +207,10 @@ def worker(variant: str, probes: Path, out: Path) -> None:
                 asyncio.run(_product(variant, platforms, catalog, store))
             measured = {}
             for platform in platforms:
-                probe = next(store.db["probes"].rows_where("platform = ?", [platform.slug]))
-                reply = next(store.db["messages"].rows_where("probe_id = ? and side = 'platform'", [probe["id"]],
-                                                             order_by="seq"), None)
-                if probe["state"] == "finished" and reply:  # recorded and timed (verdicts: `watchdog accuracy`)
-                    measured[platform.slug] = {"question": probe["question_at_ms"], "reply": reply["at_ms"]}
+                (probe,) = store.probes(platform=platform.slug)
+                reply = next((m for m in store.messages(probe.id) if m.side == Side.PLATFORM), None)
+                if probe.state == "finished" and reply:  # recorded and timed (verdicts: `watchdog accuracy`)
+                    measured[platform.slug] = {"question": probe.question_at_ms, "reply": reply.at_ms}
     out.write_text(json.dumps(measured))
 
 
@@ -232,8 +232,8 @@ def _per_script(platforms, probes: Path, db: Path) -> None:
 async def _product(variant: str, platforms, catalog, store) -> None:
     from playwright.async_api import async_playwright
 
-    from watchdog.browser import launch
-    from watchdog.probe import ProbeRun
+    from watchdog.probe.browser import launch
+    from watchdog.probe.driver import ProbeRun
     from watchdog.runner import START_SPACING_S, STARTS_AT_ONCE, StartSlot, probe_platforms
 
     if variant == "ours":
@@ -261,7 +261,7 @@ async def _polling(platforms) -> dict:
     DOM once a second, as a screenshot-and-scrape script would."""
     from playwright.async_api import async_playwright
 
-    from watchdog.browser import launch
+    from watchdog.probe.browser import launch
     from watchdog.runner import START_SPACING_S
 
     spacing = asyncio.Lock()

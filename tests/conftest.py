@@ -1,4 +1,7 @@
-"""Shared fixtures: one sandbox server per test session, a fresh database per test."""
+"""Shared fixtures: one sandbox server per test session, a fresh database per test, and a
+database filled in code (sandbox scenarios played through the conversation core) for the
+tests of what is done with stored probes. Tests that start Chromium are marked `browser`:
+`pytest -m "not browser"` is the fast tier."""
 
 from __future__ import annotations
 
@@ -12,6 +15,8 @@ from click.testing import CliRunner
 
 from watchdog.cli import cli
 from watchdog.sandbox import Sandbox, write_probes
+
+from .simulate import fill
 
 # 0.02: the sandbox's 5 simulated minutes take 6 s.
 TIME_SCALE = 0.02
@@ -68,12 +73,10 @@ def probed_all(sandbox, sandbox_probes, tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def demo_db(sandbox, tmp_path_factory) -> Path:
-    """`watchdog demo --no-serve`: every sandbox platform probed 5 times, rated (shared)."""
-    db = tmp_path_factory.mktemp("demo") / "demo.db"
-    result = run_cli("demo", "--no-serve", "--rounds", "5", "--db", db)
-    assert result.exit_code == 0, result.output
-    return db
+def demo_db(tmp_path_factory) -> Path:
+    """What `watchdog demo --rounds 5` leaves, built without a browser: every sandbox platform
+    probed 5 times through the conversation core, with evidence, rated (shared: do not modify)."""
+    return fill(tmp_path_factory.mktemp("demo") / "demo.db", rounds=5)
 
 
 def datasette_get(datasette, path: str):

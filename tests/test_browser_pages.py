@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from playwright.async_api import async_playwright
 
-from watchdog.browser import launch
-from watchdog.publish import build_datasette
+from watchdog.probe.browser import launch
+from watchdog.publish.datasette import build_datasette
 from watchdog.serving import ServerThread
+
+pytestmark = pytest.mark.browser
 
 
 async def visit(url: str, screenshots) -> dict:

@@ -8,6 +8,9 @@ import subprocess
 import sys
 
 import httpx
+import pytest
+
+pytestmark = pytest.mark.browser
 
 
 def test_demo_ends_with_a_working_datasette_url(tmp_path):

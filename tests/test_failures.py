@@ -7,8 +7,8 @@ import socket
 import pytest
 import sqlite_utils
 
-from watchdog import browser
 from watchdog.errors import BrowserMissing
+from watchdog.probe import browser
 
 from .conftest import json_lines, run_cli
 
@@ -32,6 +32,7 @@ def one_error_line(result) -> str:
     return lines[0]
 
 
+@pytest.mark.browser
 def test_broken_file_named_and_others_still_probed(probes_copy, db_path):
     keep_only(probes_copy, "prompt-human", "down")
     (probes_copy / "broken.toml").write_text('name = "坏"\nurl = "https://a.cn/"\n[chat]\nimput = "x"\n')
@@ -44,6 +45,7 @@ def test_broken_file_named_and_others_still_probed(probes_copy, db_path):
     assert result.stderr.splitlines()[-1] == "Error: 2 problem(s) in platform files: run `watchdog check`"
 
 
+@pytest.mark.browser
 def test_unreachable_and_chat_missing_are_outcomes(sandbox, probes_copy, db_path):
     keep_only(probes_copy)
     (probes_copy / "gone.toml").write_text(
@@ -61,6 +63,7 @@ def test_unreachable_and_chat_missing_are_outcomes(sandbox, probes_copy, db_path
     assert rows["wrong-input"]["reasons"][0] == "chat.input textarea.no-such-input not found in the chat"
 
 
+@pytest.mark.browser
 def test_control_url_failing_too_is_our_fault(probes_copy, db_path):
     keep_only(probes_copy)
     (probes_copy / "gone.toml").write_text(

@@ -9,7 +9,11 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from .conftest import run_cli
+
+pytestmark = pytest.mark.browser
 
 
 def platform_messages(db_path) -> list[tuple]:
@@ -57,17 +61,6 @@ def test_sigkill_keeps_messages_and_next_run_marks_interrupted(sandbox_probes, d
     assert (state, outcome) == ("interrupted", "probe_error")
     assert "interrupted" in reasons
     assert platform_messages(db_path)[: len(seen)] == seen
-
-
-def test_live_run_is_not_marked_interrupted(db_path):
-    from watchdog.store import Store
-
-    store = Store(db_path)
-    store.db["platforms"].insert({"slug": "x", "name": "x", "url": "https://x.cn/"})
-    store.start_probe({"id": "live", "platform": "x", "started_at": "2026-11-22T00:00:00.000Z"})
-    assert store.mark_interrupted() == []  # our own pid is alive
-    store.update_probe("live", {"pid": 2**22 + 12345})  # a pid that does not exist
-    assert store.mark_interrupted() == ["live"]
 
 
 def test_sigterm_records_probes_in_flight_as_interrupted(sandbox_probes, db_path):

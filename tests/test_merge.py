@@ -8,9 +8,12 @@ import sqlite3
 
 import pytest
 
-from watchdog.ratings import rate_platform
+from watchdog.publish.ratings import rate_platform
+from watchdog.records import ProbeRecord
+from watchdog.sandbox import scenario_by_slug
 
 from .conftest import run_cli
+from .simulate import fill
 
 RATING_COLUMNS = ("platform", "probes", "human_reached", "human_rate", "fake_online_rate", "bot_loop_rate",
                   "first_human_median_s", "score", "grade", "rank")
@@ -41,12 +44,11 @@ def rows(db_path, sql: str, args=()) -> list[dict]:
 
 
 @pytest.fixture
-def two_machines(demo_db, sandbox_probes, tmp_path):
+def two_machines(demo_db, tmp_path):
     """Machine A: the demo's 80 probes. Machine B: two more platforms probed from elsewhere."""
     a = copy_db(demo_db, tmp_path / "a.db")
-    b = tmp_path / "b.db"
-    result = run_cli("probe", "down", "fast-human", "--vantage", "machine-b", "--probes", sandbox_probes, "--db", b)
-    assert result.exit_code == 0, result.output
+    scenarios = scenario_by_slug()
+    b = fill(tmp_path / "b.db", rounds=1, scenarios=(scenarios["down"], scenarios["fast-human"]), vantage="machine-b")
     return a, b
 
 
@@ -69,7 +71,8 @@ def test_merging_twice_equals_merging_once_and_ratings_match_the_union(two_machi
 
     ratings = {r["platform"]: r for r in rows(central, "select * from ratings")}
     for platform in rows(central, "select * from platforms"):
-        probes = [p for p in union if p["platform"] == platform["slug"] and p["state"] == "finished"]
+        probes = [ProbeRecord.from_row(p) for p in union
+                  if p["platform"] == platform["slug"] and p["state"] == "finished"]
         expected = rate_platform(platform, probes)
         for column in RATING_COLUMNS[1:-1]:
             assert ratings[platform["slug"]][column] == expected[column], (platform["slug"], column)

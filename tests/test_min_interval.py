@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import re
 
+import pytest
 import sqlite_utils
 
 from .conftest import run_cli
+
+pytestmark = pytest.mark.browser
 
 
 def test_second_run_within_min_interval_skips(probes_copy, db_path):

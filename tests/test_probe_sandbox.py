@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlite_utils
 
 from watchdog.sandbox import SCENARIOS
@@ -9,6 +10,7 @@ from watchdog.sandbox import SCENARIOS
 from .conftest import json_lines, truth
 
 
+@pytest.mark.browser
 def test_one_json_row_per_sandbox_platform(probed_all):
     result, _ = probed_all
     assert result.exit_code == 0, result.output
@@ -21,6 +23,7 @@ def test_one_json_row_per_sandbox_platform(probed_all):
         assert row["reasons"], row
 
 
+@pytest.mark.browser
 def test_outcomes_and_flags_match_ground_truth(probed_all, sandbox):
     result, _ = probed_all
     platforms = truth(sandbox)["platforms"]
@@ -34,6 +37,7 @@ def test_outcomes_and_flags_match_ground_truth(probed_all, sandbox):
         assert got == want, (row["platform"], row["reasons"])
 
 
+@pytest.mark.browser
 def test_claimed_status_read_from_each_widget_shape(probed_all):
     result, _ = probed_all
     claimed = {r["platform"]: r["claimed_status"] for r in json_lines(result.stdout)}
@@ -44,6 +48,7 @@ def test_claimed_status_read_from_each_widget_shape(probed_all):
     assert claimed["down"] == "unknown"
 
 
+@pytest.mark.browser
 def test_every_message_stored_once_with_its_in_page_time(probed_all, sandbox):
     """The database holds exactly the messages the sandbox showed, in order, each with a time."""
     _, db_path = probed_all
@@ -60,6 +65,7 @@ def test_every_message_stored_once_with_its_in_page_time(probed_all, sandbox):
         assert all(m["at_ms"] > 0 for m in db["messages"].rows_where("probe_id = ?", [probe["id"]]))
 
 
+@pytest.mark.browser
 def test_handoff_message_recorded_where_due(probed_all, sandbox):
     _, db_path = probed_all
     platforms = truth(sandbox)["platforms"]
@@ -71,6 +77,7 @@ def test_handoff_message_recorded_where_due(probed_all, sandbox):
     assert handoffs - {"humanlike-bot"} == expected
 
 
+@pytest.mark.browser
 def test_screenshot_saved_for_every_loaded_page(probed_all):
     result, _ = probed_all
     for row in json_lines(result.stdout):
@@ -80,6 +87,7 @@ def test_screenshot_saved_for_every_loaded_page(probed_all):
             assert f.read(8) == b"\x89PNG\r\n\x1a\n"
 
 
+@pytest.mark.browser
 def test_probe_rows_are_finished_with_verdict_columns(probed_all):
     _, db_path = probed_all
     db = sqlite_utils.Database(db_path)
@@ -89,6 +97,7 @@ def test_probe_rows_are_finished_with_verdict_columns(probed_all):
         assert probe["started_at"].endswith("Z") and probe["vantage"]
 
 
+@pytest.mark.browser
 def test_summary_table_without_json(sandbox_probes, db_path):
     from .conftest import run_cli
 

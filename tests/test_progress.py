@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 
+import pytest
+
 from watchdog.progress import Progress
 
 from .conftest import run_cli
@@ -42,6 +44,7 @@ def test_pipes_and_files_get_plain_lines_only():
     assert run_through(io.StringIO()) == "skipped c: min_interval\na: human (a person answered)\n"
 
 
+@pytest.mark.browser
 def test_probe_log_lines_without_a_terminal(sandbox_probes, db_path):
     result = run_cli("probe", "down", "--probes", sandbox_probes, "--db", db_path)
     assert result.stderr.splitlines()[0].startswith("down: unreachable (")

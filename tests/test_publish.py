@@ -7,7 +7,8 @@ import re
 import pytest
 import sqlite_utils
 
-from watchdog.publish import QUERIES, build_datasette, mask_personal
+from watchdog.publish.datasette import QUERIES, build_datasette
+from watchdog.publish.masking import mask_personal
 
 from .conftest import datasette_get
 

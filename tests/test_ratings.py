@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sqlite_utils
 
-from watchdog.ratings import grade, percentile, rate_platform, speed_score, wilson
+from watchdog.publish.ratings import grade, percentile, rate_platform, speed_score, wilson
+from watchdog.records import Outcome, ProbeRecord
 
 from .conftest import run_cli
 
@@ -27,14 +28,14 @@ def test_percentile_and_grades():
     assert [grade(s) for s in (90, 75, 60, 45, 10, None)] == ["A", "B", "C", "D", "F", "insufficient data"]
 
 
-def probe(outcome="human", human_ms=30_000.0, **flags):
-    return {"outcome": outcome, "fake_online": 0, "bot_loop": 0, "first_reply_ms": human_ms,
-            "first_human_ms": human_ms if outcome == "human" else None, "time_scale": 1.0, "tag": None, **flags}
+def probe(outcome="human", human_ms=30_000.0, **flags) -> ProbeRecord:
+    return ProbeRecord("p", "a", "2026-11-22T00:00:00.000Z", outcome=Outcome(outcome), first_reply_ms=human_ms,
+                       first_human_ms=human_ms if outcome == "human" else None, **flags)
 
 
 def test_score_formula_and_exclusions():
     platform = {"slug": "a", "name": "甲", "promise_first_response_s": None}
-    probes = [probe() for _ in range(4)] + [probe("no_reply", None, fake_online=1)]
+    probes = [probe() for _ in range(4)] + [probe("no_reply", None, fake_online=True)]
     probes += [probe("probe_error", None), probe("chat_missing", None)]  # never counted
     row = rate_platform(platform, probes)
     assert row["probes"] == 5 and row["needs_review"] == 1

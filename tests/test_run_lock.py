@@ -7,13 +7,17 @@ import sys
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 import sqlite_utils
 
-from watchdog.claims import claim, release
 from watchdog.config import Promise, load_catalog
-from watchdog.store import Store
+from watchdog.sandbox import scenario_by_slug
+from watchdog.store import open_store, utc_now
+from watchdog.store.claims import claim, release
+from watchdog.verdicts.templates import TemplateIndex
 
 from .conftest import run_cli
+from .simulate import simulate_probe
 
 KEPT = {"fast-human", "down", "honest-offline", "broken-widget"}
 
@@ -24,6 +28,7 @@ def keep_only(probes_dir, slugs=KEPT):
             path.unlink()
 
 
+@pytest.mark.browser
 def test_two_probe_all_processes_never_probe_one_platform_twice_at_once(probes_copy, db_path):
     keep_only(probes_copy)
     command = [sys.executable, "-m", "watchdog", "probe", "--all", "--probes", str(probes_copy), "--db", str(db_path)]
@@ -49,14 +54,14 @@ def test_two_probe_all_processes_never_probe_one_platform_twice_at_once(probes_c
 
 def test_claims_are_exclusive_between_connections(sandbox_probes, db_path):
     platforms = list(load_catalog(sandbox_probes).platforms.values())
-    first, second = Store(db_path), Store(db_path)
-    taken = claim(first, platforms, "run-a")
-    assert len(taken.due) == len(platforms)
-    refused = claim(second, platforms, "run-b")
-    assert refused.due == []
-    assert all("claimed by run run-a" in why for _, why in refused.skipped)
-    release(first, platforms[0].slug, "run-a")
-    assert [p.slug for p in claim(second, platforms, "run-b").due] == [platforms[0].slug]
+    with open_store(db_path) as first, open_store(db_path) as second:
+        taken = claim(first, platforms, "run-a")
+        assert len(taken.due) == len(platforms)
+        refused = claim(second, platforms, "run-b")
+        assert refused.due == []
+        assert all("claimed by run run-a" in why for _, why in refused.skipped)
+        release(first, platforms[0].slug, "run-a")
+        assert [p.slug for p in claim(second, platforms, "run-b").due] == [platforms[0].slug]
 
 
 def test_dry_run_lists_due_and_skipped_without_probing(probes_copy, db_path):
@@ -70,7 +75,8 @@ def test_dry_run_lists_due_and_skipped_without_probing(probes_copy, db_path):
     path = probes_copy / "honest-offline.toml"
     path.write_text(path.read_text(encoding="utf-8").replace('hours = "always"', f'hours = "{closed}-{reopens}"'),
                     encoding="utf-8")
-    assert run_cli("probe", "down", "--probes", probes_copy, "--db", db_path).exit_code == 0
+    with open_store(db_path) as store:  # `down` was probed just now
+        simulate_probe(store, scenario_by_slug()["down"], TemplateIndex(), started_at=utc_now())
 
     result = run_cli("probe", "--all", "--dry-run", "--promised-hours-only", "--probes", probes_copy, "--db", db_path)
     assert result.exit_code == 0, result.output
@@ -79,7 +85,7 @@ def test_dry_run_lists_due_and_skipped_without_probing(probes_copy, db_path):
     assert "min_interval is 6 h" in lines["down"]
     assert f"outside its promised hours ({closed}-{reopens} Asia/Shanghai)" in lines["honest-offline"]
     assert "1 to probe, 2 skipped (dry run: nothing probed)" in result.stderr
-    assert sqlite_utils.Database(db_path)["probes"].count == 1
+    assert sqlite_utils.Database(db_path)["probes"].count == 1  # nothing probed
 
     without = run_cli("probe", "--all", "--dry-run", "--probes", probes_copy, "--db", db_path)
     assert "2 to probe, 1 skipped" in without.stderr

@@ -15,6 +15,8 @@ import pytest
 from .conftest import run_cli
 from .test_run_lock import keep_only
 
+pytestmark = pytest.mark.browser
+
 
 def write(path, text: str) -> None:
     path.write_text(text, encoding="utf-8")

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlite_utils
 
 from watchdog.sandbox import platform_file, scenario_by_slug
 
 from .conftest import TIME_SCALE, json_lines, run_cli, truth
+
+pytestmark = pytest.mark.browser
 
 TOLERANCE_MS = 50
 REPLYING = ["prompt-human", "bot-then-human", "slow-human", "bot-loop", "template-only"]

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import re
 
+import pytest
 import sqlite_utils
 
 from .conftest import json_lines, run_cli, truth
+
+pytestmark = pytest.mark.browser
 
 
 def session_texts(sandbox, slug: str, page: str = "") -> list[str]:

@@ -11,17 +11,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from pathlib import Path
+from typing import Any
 
 import httpx
 
 from .config import load_catalog
+from .formatting import format_table
+from .records import FLAGS, Kind, MessageRecord, ProbeRecord, Side
 from .runner import probe_platforms
 from .sandbox import Sandbox, write_probes
 from .store import Store
-from .text import format_table
 
-KINDS = ("greeting", "bot", "auto", "human")
-FLAGS = ("fake_online", "bot_loop", "template_only")
+KINDS = tuple(str(kind) for kind in (Kind.GREETING, Kind.BOT, Kind.AUTO, Kind.HUMAN))
 MISSED = "(missed)"  # a message the probe never saw, or one it saw that was never sent
 
 
@@ -90,35 +91,35 @@ class AccuracyReport:
         return "\n".join(lines)
 
 
-def _score_probe(report: AccuracyReport, seed: int, probe: dict, stored: list[dict], truth: dict) -> None:
-    platform = truth["platforms"][probe["platform"]]
-    expected = platform["expected"]
-    got = {"outcome": probe["outcome"], **{f: bool(probe[f]) for f in FLAGS}}
+def _score_probe(report: AccuracyReport, seed: int, probe: ProbeRecord, stored: list[MessageRecord],
+                 truth: dict[str, Any]) -> None:
+    expected = truth["platforms"][probe.platform]["expected"]
+    got = {"outcome": str(probe.outcome), **{f: bool(getattr(probe, f)) for f in FLAGS}}
     want = {"outcome": expected["outcome"], **{f: expected[f] for f in FLAGS}}
     report.outcomes["right" if got["outcome"] == want["outcome"] else "wrong"] += 1
     for flag in FLAGS:
         report.flags[flag][("t" if got[flag] == want[flag] else "f") + ("p" if got[flag] else "n")] += 1
     if got != want:
         differs = [k for k in got if got[k] != want[k]]
-        report.mismatches.append(Mismatch(seed, probe["platform"], ", ".join(f"{k}={want[k]}" for k in differs),
-                                          ", ".join(f"{k}={got[k]}" for k in differs), probe["reasons"]))
-    sessions = [s for s in truth["sessions"] if s["platform"] == probe["platform"]]
+        report.mismatches.append(Mismatch(seed, probe.platform, ", ".join(f"{k}={want[k]}" for k in differs),
+                                          ", ".join(f"{k}={got[k]}" for k in differs), probe.reasons))
+    sessions = [s for s in truth["sessions"] if s["platform"] == probe.platform]
     shown = [m for m in sessions[-1]["messages"] if m["side"] == "platform"] if sessions else []
-    seen = [m for m in stored if m["side"] == "platform"]
+    seen = [m for m in stored if m.side == Side.PLATFORM]
     # Pair stored messages with shown ones by text, in order; anything unpaired was missed.
-    matcher = SequenceMatcher(a=[m["text"] for m in shown], b=[m["text"] for m in seen], autojunk=False)
+    matcher = SequenceMatcher(a=[m["text"] for m in shown], b=[m.text for m in seen], autojunk=False)
     paired_shown, paired_seen = set(), set()
     for block in matcher.get_matching_blocks():
         for offset in range(block.size):
-            report.kinds[(shown[block.a + offset]["kind"], seen[block.b + offset]["kind"])] += 1
+            report.kinds[(shown[block.a + offset]["kind"], str(seen[block.b + offset].kind))] += 1
             paired_shown.add(block.a + offset)
             paired_seen.add(block.b + offset)
     for i, m in enumerate(shown):
         if i not in paired_shown:
             report.kinds[(m["kind"], MISSED)] += 1
-    for i, m in enumerate(seen):
+    for i, message in enumerate(seen):
         if i not in paired_seen:
-            report.kinds[(MISSED, m["kind"])] += 1
+            report.kinds[(MISSED, str(message.kind))] += 1
 
 
 def run_accuracy(seeds: int, store: Store, *, time_scale: float = 0.02, concurrency: int = 16,
@@ -135,8 +136,6 @@ def run_accuracy(seeds: int, store: Store, *, time_scale: float = 0.02, concurre
                 catalog.platforms.values(), catalog, store, concurrency=concurrency,
                 tag=f"accuracy-seed-{seed}", control_url=f"{sandbox.url}/", ignore_min_interval=True))
             truth = httpx.get(f"{sandbox.url}/truth").json()
-        for result in results:
-            probe = store.probe(result.probe_id)
-            probe["reasons"] = result.reasons
-            _score_probe(report, seed, probe, store.messages(result.probe_id), truth)
+        for probe in results:
+            _score_probe(report, seed, probe, store.messages(probe.id), truth)
     return report

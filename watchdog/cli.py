@@ -5,37 +5,43 @@ stderr; our own faults end with one clear line and a non-zero exit, platform fai
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import json
-import shutil
 import sys
 import tempfile
 import threading
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
 from . import __version__
 from .accuracy import run_accuracy
-from .claims import plan
 from .config import Catalog, Platform, load_catalog, parse_duration
-from .errors import ConfigError, StoreError, WatchdogError
-from .export import KINDS as EXPORT_COLUMNS
-from .export import rows_for, write_csv
-from .merge import merge as merge_databases
-from .probe import ProbeResult
+from .demo import run_demo
+from .errors import ConfigError, WatchdogError
+from .formatting import format_table, percent_or_dash, seconds_or_dash
 from .progress import Progress
-from .publish import build_datasette
-from .ratings import FORMULA, Window, compute_ratings
+from .publish.datasette import build_datasette
+from .publish.export import KINDS as EXPORT_COLUMNS
+from .publish.export import rows_for, write_csv
+from .publish.ratings import FORMULA, Window, compute_ratings
+from .records import FLAGS, ProbeRecord
 from .runner import probe_platforms
 from .sandbox import Sandbox, write_probes
 from .scheduler import ScheduleRunner, run_until_signalled
 from .schedules import load_schedules
 from .serving import ServerThread
-from .store import Store
-from .text import format_table, seconds_or_dash
-from .verdicts import reclassify as reclassify_probes
+from .store import Store, open_store
+from .store.claims import plan
+from .store.merge import check_sources
+from .store.merge import merge as merge_databases
+from .verdicts.revisions import reclassify as reclassify_probes
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
 # A site any probing machine in China should reach; override for other vantages or offline use.
@@ -65,13 +71,13 @@ def control_url_option(command):
              "(probe_error), not the platform's. 'none' to skip. Env: WATCHDOG_CONTROL_URL.")(command)
 
 
-def open_store(db_path: Path) -> Store:
-    """The database for a run, with probes left running by a dead process marked interrupted."""
-    store = Store(db_path)
-    interrupted = store.mark_interrupted()
-    if interrupted:
-        click.echo(f"marked {len(interrupted)} probe(s) of an earlier run as interrupted", err=True)
-    return store
+@contextlib.contextmanager
+def opened(db_path: Path, *, existing: bool = False) -> Iterator[Store]:
+    """`open_store`, saying on stderr when probes of a dead process were marked interrupted."""
+    with open_store(db_path, existing=existing) as store:
+        if store.interrupted:
+            click.echo(f"marked {len(store.interrupted)} probe(s) of an earlier run as interrupted", err=True)
+        yield store
 
 
 def duration_type(value: str | None) -> float | None:
@@ -141,19 +147,19 @@ def _select(catalog: Catalog, slugs: tuple[str, ...], every: bool, probes_dir: P
     return [catalog.platforms[s] for s in slugs if s in catalog.platforms]
 
 
-def _summary(results: list[ProbeResult]) -> str:
+def _summary(results: list[ProbeRecord]) -> str:
     rows = []
     for r in results:
-        flags = [name for name in ("fake_online", "bot_loop", "template_only") if getattr(r, name)]
+        flags = [name for name in FLAGS if getattr(r, name)]
         rows.append([r.platform, r.outcome, r.claimed_status, seconds_or_dash(r.first_reply_ms),
-                     seconds_or_dash(r.first_human_ms), r.messages, "yes" if r.handoff_sent else "no",
+                     seconds_or_dash(r.first_human_ms), r.platform_messages, "yes" if r.handoff_sent else "no",
                      " ".join(flags)])
     return format_table(["platform", "outcome", "claimed", "first reply", "first human",
                          "replies", "转人工", "flags"], rows)
 
 
 def run_probes(catalog: Catalog, platforms: list[Platform], store: Store, *, as_json: bool,
-               **options) -> list[ProbeResult]:
+               **options: Any) -> list[ProbeRecord]:
     """Probe, printing a line per finished probe to stderr (or a JSON object to stdout), and a
     progress bar when stderr is a terminal."""
     progress = Progress(sys.stderr, total=len(platforms))
@@ -161,10 +167,10 @@ def run_probes(catalog: Catalog, platforms: list[Platform], store: Store, *, as_
     def skip(slug: str, why: str) -> None:
         progress.skipped(f"skipped {slug}: {why}")
 
-    def report(result: ProbeResult) -> None:
+    def report(result: ProbeRecord) -> None:
         progress.done(result.platform)
         if as_json:
-            click.echo(json.dumps(result.as_dict(), ensure_ascii=False))
+            click.echo(json.dumps(result.as_json(), ensure_ascii=False))
         progress.message(result.line())
 
     try:
@@ -210,7 +216,7 @@ def probe(slugs: tuple[str, ...], every: bool, probes_dir: Path, db_path: Path, 
     for problem in catalog.problems:
         click.echo(f"skipped: {problem}", err=True)
     platforms = _select(catalog, slugs, every, probes_dir)
-    with open_store(db_path) as store:
+    with opened(db_path) as store:
         if dry_run:
             decided = plan(store, platforms, ignore_min_interval=ignore_min_interval,
                            promised_hours_only=promised_hours_only)
@@ -254,7 +260,7 @@ def schedule(schedules_dir: Path, probes_dir: Path, db_path: Path, vantage: str 
     def log(line: str) -> None:
         click.echo(f"{datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ} {line}", err=True)
 
-    with open_store(db_path) as store:
+    with opened(db_path) as store:
         run_until_signalled(ScheduleRunner(schedule_set.schedules, probes_dir, store, vantage=vantage,
                                            control_url=control_url, log=log))
     log("stopped")
@@ -266,9 +272,9 @@ def schedule(schedules_dir: Path, probes_dir: Path, db_path: Path, vantage: str 
 @_errors_as_messages
 def reclassify(db_path: Path, platform: str | None) -> None:
     """Recompute the verdicts of stored probes with the current rules, without probing again."""
-    with _existing_store(db_path) as store:
-        counts = reclassify_probes(store, platform)
-    click.echo(f"reclassified {counts['probes']} probe(s); {counts['changed']} changed outcome or flags", err=True)
+    with opened(db_path, existing=True) as store:
+        revision = reclassify_probes(store, platform)
+    click.echo(f"reclassified {revision.probes} probe(s); {revision.changed} changed outcome or flags", err=True)
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
@@ -282,11 +288,9 @@ def reclassify(db_path: Path, platform: str | None) -> None:
 def accuracy(seeds: int, db_path: Path | None, time_scale: float, concurrency: int) -> None:
     """Score the verdicts against the sandbox's ground truth: confusion matrix of message
     kinds, outcome accuracy, precision and recall of fake_online and bot_loop."""
-    with tempfile.TemporaryDirectory() as folder:
-        store = Store(db_path or Path(folder) / "accuracy.db")
+    with tempfile.TemporaryDirectory() as folder, opened(db_path or Path(folder) / "accuracy.db") as store:
         report = run_accuracy(seeds, store, time_scale=time_scale, concurrency=concurrency,
                               on_seed=lambda seed: click.echo(f"seed {seed}/{seeds} ...", err=True))
-        store.close()
     click.echo(report.format())
 
 
@@ -314,17 +318,14 @@ def sandbox(host: str, port: int, time_scale: float, seed: int | None, write_pro
         server.stop()
 
 
-def leaderboard(rows: list[dict]) -> str:
+def leaderboard(rows: list[dict[str, Any]]) -> str:
     table = [[r["rank"] or "-", r["name"], r["platform"], r["grade"], "-" if r["score"] is None else r["score"],
-              r["probes"], _percent(r["human_rate"]), _percent(r["fake_online_rate"]), _percent(r["bot_loop_rate"]),
+              r["probes"], percent_or_dash(r["human_rate"]), percent_or_dash(r["fake_online_rate"]),
+              percent_or_dash(r["bot_loop_rate"]),
               "-" if r["first_human_median_s"] is None else f"{r['first_human_median_s']:g} s"]
              for r in rows]
     return format_table(["rank", "name", "platform", "grade", "score", "probes", "human", "fake online",
                          "bot loop", "median to human"], table)
-
-
-def _percent(rate: float | None) -> str:
-    return "-" if rate is None else f"{rate:.0%}"
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
@@ -333,16 +334,11 @@ def _percent(rate: float | None) -> str:
 @_errors_as_messages
 def ratings(db_path: Path, window: str) -> None:
     """Recompute the ratings and print the leaderboard."""
-    with _existing_store(db_path) as store:
-        rows = compute_ratings(store, Window(duration_type(window) / 86400))
+    days = (duration_type(window) or 0) / 86400
+    with opened(db_path, existing=True) as store:
+        rows = compute_ratings(store, Window(days))
     click.echo(leaderboard(rows))
     click.echo(FORMULA, err=True)
-
-
-def _existing_store(db_path: Path) -> Store:
-    if not db_path.is_file():
-        raise StoreError(f"{db_path}: no such database (run `watchdog probe` or `watchdog demo` first)")
-    return Store(db_path)
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
@@ -354,10 +350,12 @@ def _existing_store(db_path: Path) -> Store:
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to this file (default: stdout).")
 @click.option("--no-bom", is_flag=True, help="Leave out the UTF-8 BOM that Excel needs to show Chinese.")
 @_errors_as_messages
-def export(what: str, db_path: Path, platform: str | None, since, output: Path | None, no_bom: bool) -> None:
-    """Export ratings, probes or messages as CSV (UTF-8 with a BOM, for Excel)."""
-    with _existing_store(db_path) as store:
-        rows = rows_for(store, what, platform, since.strftime("%Y-%m-%dT%H:%M:%S") if since else "")
+def export(what: str, db_path: Path, platform: str | None, since: datetime | None, output: Path | None,
+           no_bom: bool) -> None:
+    """Export ratings, probes or messages as CSV (UTF-8 with a BOM, for Excel). Ratings are
+    those published (the last 30 days), or computed over the probes since --since."""
+    with opened(db_path, existing=True) as store:
+        rows = rows_for(store, what, platform, since)
     if output:
         with output.open("w", encoding="utf-8", newline="") as f:
             write_csv(rows, EXPORT_COLUMNS[what], f, bom=not no_bom)
@@ -374,8 +372,11 @@ def export(what: str, db_path: Path, platform: str | None, since, output: Path |
 def merge(sources: tuple[Path, ...], output: Path) -> None:
     """Combine the databases of several probing machines (each probe keeps its vantage),
     then recompute the ratings. Merging the same files twice changes nothing."""
-    for count in merge_databases(list(sources), output):
-        click.echo(str(count), err=True)
+    check_sources(list(sources), output)
+    with opened(output) as store:
+        for count in merge_databases(list(sources), store):
+            click.echo(str(count), err=True)
+        compute_ratings(store)
     click.echo(f"ratings recomputed in {output}", err=True)
 
 
@@ -414,25 +415,15 @@ def _serve_until_interrupted(datasette, host: str, port: int, mode: str) -> None
 @_errors_as_messages
 def demo(db_path: Path, rounds: int, time_scale: float, port: int, no_serve: bool) -> None:
     """The first command to try: probe the built-in sandbox, rate it, and publish the ratings."""
-    for stale in (db_path, Path(f"{db_path}-wal"), Path(f"{db_path}-shm")):
-        stale.unlink(missing_ok=True)
-    store = Store(db_path)
-    shutil.rmtree(store.evidence_dir, ignore_errors=True)
-    with Sandbox(time_scale=time_scale) as server, tempfile.TemporaryDirectory() as folder:
-        probes_dir = Path(folder)
-        write_probes(probes_dir, server.url, time_scale)
-        catalog = load_catalog(probes_dir)
-        click.echo(f"sandbox at {server.url}: probing its {len(catalog.platforms)} platforms {rounds} times "
+    def started(url: str, platforms: int) -> None:
+        click.echo(f"sandbox at {url}: probing its {platforms} platforms {rounds} times "
                    f"(simulated time x{1 / time_scale:g}) into {db_path} ...", err=True)
-        for round_number in range(rounds):
-            tag = "peak" if round_number % 2 == 0 else "offpeak"
-            results = asyncio.run(probe_platforms(
-                catalog.platforms.values(), catalog, store, concurrency=16, tag=tag,
-                control_url=f"{server.url}/", ignore_min_interval=True))
-            click.echo(f"round {round_number + 1}/{rounds} ({tag}): "
-                       + ", ".join(f"{r.platform} {r.outcome}" for r in results), err=True)
-    rows = list(store.db["ratings"].rows_where(order_by="rank is null, rank, platform"))
-    store.close()
+
+    def round_done(number: int, tag: str, results: list[ProbeRecord]) -> None:
+        click.echo(f"round {number}/{rounds} ({tag}): " + ", ".join(f"{r.platform} {r.outcome}" for r in results),
+                   err=True)
+
+    rows = run_demo(db_path, rounds=rounds, time_scale=time_scale, on_start=started, on_round=round_done)
     if no_serve:
         click.echo(leaderboard(rows))
         return

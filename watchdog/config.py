@@ -50,24 +50,6 @@ def parse_duration(text: str) -> float:
     return sum(float(m.group(1)) * DURATION_UNITS[m.group(2)] for m in matches)
 
 
-# Simulated time (the sandbox's platforms): the first seconds after any event run in real
-# time, so that a person's reading and typing speed keep their meaning however loaded the
-# machine is; everything after that runs `time_scale` times as fast.
-REAL_TIME_HEAD_S = 3.0
-
-
-def to_real_seconds(simulated_s: float, time_scale: float) -> float:
-    if time_scale == 1 or simulated_s <= REAL_TIME_HEAD_S:
-        return simulated_s
-    return REAL_TIME_HEAD_S + (simulated_s - REAL_TIME_HEAD_S) * time_scale
-
-
-def to_simulated_seconds(real_s: float, time_scale: float) -> float:
-    if time_scale == 1 or real_s <= REAL_TIME_HEAD_S:
-        return real_s
-    return REAL_TIME_HEAD_S + (real_s - REAL_TIME_HEAD_S) / time_scale
-
-
 @dataclass(frozen=True)
 class Chat:
     input: str
@@ -108,7 +90,7 @@ class ProbeSettings:
     questions: str = DEFAULT_QUESTIONS
     max_wait_s: float = 600.0
     min_interval_s: float = 6 * 3600.0
-    # Simulated platforms run on compressed time (see to_real_seconds): waits and reply
+    # Simulated platforms run on compressed time (see timescale.py): waits and reply
     # times are read through it. Real platforms leave it at 1.
     time_scale: float = 1.0
 

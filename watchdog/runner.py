@@ -1,4 +1,5 @@
-"""Probing many platforms at once: one Chromium, one context per probe, bounded concurrency."""
+"""A run: claim the platforms that are due, probe them at once in one Chromium (one context
+per probe, bounded concurrency), then recompute the ratings."""
 
 from __future__ import annotations
 
@@ -14,14 +15,15 @@ from datetime import UTC, datetime
 
 from playwright.async_api import async_playwright
 
-from .browser import launch
-from .claims import claim, release
-from .classify import TemplateIndex
 from .config import Catalog, Platform
 from .errors import Interrupted
-from .probe import ProbeResult, ProbeRun
-from .ratings import compute_ratings
-from .store import Store, utc_now
+from .probe.browser import launch
+from .probe.driver import ProbeRun
+from .publish.ratings import compute_ratings
+from .records import ProbeRecord, State
+from .store import Store
+from .store.claims import claim, release
+from .verdicts.templates import TemplateIndex
 
 # Starting many browser contexts at the same instant starves a small machine's CPU and skews
 # the first probes' timing; starts are spaced by this much instead...
@@ -51,8 +53,8 @@ async def probe_platforms(
     handle_signals: bool = True,
     on_skip: Callable[[str, str], None] = lambda slug, why: None,
     on_start: Callable[[Platform], None] = lambda platform: None,
-    on_result: Callable[[ProbeResult], None] = lambda result: None,
-) -> list[ProbeResult]:
+    on_result: Callable[[ProbeRecord], None] = lambda result: None,
+) -> list[ProbeRecord]:
     """Probe each platform that is due once, then recompute the ratings.
 
     Platforms probed within their min_interval, or claimed by another run, are skipped
@@ -62,15 +64,14 @@ async def probe_platforms(
     platforms = list(platforms)
     vantage = vantage or socket.gethostname()
     run_id = new_run_id()
-    store.db["runs"].insert({
-        "id": run_id, "schedule": schedule, "tag": tag, "vantage": vantage, "host": socket.gethostname(),
-        "pid": os.getpid(), "started_at": utc_now(), "state": "running", "selected": len(platforms),
-    })
+    store.start_run({"id": run_id, "schedule": schedule, "tag": tag, "vantage": vantage, "pid": os.getpid(),
+                     "selected": len(platforms)})
     decided = claim(store, platforms, run_id, ignore_min_interval=ignore_min_interval,
                     promised_hours_only=promised_hours_only)
     for slug, why in decided.skipped:
         on_skip(slug, why)
-    state = "interrupted"
+    state = State.INTERRUPTED
+    results: list[ProbeRecord] = []
     try:
         for platform in decided.due:
             store.save_platform(platform)
@@ -84,10 +85,10 @@ async def probe_platforms(
                     raise
                 raise Interrupted(f"stopped by {received[0]}: the probes in flight were recorded as "
                                   "interrupted (probe_error)") from None
-        state = "finished"
+        state = State.FINISHED
     finally:
-        store.db["runs"].update(run_id, {
-            "state": state, "finished_at": utc_now(), "probed": len(decided.due),
+        store.finish_run(run_id, {
+            "state": state, "probed": len(decided.due),
             "skipped": json.dumps([f"{slug}: {why}" for slug, why in decided.skipped], ensure_ascii=False)})
     if results:
         compute_ratings(store)
@@ -99,6 +100,7 @@ def _cancelled_by_signals(enabled: bool) -> Iterator[list[str]]:
     """SIGTERM or Ctrl-C cancel the run, so that every probe in flight records itself."""
     loop = asyncio.get_running_loop()
     task = asyncio.current_task()
+    assert task is not None  # called from within the run's task
     received: list[str] = []
     if not enabled:  # the caller handles signals (`watchdog schedule` runs several runs at once)
         yield received
@@ -125,7 +127,7 @@ def _cancelled_by_signals(enabled: bool) -> Iterator[list[str]]:
 async def _probe_all(platforms: list[Platform], catalog: Catalog, store: Store, run_id: str, concurrency: int,
                      *, tag: str | None, vantage: str, max_wait_s: float | None, control_url: str | None,
                      on_start: Callable[[Platform], None],
-                     on_result: Callable[[ProbeResult], None]) -> list[ProbeResult]:
+                     on_result: Callable[[ProbeRecord], None]) -> list[ProbeRecord]:
     if not platforms:
         return []
     templates = TemplateIndex(store.platform_texts())  # shared: each probe adds what it saw
@@ -135,7 +137,7 @@ async def _probe_all(platforms: list[Platform], catalog: Catalog, store: Store, 
     async with async_playwright() as playwright:
         browser = await launch(playwright)
 
-        async def probe(platform: Platform) -> ProbeResult:
+        async def probe(platform: Platform) -> ProbeRecord:
             try:
                 async with limit:
                     async with spacing:

@@ -63,6 +63,7 @@ class ScheduleRunner:
 
     async def _fire(self, schedule: Schedule) -> None:
         task = asyncio.current_task()
+        assert task is not None  # APScheduler runs each job as a task
         self.running.add(task)
         try:
             catalog = load_catalog(self.probes_dir)  # edits to platform files apply from the next run on

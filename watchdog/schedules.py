@@ -16,9 +16,9 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from .classify import format_wait
 from .config import Catalog, Platform, Problem, _read_toml, _Table
 from .errors import ConfigError
+from .formatting import format_wait
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
@@ -51,7 +51,7 @@ class Schedule:
                 if any(fnmatch.fnmatchcase(slug, pattern) for pattern in self.platforms)]
 
     def when(self) -> str:
-        every = f"cron '{self.cron}' ({self.timezone})" if self.cron else f"every {format_wait(self.interval_s)}"
+        every = f"cron '{self.cron}' ({self.timezone})" if self.cron else f"every {format_wait(self.interval_s or 0)}"
         return every + (f", jitter up to {format_wait(self.jitter_s)}" if self.jitter_s else "")
 
 

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
-from ..config import to_real_seconds, to_simulated_seconds
 from ..serving import ServerThread
+from ..timescale import to_real_seconds, to_simulated_seconds
 from .scenarios import SCENARIOS, Line, Scenario
 
 Send = Any  # ASGI callables
@@ -92,10 +92,10 @@ class SandboxApp:
             # Each platform's n-th session draws the same texts and delays for the same seed.
             number = sum(1 for s in self.sessions.values() if s.scenario is scenario)
             rng = random.Random(f"{self.seed}/{scenario.slug}/{number}")
-            session = Session(secrets.token_hex(6), scenario, payload.get("page", ""), time.time(), rng)
-            self.sessions[session.id] = session
-            self._schedule(session, scenario.greeting)
-            return {"session": session.id}
+            opened = Session(secrets.token_hex(6), scenario, payload.get("page", ""), time.time(), rng)
+            self.sessions[opened.id] = opened
+            self._schedule(opened, scenario.greeting)
+            return {"session": opened.id}
         session = self.sessions.get(payload.get("session", ""))
         if session is None:
             return {"error": "no such session"}

@@ -4,7 +4,8 @@ Probe ids are unique across machines, so a probe is the same probe in every copy
 taken from a source when the target lacks it or holds an earlier state of it (still
 `running` there, ended in the source); its messages always come with it, from the same
 source, so a transcript is never a mix of two copies. Merging the same files again changes
-nothing. Screenshots are copied next to the target. Ratings are recomputed afterwards.
+nothing. Screenshots are copied next to the target. Ratings are derived data: recompute
+them over the union afterwards (`watchdog merge` does).
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import StoreError
-from .ratings import compute_ratings
-from .store import MIGRATIONS, Store
+from ..errors import StoreError
+from .db import Store
+from .schema import MIGRATIONS
 
 
 @dataclass
@@ -30,17 +31,16 @@ class MergeCount:
         return f"{self.source}: {self.new} new probe(s), {self.updated} updated, {self.unchanged} already there"
 
 
-def merge(sources: list[Path], target: Path) -> list[MergeCount]:
-    """Merge every source into `target` (created if missing), then recompute its ratings."""
+def merge(sources: list[Path], target: Store) -> list[MergeCount]:
+    """Merge every source (see `check_sources`) into the open `target` store, one transaction
+    per source."""
+    return [_merge_one(target, source) for source in sources]
+
+
+def check_sources(sources: list[Path], target: Path) -> None:
+    """Raise StoreError, before anything is written, for a source that cannot be merged."""
     for source in sources:
         _check_source(source, target)
-    store = Store(target)
-    try:
-        counts = [_merge_one(store, source) for source in sources]
-        compute_ratings(store)
-    finally:
-        store.close()
-    return counts
 
 
 def _check_source(source: Path, target: Path) -> None:

@@ -13,10 +13,12 @@ import socket
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from .classify import format_wait
-from .config import Platform
-from .store import Store, process_alive, utc_now
+from ..config import Platform
+from ..formatting import format_wait
+from ..records import ProbeRecord, State
+from .db import Store, process_alive
 
 # A claim made on another machine cannot be checked for a live process: after this long it
 # is taken for the leftover of a crash (no probe lasts this long).
@@ -35,7 +37,7 @@ def plan(store: Store, platforms: Iterable[Platform], *, now: datetime | None = 
          ignore_min_interval: bool = False, promised_hours_only: bool = False) -> Plan:
     """Decide without claiming anything (what `--dry-run` shows)."""
     now = now or datetime.now(UTC)
-    claims = {row["platform"]: row for row in store.db["claims"].rows}
+    claims = store.claims()
     result = Plan()
     for platform in platforms:
         why = _why_not(store, platform, claims.get(platform.slug), now, ignore_min_interval,
@@ -47,47 +49,43 @@ def plan(store: Store, platforms: Iterable[Platform], *, now: datetime | None = 
     return result
 
 
-def claim(store: Store, platforms: Iterable[Platform], run_id: str, **options) -> Plan:
+def claim(store: Store, platforms: Iterable[Platform], run_id: str, *, ignore_min_interval: bool = False,
+          promised_hours_only: bool = False) -> Plan:
     """Plan, and claim the due platforms for `run_id`, atomically across processes."""
     platforms = list(platforms)
-    host, pid, now = socket.gethostname(), os.getpid(), utc_now()
     with store.exclusive():
-        _drop_stale_claims(store)
-        result = plan(store, platforms, **options)
-        # Plain SQL: sqlite-utils' writes commit on their own, which would end the lock early.
-        store.db.conn.executemany(
-            "insert into claims (platform, run_id, host, pid, claimed_at) values (?, ?, ?, ?, ?)",
-            [(p.slug, run_id, host, pid, now) for p in result.due])
+        store.drop_claims(_stale_claims(store))
+        result = plan(store, platforms, ignore_min_interval=ignore_min_interval,
+                      promised_hours_only=promised_hours_only)
+        store.add_claims([p.slug for p in result.due], run_id, socket.gethostname(), os.getpid())
     return result
 
 
 def release(store: Store, slug: str, run_id: str) -> None:
-    with store.db.conn:
-        store.db.conn.execute("delete from claims where platform = ? and run_id = ?", [slug, run_id])
+    store.release_claim(slug, run_id)
 
 
-def _drop_stale_claims(store: Store) -> None:
+def _stale_claims(store: Store) -> list[str]:
     host = socket.gethostname()
     expired = (datetime.now(UTC) - FOREIGN_CLAIM_EXPIRY).strftime("%Y-%m-%dT%H:%M:%S")
-    stale = [row["platform"] for row in store.db["claims"].rows
-             if (row["host"] == host and not process_alive(row["pid"]))
-             or (row["host"] != host and row["claimed_at"] < expired)]
-    store.db.conn.executemany("delete from claims where platform = ?", [(slug,) for slug in stale])
+    return [slug for slug, row in store.claims().items()
+            if (row["host"] == host and not process_alive(row["pid"]))
+            or (row["host"] != host and row["claimed_at"] < expired)]
 
 
-def _why_not(store: Store, platform: Platform, held: dict | None, now: datetime,
+def _why_not(store: Store, platform: Platform, held: dict[str, Any] | None, now: datetime,
              ignore_min_interval: bool, promised_hours_only: bool) -> str | None:
     if held is not None:
         return (f"claimed by run {held['run_id']} (pid {held['pid']} on {held['host']}) "
                 f"{_ago(held['claimed_at'], now)} ago: probed or about to be")
-    last = store.last_probe(platform.slug)
-    if last is not None and last["state"] == "running":
-        return f"a probe started {_ago(last['started_at'], now)} ago is still in flight"
-    if promised_hours_only and not platform.promise.covers(now):
+    last: ProbeRecord | None = store.last_probe(platform.slug)
+    if last is not None and last.state == State.RUNNING:
+        return f"a probe started {_ago(last.started_at, now)} ago is still in flight"
+    if promised_hours_only and platform.promise.hours is not None and not platform.promise.covers(now):
         start, end = platform.promise.hours
         return f"outside its promised hours ({start:%H:%M}-{end:%H:%M} {platform.promise.timezone})"
     if last is not None and not ignore_min_interval:
-        age = _age_s(last["started_at"], now)
+        age = _age_s(last.started_at, now)
         if age < platform.probe.min_interval_s:
             return f"probed {format_wait(round(age))} ago; min_interval is {format_wait(platform.probe.min_interval_s)}"
     return None

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from playwright.async_api import Browser, Playwright
 
-from .errors import BrowserMissing
+from ..errors import BrowserMissing
 
 # Keep a closed network quiet: without these Chromium keeps calling Google's services.
 LAUNCH_ARGS = [

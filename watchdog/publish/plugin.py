@@ -12,18 +12,14 @@ from datasette import hookimpl
 from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
 
-from .config import to_simulated_seconds
+from ..timescale import simulated_seconds
 
 CHARTS_JS = Path(__file__).parent / "charts.js"
 
 
-def _seconds(ms: float | None, time_scale: float | None) -> float | None:
-    return None if ms is None else round(to_simulated_seconds(ms / 1000, time_scale or 1.0), 1)
-
-
 @hookimpl
 def prepare_connection(conn):
-    conn.create_function("watchdog_seconds", 2, _seconds, deterministic=True)
+    conn.create_function("watchdog_seconds", 2, simulated_seconds, deterministic=True)
 
 
 @hookimpl

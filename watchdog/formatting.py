@@ -1,9 +1,26 @@
-"""Plain-text tables for the terminal, aligned for Chinese (double-width) characters."""
+"""Text for people: durations as they are said, and plain-text tables aligned for Chinese
+(double-width) characters."""
 
 from __future__ import annotations
 
 import unicodedata
 from collections.abc import Sequence
+
+
+def format_wait(seconds: float) -> str:
+    """A duration as people say it: "6 h", "5 min", "42 s"."""
+    for unit, size in (("h", 3600), ("min", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{seconds / size:g} {unit}"
+    return f"{seconds:g} s"
+
+
+def seconds_or_dash(ms: float | None) -> str:
+    return "-" if ms is None else f"{ms / 1000:.1f} s"
+
+
+def percent_or_dash(rate: float | None) -> str:
+    return "-" if rate is None else f"{rate:.0%}"
 
 
 def display_width(text: str) -> int:
@@ -20,7 +37,3 @@ def format_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> st
         if index == 0:
             lines.append("  ".join("-" * w for w in widths))
     return "\n".join(lines)
-
-
-def seconds_or_dash(ms: float | None) -> str:
-    return "-" if ms is None else f"{ms / 1000:.1f} s"

@@ -4,18 +4,17 @@ charts (our own plugin, JavaScript bundled: nothing from a CDN), evidence screen
 
 from __future__ import annotations
 
-import re
-import sqlite3
 from pathlib import Path
 from typing import Any
 
 from datasette.app import Datasette
 from datasette.plugins import pm
 
-from . import datasette_plugin
-from .errors import StoreError
+from ..store import open_store
+from ..store.snapshot import write_snapshot
+from . import plugin
+from .masking import mask_personal, public_sender
 from .ratings import FORMULA, FORMULA_ZH
-from .store import Store
 
 TEMPLATES = Path(__file__).parent / "templates"
 LICENSE = ("CC BY 4.0", "https://creativecommons.org/licenses/by/4.0/")
@@ -105,46 +104,14 @@ PUBLIC_COLUMNS = {
     "messages": ["probe_id", "seq", "side", "at_ms", "text", "sender", "kind", "confidence", "reasons"],
     "ratings": None,  # all of it
 }
-PHONE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
-CONTACT = re.compile(r"((?:QQ|qq|Q号|扣扣|企鹅号?|微信号?|weixin|WeChat|wechat|vx|VX|wx|WX)\s*[:：号是]?\s*)"
-                     r"([A-Za-z0-9][-_A-Za-z0-9]{4,19})")
-LONG_NUMBER = re.compile(r"(?<!\d)\d{6,11}(?!\d)")
-STAFF_NAME = re.compile(r"(我是(?:人工|在线)?客服)[-·]?([\u4e00-\u9fffA-Za-z]{1,4})")
-
-
-def mask_personal(text: str | None) -> str | None:
-    """Phone numbers, QQ/WeChat ids, long numbers and staff names in a transcript, masked."""
-    if not text:
-        return text
-    text = PHONE.sub(lambda m: f"{m.group(1)}****{m.group(2)}", text)
-    text = CONTACT.sub(lambda m: m.group(1) + "*" * len(m.group(2)), text)
-    text = LONG_NUMBER.sub(lambda m: "*" * len(m.group(0)), text)
-    return STAFF_NAME.sub(lambda m: m.group(1) + "**", text)
 
 
 def public_snapshot(db_path: Path, target: Path) -> Path:
-    """A new database holding only the public columns, transcripts masked."""
-    target.unlink(missing_ok=True)
-    conn = sqlite3.connect(target)
-    try:
-        conn.execute("attach database ? as source", [str(db_path)])
-        for table, keep in PUBLIC_COLUMNS.items():
-            columns = ", ".join(f'"{c}"' for c in keep) if keep else "*"
-            conn.execute(f"create table {table} as select {columns} from source.{table}")
-        conn.execute("update probes set screenshot = null")
-        conn.execute("create index probes_platform on probes (platform, started_at)")
-        conn.execute("create index messages_probe on messages (probe_id, seq)")
-        rows = conn.execute("select rowid, text, sender, kind from messages").fetchall()
-        for rowid, text, sender, kind in rows:
-            # Software has names (智能客服小美); people do not get theirs published.
-            public_sender = sender if kind == "bot" or not sender else "客服"
-            conn.execute("update messages set text = ?, sender = ? where rowid = ?",
-                         [mask_personal(text), public_sender, rowid])
-        conn.commit()
-        conn.execute("detach database source")
-    finally:
-        conn.close()
-    return target
+    """A new database holding only the public columns, transcripts masked, no screenshots."""
+    def mask(text: str | None, sender: str | None, kind: str | None) -> tuple[str | None, str | None]:
+        return mask_personal(text), public_sender(sender, kind)
+
+    return write_snapshot(db_path, target, PUBLIC_COLUMNS, mask)
 
 
 def metadata(database: str, public: bool) -> dict[str, Any]:
@@ -177,18 +144,15 @@ def metadata(database: str, public: bool) -> dict[str, Any]:
 
 def build_datasette(db_path: Path, public: bool = False, snapshot_dir: Path | None = None) -> Datasette:
     """A Datasette for the database: read-only; with `public`, a masked snapshot without SQL."""
-    if not db_path.is_file():
-        raise StoreError(f"{db_path}: no such database (run `watchdog probe` or `watchdog demo` first)")
-    store = Store(db_path)  # migrates an older database, and checks it is one
-    evidence = store.evidence_dir
-    store.close()
+    with open_store(db_path, existing=True) as store:  # migrates an older database, and checks it is one
+        evidence = store.evidence_dir
     served = db_path
     if public:
         if snapshot_dir is None:
             raise ValueError("public mode needs a folder for its snapshot")
         served = public_snapshot(db_path, snapshot_dir / db_path.name)
-    if not pm.is_registered(datasette_plugin):
-        pm.register(datasette_plugin, name="kefu_watchdog")
+    if not pm.is_registered(plugin):
+        pm.register(plugin, name="kefu_watchdog")
     settings = {"default_allow_sql": not public, "allow_download": not public, "sql_time_limit_ms": 3000}
     mounts = [] if public or not evidence.is_dir() else [("evidence", str(evidence))]
     return Datasette([str(served)], metadata=metadata(served.stem, public), settings=settings,

@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from .config import to_simulated_seconds
-from .store import Store, utc_now
+from ..records import Outcome, ProbeRecord
+from ..store import Store, utc_now
+from ..timescale import simulated_seconds
 
 FORMULA = ("score = 40 × reach (human-reached rate) + 30 × speed (median time to a human: ≤ 60 s full "
            "marks, ≥ 15 min none, log scale between) + 20 × honesty (1 − fake-online rate) + 10 × promise "
@@ -30,7 +31,8 @@ FORMULA = ("score = 40 × reach (human-reached rate) + 30 × speed (median time 
 FORMULA_ZH = ("得分 = 40 × 真人触达率 + 30 × 速度(真人回复中位时间 ≤ 60 秒满分，≥ 15 分钟为零，其间按对数) "
               "+ 20 × 诚实度(1 − 伪在线率) + 10 × 守诺率(在平台承诺时间内、否则 15 分钟内由真人回复的比例)；"
               "A ≥ 85，B ≥ 70，C ≥ 55，D ≥ 40，否则 F；少于 5 次探测为\"数据不足\"")
-EXCLUDED_OUTCOMES = ("probe_error", "chat_missing")
+EXCLUDED_OUTCOMES = (Outcome.PROBE_ERROR, Outcome.CHAT_MISSING)
+DEFAULT_WINDOW_DAYS = 30.0
 MIN_PROBES = 5
 INDUSTRY_THRESHOLD_S = 15 * 60
 FULL_SPEED_S, NO_SPEED_S = 60.0, 15 * 60.0
@@ -73,39 +75,42 @@ def grade(score: float | None) -> str:
     return next((letter for floor, letter in GRADES if score >= floor), "F")
 
 
-def _seconds(probe: dict, column: str) -> float | None:
-    ms = probe[column]
-    return None if ms is None else round(to_simulated_seconds(ms / 1000, probe["time_scale"] or 1.0), 1)
+def _seconds(probe: ProbeRecord, ms: float | None) -> float | None:
+    return simulated_seconds(ms, probe.time_scale)
 
 
 def _median(values: list[float]) -> float | None:
     return round(statistics.median(values), 1) if values else None
 
 
-@dataclass
+@dataclass(frozen=True)
 class Window:
-    days: float = 30.0
+    """The probes rated: those started in the last `days` (default 30), or since a given moment."""
+
+    days: float = DEFAULT_WINDOW_DAYS
+    start: datetime | None = None
 
     def since(self) -> str:
-        return (datetime.now(UTC) - timedelta(days=self.days)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        start = self.start or datetime.now(UTC) - timedelta(days=self.days)
+        return start.strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
-def rate_platform(platform: dict, probes: list[dict]) -> dict[str, Any]:
-    """One platform's ratings row from its probes in the window (all outcomes)."""
-    counted = [p for p in probes if p["outcome"] not in EXCLUDED_OUTCOMES]
+def rate_platform(platform: dict[str, Any], probes: list[ProbeRecord]) -> dict[str, Any]:
+    """One platform's ratings row from its finished probes in the window (all outcomes)."""
+    counted = [p for p in probes if p.outcome not in EXCLUDED_OUTCOMES]
     n = len(counted)
-    humans = [p for p in counted if p["outcome"] == "human"]
-    fake = sum(1 for p in counted if p["fake_online"])
-    loops = sum(1 for p in counted if p["bot_loop"])
-    first_reply = [s for p in counted if (s := _seconds(p, "first_reply_ms")) is not None]
-    first_human = [s for p in humans if (s := _seconds(p, "first_human_ms")) is not None]
+    humans = [p for p in counted if p.outcome == Outcome.HUMAN]
+    fake = sum(1 for p in counted if p.fake_online)
+    loops = sum(1 for p in counted if p.bot_loop)
+    first_reply = [s for p in counted if (s := _seconds(p, p.first_reply_ms)) is not None]
+    first_human = [s for p in humans if (s := _seconds(p, p.first_human_ms)) is not None]
     promise_s = platform["promise_first_response_s"] or INDUSTRY_THRESHOLD_S
     kept = sum(1 for s in first_human if s <= promise_s)
-    by_tag = {tag: [s for p in humans if p["tag"] == tag and (s := _seconds(p, "first_human_ms")) is not None]
+    by_tag = {tag: [s for p in humans if p.tag == tag and (s := _seconds(p, p.first_human_ms)) is not None]
               for tag in ("peak", "offpeak")}
     row: dict[str, Any] = {
         "platform": platform["slug"], "name": platform["name"], "probes": n,
-        "needs_review": sum(1 for p in probes if p["outcome"] == "chat_missing"),
+        "needs_review": sum(1 for p in probes if p.outcome == Outcome.CHAT_MISSING),
         "human_reached": len(humans),
         "human_rate": round(len(humans) / n, 4) if n else None,
         "fake_online_rate": round(fake / n, 4) if n else None,
@@ -127,13 +132,11 @@ def rate_platform(platform: dict, probes: list[dict]) -> dict[str, Any]:
     return row
 
 
-def rate_all(store: Store, since: str) -> list[dict[str, Any]]:
-    """Ratings rows of every platform from its probes started since `since` (UTC ISO), best first."""
-    rows = []
-    for platform in store.db["platforms"].rows:
-        probes = list(store.db["probes"].rows_where(
-            "platform = ? and state = 'finished' and started_at >= ?", [platform["slug"], since]))
-        rows.append(rate_platform(platform, probes))
+def rate_all(store: Store, window: Window) -> list[dict[str, Any]]:
+    """Ratings rows of every platform from its finished probes in the window, best first."""
+    since = window.since()
+    rows = [rate_platform(platform, store.probes(platform=platform["slug"], since=since, finished=True))
+            for platform in store.platforms()]
     # Ties go to the platform whose people answer faster.
     rows.sort(key=lambda r: (r["score"] is None, -(r["score"] or 0), -(r["human_rate"] or 0),
                              r["first_human_median_s"] if r["first_human_median_s"] is not None else math.inf,
@@ -144,15 +147,13 @@ def rate_all(store: Store, since: str) -> list[dict[str, Any]]:
 
 
 def compute_ratings(store: Store, window: Window | None = None) -> list[dict[str, Any]]:
-    """Recompute the stored ratings table over the window (default 30 days); returns it."""
+    """Recompute the stored ratings table over the window (default: the last 30 days), the
+    one the pages publish; returns it."""
     window = window or Window()
-    rows = rate_all(store, window.since())
+    rows = rate_all(store, window)
     computed_at = utc_now()
     for row in rows:
-        row["window_days"] = window.days
+        row["window_days"] = window.days if window.start is None else None
         row["computed_at"] = computed_at
-    with store.db.atomic():
-        store.db.execute("delete from ratings")
-        if rows:
-            store.db["ratings"].insert_all(rows)
+    store.replace_ratings(rows)
     return rows

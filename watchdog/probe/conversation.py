@@ -1,0 +1,252 @@
+"""The conversation of one probe as pure logic: no browser, no store, no clock of its own.
+
+Observer events go in (`observe`), with what the driver did (`sending`, `echo_missing`) and
+the time it is (`next_step(now)`); out come the message records to write and the next step:
+wait, make sure the page has nothing more to report (drain), ask for a human, or stop. At
+the end `finish` judges the probe. Every rule of "What one probe does" (README) lives here
+or in verdicts/, so each can be tested from a recorded event sequence in milliseconds.
+
+Two clocks, never mixed: page times (ms since the page started loading, from the observer's
+in-page stamps) time the messages; `now` (the driver's monotonic seconds) times the waiting.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..config import Chat, Handoff
+from ..records import AUTOMATED, Claimed, Classification, Kind, MessageRecord, Outcome, ProbeRecord, Side, State
+from ..timescale import to_real_seconds
+from ..verdicts.classify import classify_messages
+from ..verdicts.decide import judge
+from ..verdicts.templates import TemplateIndex
+
+GREETING_WAIT_S = 3.0  # before writing, wait this long for greetings
+GRACE_S = 15.0  # after the first human reply, keep recording this long
+ECHO_WAIT_S = 5.0  # how long our own message may take to show in the chat (a loaded machine is slow)
+NOT_SHOWN = "not shown by the widget: timed from pressing send"
+
+
+@dataclass(frozen=True)
+class Wait:
+    """Nothing to do until `until` (driver's monotonic seconds), or until an event arrives."""
+
+    until: float
+
+
+@dataclass(frozen=True)
+class Drain:
+    """Round-trip to the page first: a reply it reported already must be seen before calling silence."""
+
+
+@dataclass(frozen=True)
+class AskForHuman:
+    text: str
+
+
+@dataclass(frozen=True)
+class Stop:
+    why: str
+
+
+Step = Wait | Drain | AskForHuman | Stop
+Failure = tuple[Outcome, str]  # the outcome when no conversation could happen, and why
+
+
+def claimed_from_text(text: str, chat: Chat) -> Claimed:
+    """What a status element's text claims; offline words first ("不在线" contains "在线")."""
+    lowered = text.lower()
+    if any(word.lower() in lowered for word in chat.offline):
+        return Claimed.OFFLINE
+    if any(word.lower() in lowered for word in chat.online):
+        return Claimed.ONLINE
+    return Claimed.UNKNOWN
+
+
+def unreachable(reason: str, control_url: str | None, control_error: str | None) -> Failure:
+    """A page that did not load is the platform's fault only if the control URL loaded."""
+    if not control_url:
+        return Outcome.UNREACHABLE, f"{reason} (no control URL checked)"
+    if control_error is not None:
+        return Outcome.PROBE_ERROR, (f"{reason}, and the control URL {control_url} failed too "
+                                     f"({control_error}): our network, not the platform")
+    return Outcome.UNREACHABLE, f"{reason} (the control URL {control_url} loaded)"
+
+
+class Conversation:
+    """One probe's messages and decisions. The driver feeds it and writes what it returns."""
+
+    def __init__(self, probe: ProbeRecord, handoff: Handoff, templates: TemplateIndex, *, visitor_marked: bool):
+        self.probe = probe
+        self.handoff = handoff
+        self.templates = templates
+        # With chat.visitor the widget marks our bubbles; without it, ours are known by their text.
+        self.visitor_marked = visitor_marked
+        self.messages: list[MessageRecord] = []  # in the order seen; seq = index + 1
+        self.live: list[Classification | None] = []  # live kinds, one per message; None for ours
+        self.by_observer_id: dict[int, int] = {}  # the observer's message id -> index
+        self.time_origin: float | None = None  # page clock at navigation start (ms)
+        self.counting_from: float | None = None  # text-node mode: ignore what was there before
+        self.pending_echo: str | None = None  # text we sent that the widget has not shown yet
+        self.pressed_at: float | None = None  # page time we pressed send for it
+        self.typing_seen_at: float | None = None
+        self.sent_at: float | None = None  # now() when the question was out
+        self.human_at: float | None = None  # now() when the first human reply was seen
+        self.drained = False
+
+    # -- the page clock -------------------------------------------------------------------
+
+    def page_loaded(self, time_origin: float) -> None:
+        self.time_origin = time_origin
+
+    def offset(self, stamp: float) -> float:
+        """A page clock reading as stored: ms since the page started loading."""
+        return round(stamp - (self.time_origin or 0.0), 1)
+
+    def count_from(self, page_clock: float) -> None:
+        """Without chat.message every new text node counts: only those added from now on."""
+        self.counting_from = self.offset(page_clock)
+
+    # -- what the observer reports ----------------------------------------------------------
+
+    def observe(self, event: dict[str, Any], frame_url: str | None = None) -> list[MessageRecord]:
+        """One event from the chat frame's observer; returns the message records to write."""
+        at = self.offset(event["at"]) if "at" in event else None
+        kind = event.get("type")
+        if kind == "typing" and at is not None:
+            self.typing_seen_at = at
+        elif kind == "error":
+            self.probe.notes.append(str(event.get("message")))
+        elif kind == "update" and event.get("id") in self.by_observer_id:
+            message = self.messages[self.by_observer_id[event["id"]]]
+            message.text = event["text"]
+            self._classify_live()
+            return [message]
+        elif kind == "message" and at is not None:
+            if self.counting_from is not None and at < self.counting_from:
+                return []
+            added = self._record(event, at, frame_url)
+            if added is not None:
+                self.by_observer_id[event["id"]] = len(self.messages) - 1
+                return [added]
+        return []
+
+    def _record(self, event: dict[str, Any], at: float, frame_url: str | None) -> MessageRecord | None:
+        text = event["text"]
+        ours = event.get("side") == "visitor" or (
+            not self.visitor_marked and self.pending_echo is not None and text == self.pending_echo)
+        if ours:
+            if self.pending_echo is None:
+                return None  # an old message of ours re-shown, or text we did not send
+            self.pending_echo = None
+            # The widget showed our message: time from that, not from pressing send.
+            if self.probe.handoff_at_ms is not None:
+                self.probe.handoff_at_ms = at
+            else:
+                self.probe.question_at_ms = at
+            return self._add_ours(text, at, frame_url, shown=True)
+        last_reply = next((m.at_ms for m in reversed(self.messages) if m.side == Side.PLATFORM), None)
+        typing_at = self.typing_seen_at
+        if typing_at is not None and last_reply is not None and typing_at < last_reply:
+            typing_at = None  # that indicator belonged to an earlier reply
+        message = MessageRecord(self.probe.id, len(self.messages) + 1, Side.PLATFORM, at, text,
+                                sender=event.get("sender") or None, dom_bot=bool(event.get("bot")),
+                                typing_ms=typing_at, frame_url=frame_url)
+        self.messages.append(message)
+        self._classify_live()
+        live = self.live[-1]
+        if live is not None:
+            message.classify(live)
+        return message
+
+    def _add_ours(self, text: str, at: float, frame_url: str | None, *, shown: bool) -> MessageRecord:
+        kind = Kind.HANDOFF if self.probe.handoff_at_ms is not None else Kind.QUESTION
+        message = MessageRecord(self.probe.id, len(self.messages) + 1, Side.VISITOR, at, text,
+                                frame_url=frame_url, kind=kind, reasons=[] if shown else [NOT_SHOWN])
+        self.messages.append(message)
+        self.live.append(None)
+        return message
+
+    def _classify_live(self) -> None:
+        """Kinds of the messages so far, to decide when to ask for a human and when to stop:
+        computed once per new platform message, not at every wake of the waiting loop."""
+        self.live = classify_messages(self.probe, self.messages, self.templates)
+
+    # -- what the driver does -------------------------------------------------------------
+
+    def sending(self, text: str, pressed_at: float) -> None:
+        """We are about to press send (page clock `pressed_at`): the stamp to time from,
+        until the widget shows our message."""
+        self.pending_echo = text
+        self.pressed_at = self.offset(pressed_at)
+        if self.probe.question_at_ms is None:
+            self.probe.question_at_ms = self.pressed_at
+        else:
+            self.probe.handoff_at_ms = self.pressed_at
+
+    @property
+    def echo_pending(self) -> bool:
+        return self.pending_echo is not None
+
+    def echo_missing(self, frame_url: str | None = None) -> list[MessageRecord]:
+        """The widget never showed what we sent: record it, timed from pressing send."""
+        if self.pending_echo is None or self.pressed_at is None:
+            return []
+        text, self.pending_echo = self.pending_echo, None
+        self.probe.notes.append("the widget did not show our message: timed from pressing send")
+        return [self._add_ours(text, self.pressed_at, frame_url, shown=False)]
+
+    def question_sent(self, now: float) -> None:
+        """The question is out: the waits (max_wait, the silence before 转人工) start now."""
+        self.sent_at = now
+
+    def next_step(self, now: float) -> Step:
+        """Stop once a human replied (plus grace) or max_wait passed; ask for a human after the
+        first automated reply or a silence; else wait."""
+        sent_at = self.sent_at if self.sent_at is not None else now
+        give_up = sent_at + self._real(self.probe.max_wait_s)
+        silence_handoff = sent_at + self._real(self.handoff.after_silence_s)
+        replies = [k.kind for k in self.live if k is not None and k.kind != Kind.GREETING]
+        if self.human_at is None and Kind.HUMAN in replies:
+            self.human_at = now
+        stop_at = give_up if self.human_at is None else min(give_up, self.human_at + self._real(GRACE_S))
+        if now >= stop_at:
+            return Stop("a human replied" if self.human_at is not None else "max_wait passed")
+        if self.probe.handoff_at_ms is None and self.human_at is None:
+            automated = self.handoff.after_auto_reply and any(kind in AUTOMATED for kind in replies)
+            silent = not replies and now >= silence_handoff
+            if silent and not self.drained:
+                self.drained = True
+                return Drain()
+            if automated or silent:
+                return AskForHuman(self.handoff.text)
+        wake = stop_at
+        if self.probe.handoff_at_ms is None and not replies:
+            wake = min(wake, silence_handoff)
+        return Wait(wake)
+
+    def _real(self, seconds: float) -> float:
+        return to_real_seconds(seconds, self.probe.time_scale)
+
+    # -- the verdict ----------------------------------------------------------------------
+
+    def missing(self, reason: str) -> Failure:
+        """The chat or its input is not there: an honest offline widget, or needs review."""
+        if self.probe.claimed_status == Claimed.OFFLINE:
+            return (Outcome.OFFLINE_DECLARED,
+                    f"the widget said offline ({self.probe.claimed_status_text}) and offers no chat: {reason}")
+        return Outcome.CHAT_MISSING, reason
+
+    def finish(self, failure: Failure | None, *, interrupted: bool = False) -> ProbeRecord:
+        """Judge the probe (its record and the messages' kinds are updated); what it saw
+        becomes template evidence for the probes after it."""
+        probe = self.probe
+        probe.state = State.INTERRUPTED if interrupted else State.FINISHED
+        if failure is not None:
+            probe.failure, probe.failure_reason = failure
+        judge(probe, self.messages, self.templates)
+        for message in self.messages:
+            if message.side == Side.PLATFORM:
+                self.templates.add(message.text, probe.id, probe.platform)
+        return probe

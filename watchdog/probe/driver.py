@@ -1,0 +1,295 @@
+"""The browser side of one probe: open the platform's chat in a fresh browser context, type
+what the conversation core decides, and hand it every observer event. This is the only
+writer of a probe's rows: each message is stored the moment the core returns it.
+
+A platform's failure (page down, no chat input, silence) is a result, never an exception.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from importlib import resources
+from typing import Any
+
+import httpx
+from playwright.async_api import Browser, BrowserContext, Frame, Page
+from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import TimeoutError as PlaywrightTimeout
+
+from ..config import Chat, Platform, QuestionSet
+from ..records import Claimed, MessageRecord, Outcome, ProbeRecord
+from ..store import Store, utc_now
+from ..timescale import to_real_seconds
+from ..verdicts.templates import TemplateIndex
+from .browser import USER_AGENT
+from .conversation import (
+    ECHO_WAIT_S,
+    GREETING_WAIT_S,
+    AskForHuman,
+    Conversation,
+    Drain,
+    Failure,
+    Stop,
+    claimed_from_text,
+    unreachable,
+)
+
+PAGE_TIMEOUT_MS = 30_000
+ELEMENT_TIMEOUT_MS = 10_000
+CONTROL_TIMEOUT_S = 15.0
+
+
+def observer_script(chat: Chat) -> str:
+    config = {key: getattr(chat, key) for key in ("message", "visitor", "bot", "sender", "typing")}
+    source = (resources.files("watchdog.probe") / "observer.js").read_text(encoding="utf-8")
+    return source.replace("__CONFIG__", json.dumps(config, ensure_ascii=False))
+
+
+def new_probe_id(slug: str) -> str:
+    return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{slug}-{secrets.token_hex(3)}"
+
+
+class _Stopped(Exception):
+    """Internal: the conversation cannot go on (page down, no chat); carries the failure."""
+
+    def __init__(self, failure: Failure):
+        super().__init__(failure[1])
+        self.failure = failure
+
+
+class ProbeRun:
+    """Drives one platform's chat. Use `await ProbeRun(...).run()`; it returns the stored record."""
+
+    def __init__(
+        self,
+        browser: Browser,
+        platform: Platform,
+        questions: QuestionSet,
+        store: Store,
+        *,
+        tag: str | None = None,
+        vantage: str | None = None,
+        max_wait_s: float | None = None,
+        control_url: str | None = None,
+        templates: TemplateIndex | None = None,
+        run_id: str | None = None,
+        on_ready: Callable[[], None] = lambda: None,
+    ):
+        self.browser, self.platform, self.store = browser, platform, store
+        self.control_url = control_url
+        self.on_ready = on_ready  # told once the chat is open: the costly start is over
+        question_index, question = questions.pick(store.probe_count(platform.slug))
+        probe = ProbeRecord(
+            id=new_probe_id(platform.slug), platform=platform.slug, started_at=utc_now(), tag=tag,
+            vantage=vantage, run_id=run_id, url=platform.url, question_set=questions.name,
+            question_index=question_index, question=question, handoff_text=questions.handoff.text,
+            max_wait_s=max_wait_s or platform.probe.max_wait_s, time_scale=platform.probe.time_scale)
+        if templates is None:
+            templates = TemplateIndex(store.platform_texts())
+        self.conversation = Conversation(probe, questions.handoff, templates,
+                                         visitor_marked=bool(platform.chat.visitor))
+        self.chat_frame: Frame | None = None
+        self.buffered: list[tuple[Frame, dict[str, Any]]] = []
+        self.changed = asyncio.Event()
+
+    @property
+    def probe(self) -> ProbeRecord:
+        return self.conversation.probe
+
+    async def run(self) -> ProbeRecord:
+        self.store.start_probe(self.probe)
+        failure: Failure | None = None
+        interrupted = False
+        context: BrowserContext | None = None
+        page: Page | None = None
+        try:
+            context = await self.browser.new_context(
+                user_agent=USER_AGENT, locale="zh-CN", timezone_id="Asia/Shanghai",
+                viewport={"width": 1280, "height": 800},
+            )
+            await context.expose_binding("__kefuWatchdog", self._on_event)
+            await context.add_init_script(script=observer_script(self.platform.chat))
+            page = await context.new_page()
+            await self._converse(page)
+        except _Stopped as stop:
+            failure = stop.failure
+        except (asyncio.CancelledError, KeyboardInterrupt):
+            failure = (Outcome.PROBE_ERROR, "interrupted: the run was stopped before the probe ended")
+            interrupted = True
+            raise
+        except PlaywrightError as e:
+            failure = (Outcome.PROBE_ERROR, f"browser error: {str(e).splitlines()[0]}")
+        except Exception as e:  # a bug of ours must not end the other probes of the run
+            failure = (Outcome.PROBE_ERROR, f"internal error: {type(e).__name__}: {e}")
+        finally:
+            if page is not None:
+                self.probe.screenshot = await self._screenshot(page)
+            if context is not None:
+                try:
+                    await context.close()
+                except PlaywrightError:
+                    pass
+            # Also when interrupted: the probe is recorded as such before the error goes on.
+            self.probe.finished_at = utc_now()
+            self.conversation.finish(failure, interrupted=interrupted)
+            self.store.save_verdict(self.probe, self.conversation.messages)
+        return self.probe
+
+    async def _converse(self, page: Page) -> None:
+        chat = self.platform.chat
+        await self._load(page)
+        await self._read_status(page)
+        if chat.open:
+            try:
+                await page.locator(chat.open).first.click(timeout=ELEMENT_TIMEOUT_MS)
+            except PlaywrightTimeout:
+                raise self._missing(f"chat.open {chat.open} not found on the page") from None
+        frame = await self._find_chat_frame(page)
+        try:
+            await frame.locator(chat.input).first.wait_for(state="visible", timeout=ELEMENT_TIMEOUT_MS)
+        except PlaywrightTimeout:
+            raise self._missing(f"chat.input {chat.input} not found in the chat") from None
+        if not chat.message:
+            self.conversation.count_from(await self._page_clock(frame))
+        self._use_chat_frame(frame)
+        self.on_ready()
+        await asyncio.sleep(self._real(GREETING_WAIT_S))
+        await self._send(frame, self.probe.question)
+        self.conversation.question_sent(time.monotonic())
+        await self._await_replies(frame)
+
+    async def _load(self, page: Page) -> None:
+        try:
+            response = await page.goto(self.platform.url, wait_until="domcontentloaded", timeout=PAGE_TIMEOUT_MS)
+        except PlaywrightTimeout:
+            raise await self._unreachable(f"page did not load within {PAGE_TIMEOUT_MS // 1000} s") from None
+        except PlaywrightError as e:
+            reason = str(e).splitlines()[0].removeprefix("Page.goto: ")
+            raise await self._unreachable(f"page did not load: {reason}") from None
+        if response is not None:
+            self.probe.http_status = response.status
+            self.store.save_probe(self.probe)
+            if response.status >= 400:
+                raise _Stopped((Outcome.UNREACHABLE, f"page answered HTTP {response.status}"))
+        self.conversation.page_loaded(await page.evaluate("performance.timeOrigin"))
+
+    async def _unreachable(self, reason: str) -> _Stopped:
+        """Not the platform's fault if our own network is down: load the control URL first."""
+        control_error: str | None = None
+        if self.control_url:
+            try:
+                async with httpx.AsyncClient(timeout=CONTROL_TIMEOUT_S) as client:
+                    await client.get(self.control_url)
+            except httpx.HTTPError as e:
+                control_error = type(e).__name__
+        return _Stopped(unreachable(reason, self.control_url, control_error))
+
+    async def _read_status(self, page: Page) -> None:
+        chat, probe = self.platform.chat, self.probe
+        if chat.status:
+            try:
+                text = (await page.locator(chat.status).first.inner_text(timeout=ELEMENT_TIMEOUT_MS)).strip()
+            except PlaywrightTimeout:
+                probe.notes.append(f"chat.status {chat.status} not found: status unknown")
+                return
+            probe.claimed_status, probe.claimed_status_text = claimed_from_text(text, chat), text
+            return
+        for selector, status in ((chat.status_offline, Claimed.OFFLINE), (chat.status_online, Claimed.ONLINE)):
+            if selector and await page.locator(selector).count() > 0:
+                probe.claimed_status, probe.claimed_status_text = status, selector
+                return
+
+    async def _find_chat_frame(self, page: Page) -> Frame:
+        frame = page.main_frame
+        for selector in self.platform.chat.frame:
+            try:
+                handle = await frame.locator(selector).first.element_handle(timeout=ELEMENT_TIMEOUT_MS)
+            except PlaywrightTimeout:
+                raise self._missing(f"chat.frame {selector} not found") from None
+            inner = await handle.content_frame()
+            if inner is None:
+                raise self._missing(f"chat.frame {selector} is not an iframe")
+            frame = inner
+        return frame
+
+    def _missing(self, reason: str) -> _Stopped:
+        return _Stopped(self.conversation.missing(reason))
+
+    async def _page_clock(self, frame: Frame) -> float:
+        return float(await frame.evaluate("performance.timeOrigin + performance.now()"))
+
+    async def _send(self, frame: Frame, text: str) -> None:
+        chat = self.platform.chat
+        box = frame.locator(chat.input).first
+        try:
+            await box.fill(text, timeout=ELEMENT_TIMEOUT_MS)
+        except PlaywrightTimeout:
+            raise self._missing(f"chat.input {chat.input} does not accept text") from None
+        self.conversation.sending(text, await self._page_clock(frame))
+        if chat.send:
+            await frame.locator(chat.send).first.click(timeout=ELEMENT_TIMEOUT_MS)
+        else:
+            await box.press("Enter", timeout=ELEMENT_TIMEOUT_MS)
+        deadline = time.monotonic() + ECHO_WAIT_S
+        while self.conversation.echo_pending and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+        self._write(self.conversation.echo_missing(frame.url))
+        self.store.save_probe(self.probe)
+
+    async def _await_replies(self, frame: Frame) -> None:
+        """Do what the core says until it says stop."""
+        while True:
+            step = self.conversation.next_step(time.monotonic())
+            if isinstance(step, Stop):
+                return
+            if isinstance(step, Drain):
+                await frame.evaluate("0")  # messages the page reported before are handled first
+                for _ in range(3):
+                    await asyncio.sleep(0)
+            elif isinstance(step, AskForHuman):
+                await self._send(frame, step.text)
+            else:
+                self.changed.clear()
+                try:
+                    await asyncio.wait_for(self.changed.wait(), timeout=max(0.0, step.until - time.monotonic()))
+                except TimeoutError:
+                    pass
+
+    def _real(self, seconds: float) -> float:
+        return to_real_seconds(seconds, self.probe.time_scale)
+
+    async def _screenshot(self, page: Page) -> str | None:
+        path = self.store.evidence_dir / f"{self.probe.id}.png"
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            await page.screenshot(path=path, timeout=ELEMENT_TIMEOUT_MS)
+        except (PlaywrightError, OSError) as e:
+            self.probe.notes.append(f"no screenshot: {str(e).splitlines()[0]}")
+            return None
+        return str(path)
+
+    # -- events from the in-page observer ---------------------------------------------------
+
+    def _use_chat_frame(self, frame: Frame) -> None:
+        self.chat_frame = frame
+        buffered, self.buffered = self.buffered, []
+        for source_frame, event in buffered:
+            if source_frame is frame:
+                self._write(self.conversation.observe(event, frame.url))
+
+    def _on_event(self, source: dict[str, Any], event: dict[str, Any]) -> None:
+        frame = source["frame"]
+        if self.chat_frame is None:
+            self.buffered.append((frame, event))
+        elif frame is self.chat_frame:
+            self._write(self.conversation.observe(event, frame.url))
+            self.changed.set()
+
+    def _write(self, messages: list[MessageRecord]) -> None:
+        for message in messages:
+            self.store.save_message(message)

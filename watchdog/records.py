@@ -1,0 +1,236 @@
+"""The typed records of one probe and its messages: what the probe observed, how each message
+was classified and the verdict with its reasons. The store reads and writes exactly these;
+the CLI, exports and pages derive what they show from them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+from dataclasses import dataclass, field, fields
+from enum import StrEnum
+from typing import Any
+
+from . import __version__
+from .timescale import to_simulated_seconds
+
+
+class Outcome(StrEnum):
+    """Exactly one per probe (DESIGN.md section 5)."""
+
+    HUMAN = "human"
+    AUTO_ONLY = "auto_only"
+    NO_REPLY = "no_reply"
+    OFFLINE_DECLARED = "offline_declared"
+    UNREACHABLE = "unreachable"
+    CHAT_MISSING = "chat_missing"
+    PROBE_ERROR = "probe_error"
+
+
+class Kind(StrEnum):
+    """What a message was: the platform's four kinds, and which of ours it is."""
+
+    GREETING = "greeting"
+    BOT = "bot"
+    AUTO = "auto"
+    HUMAN = "human"
+    QUESTION = "question"
+    HANDOFF = "handoff"
+
+
+AUTOMATED = (Kind.BOT, Kind.AUTO)
+
+
+class Side(StrEnum):
+    PLATFORM = "platform"
+    VISITOR = "visitor"
+
+
+class Claimed(StrEnum):
+    ONLINE = "online"
+    OFFLINE = "offline"
+    UNKNOWN = "unknown"
+
+
+class State(StrEnum):
+    RUNNING = "running"
+    FINISHED = "finished"
+    INTERRUPTED = "interrupted"
+
+
+FLAGS = ("fake_online", "bot_loop", "template_only")
+
+
+@dataclass
+class Classification:
+    """One platform-side message's kind, how sure, and why."""
+
+    kind: Kind
+    confidence: float
+    reasons: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Verdict:
+    """One probe's outcome and flags, with reasons (before the probe's own notes)."""
+
+    outcome: Outcome
+    fake_online: bool = False
+    bot_loop: bool = False
+    template_only: bool = False
+    first_reply_ms: float | None = None
+    first_human_ms: float | None = None
+    reasons: list[str] = field(default_factory=list)
+
+
+@dataclass
+class MessageRecord:
+    """One message as observed (times are page offsets, ms since navigation started) and,
+    for the platform's, as classified."""
+
+    probe_id: str
+    seq: int  # 1, 2, ... in the order seen
+    side: Side
+    at_ms: float  # when the widget showed it
+    text: str
+    sender: str | None = None
+    dom_bot: bool = False  # the platform's own DOM marks it as a bot/system message
+    typing_ms: float | None = None  # when a typing indicator showed before it
+    frame_url: str | None = None
+    kind: Kind | None = None
+    confidence: float | None = None
+    reasons: list[str] = field(default_factory=list)
+    recorded_at: str | None = None
+
+    def classify(self, classification: Classification) -> None:
+        self.kind = classification.kind
+        self.confidence = classification.confidence
+        self.reasons = list(classification.reasons)
+
+    def to_row(self) -> dict[str, Any]:
+        return _to_row(self)
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> MessageRecord:
+        values = _known(cls, row)
+        values["side"] = Side(values["side"])
+        values["kind"] = Kind(values["kind"]) if values.get("kind") else None
+        values["dom_bot"] = bool(values.get("dom_bot"))
+        values["reasons"] = json.loads(values.get("reasons") or "[]")
+        return cls(**values)
+
+
+@dataclass
+class ProbeRecord:
+    """One probe run: what was asked, what the widget claimed, and the verdict with reasons."""
+
+    id: str
+    platform: str
+    started_at: str  # UTC, ISO 8601 with a Z
+    question: str = ""
+    question_set: str | None = None
+    question_index: int | None = None
+    handoff_text: str | None = None
+    url: str | None = None
+    tag: str | None = None
+    vantage: str | None = None
+    run_id: str | None = None
+    host: str = field(default_factory=socket.gethostname)
+    pid: int = field(default_factory=os.getpid)
+    version: str = __version__
+    state: State = State.RUNNING
+    finished_at: str | None = None
+    http_status: int | None = None
+    question_at_ms: float | None = None  # page time our question showed (or was sent)
+    handoff_at_ms: float | None = None  # ...and our request for a human
+    claimed_status: Claimed = Claimed.UNKNOWN
+    claimed_status_text: str = ""
+    max_wait_s: float = 600.0
+    time_scale: float = 1.0  # simulated platforms only; see timescale.py
+    outcome: Outcome | None = None
+    fake_online: bool = False
+    bot_loop: bool = False
+    template_only: bool = False
+    first_reply_ms: float | None = None
+    first_human_ms: float | None = None
+    platform_messages: int = 0
+    reasons: list[str] = field(default_factory=list)  # the verdict's, then the notes
+    failure: Outcome | None = None  # the outcome when no conversation could happen
+    failure_reason: str | None = None
+    notes: list[str] = field(default_factory=list)  # what the probe noticed besides the verdict
+    screenshot: str | None = None
+
+    @property
+    def handoff_sent(self) -> bool:
+        return self.handoff_at_ms is not None
+
+    def since_question(self, stamp: float) -> float:
+        """Seconds from the question to `stamp` as people read them (simulated on sandbox
+        platforms, real everywhere else)."""
+        return to_simulated_seconds(max(0.0, stamp - (self.question_at_ms or 0.0)) / 1000, self.time_scale)
+
+    def apply(self, verdict: Verdict) -> None:
+        self.outcome = verdict.outcome
+        for name in FLAGS:
+            setattr(self, name, getattr(verdict, name))
+        self.first_reply_ms, self.first_human_ms = verdict.first_reply_ms, verdict.first_human_ms
+        self.reasons = verdict.reasons + self.notes
+
+    def as_json(self) -> dict[str, Any]:
+        """What `watchdog probe --json` prints for one probe."""
+        return {
+            "platform": self.platform, "probe_id": self.id, "outcome": self.outcome,
+            "claimed_status": self.claimed_status, "claimed_status_text": self.claimed_status_text,
+            "first_reply_ms": self.first_reply_ms, "first_human_ms": self.first_human_ms,
+            "fake_online": self.fake_online, "bot_loop": self.bot_loop, "template_only": self.template_only,
+            "messages": self.platform_messages, "handoff_sent": self.handoff_sent, "question": self.question,
+            "screenshot": self.screenshot, "reasons": self.reasons,
+        }
+
+    def line(self) -> str:
+        """One log line: the platform, its outcome and the first reason."""
+        return f"{self.platform}: {self.outcome} ({'; '.join(self.reasons[:1])})"
+
+    def to_row(self) -> dict[str, Any]:
+        return _to_row(self)
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> ProbeRecord:
+        values = _known(cls, row)
+        for name, enum in (("state", State), ("claimed_status", Claimed), ("outcome", Outcome),
+                           ("failure", Outcome)):
+            if values.get(name):
+                values[name] = enum(values[name])
+            elif name in values:
+                del values[name]
+        for name in FLAGS:
+            values[name] = bool(values.get(name))
+        for name in ("reasons", "notes"):
+            values[name] = json.loads(values.get(name) or "[]")
+        for name in ("claimed_status_text", "question"):
+            values[name] = values.get(name) or ""
+        for name, default in (("max_wait_s", 600.0), ("time_scale", 1.0), ("platform_messages", 0)):
+            values[name] = values.get(name) or default
+        return cls(**values)
+
+
+def _to_row(record: Any) -> dict[str, Any]:
+    """Lists as JSON text, booleans as 0/1, enums as their values."""
+    row: dict[str, Any] = {}
+    for f in fields(record):
+        value = getattr(record, f.name)
+        if isinstance(value, list):
+            value = json.dumps(value, ensure_ascii=False)
+        elif isinstance(value, bool):
+            value = int(value)
+        elif isinstance(value, StrEnum):
+            value = value.value
+        row[f.name] = value
+    return row
+
+
+def _known(cls: type, row: dict[str, Any]) -> dict[str, Any]:
+    """The row's columns that are fields of the record, nulls left to the defaults."""
+    names = {f.name for f in fields(cls)}
+    return {key: value for key, value in row.items() if key in names and value is not None}

@@ -1,0 +1,242 @@
+"""The SQLite store through sqlite-utils: every read and write the rest of the package needs.
+
+Nothing outside this package touches the database: other modules call these methods with
+typed records (records.py) and get typed records back. Every observed message is committed
+the moment it arrives (WAL, one transaction per row), so a crash or a SIGKILL loses nothing
+already seen. Probes left `running` by a process that no longer exists are marked
+interrupted when a command opens the store (`open_store`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import sqlite3
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from ..config import Platform
+from ..errors import StoreError
+from ..records import MessageRecord, Outcome, ProbeRecord, State
+from .schema import migrate
+
+
+def utc_now() -> str:
+    """UTC wall-clock time as stored everywhere: ISO 8601 with milliseconds and a Z."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+class Store:
+    """One SQLite database of platforms, probes, messages, runs, claims and ratings."""
+
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        self.interrupted: list[str] = []  # probes found running by a dead process (open_store)
+        try:
+            self.db = sqlite_utils.Database(self.path)
+            self.db.execute("PRAGMA busy_timeout = 10000")
+            self.db.enable_wal()
+            self.db.execute("PRAGMA synchronous = NORMAL")
+            migrate(self.db)
+        except sqlite3.DatabaseError as e:
+            raise StoreError(f"{self.path}: cannot use this database: {e}") from e
+
+    @property
+    def evidence_dir(self) -> Path:
+        """Screenshots live next to the database: watchdog.db -> watchdog-evidence/."""
+        return self.path.parent / f"{self.path.stem}-evidence"
+
+    def close(self) -> None:
+        """Closing checkpoints the WAL into the file: copy the file only after this."""
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """One write transaction taken before reading (BEGIN IMMEDIATE): what is read inside
+        cannot change until it commits, so check-then-write is safe across processes."""
+        conn = self.db.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            conn.rollback()
+            raise
+        conn.commit()
+
+    # -- platforms ------------------------------------------------------------------------
+
+    def save_platform(self, platform: Platform) -> None:
+        hours = platform.promise.hours
+        self.db.table("platforms").upsert(
+            {
+                "slug": platform.slug,
+                "name": platform.name,
+                "url": platform.url,
+                "path": platform.path,
+                "promise_first_response_s": platform.promise.first_response_s,
+                "promise_hours": f"{hours[0]:%H:%M}-{hours[1]:%H:%M}" if hours else "always",
+                "promise_timezone": platform.promise.timezone,
+                "updated_at": utc_now(),
+            },
+            pk="slug",
+        )
+
+    def platforms(self) -> list[dict[str, Any]]:
+        return list(self.db.table("platforms").rows_where(order_by="slug"))
+
+    # -- probes and messages ----------------------------------------------------------------
+
+    def start_probe(self, probe: ProbeRecord) -> None:
+        self.db.table("probes").insert(probe.to_row())
+
+    def save_probe(self, probe: ProbeRecord) -> None:
+        row = probe.to_row()
+        self.db.table("probes").update(row.pop("id"), row)
+
+    def save_message(self, message: MessageRecord) -> None:
+        """Insert a new message, or replace it when seen again (its text re-rendered)."""
+        if message.recorded_at is None:
+            message.recorded_at = utc_now()
+        self.db.table("messages").insert(message.to_row(), replace=True)
+
+    def save_verdict(self, probe: ProbeRecord, messages: Iterable[MessageRecord]) -> None:
+        """A probe's verdict and its messages' kinds, in one transaction."""
+        with self.db.atomic():
+            for message in messages:
+                row = message.to_row()
+                self.db.table("messages").update((message.probe_id, message.seq),
+                                           {key: row[key] for key in ("kind", "confidence", "reasons")})
+            self.save_probe(probe)
+
+    def probe(self, probe_id: str) -> ProbeRecord:
+        return ProbeRecord.from_row(self.db.table("probes").get(probe_id))
+
+    def messages(self, probe_id: str) -> list[MessageRecord]:
+        return [MessageRecord.from_row(row)
+                for row in self.db.table("messages").rows_where("probe_id = ?", [probe_id], order_by="seq")]
+
+    def probes(self, *, platform: str | None = None, since: str = "", ended: bool = False,
+               finished: bool = False) -> list[ProbeRecord]:
+        """Probes started at or after `since` (UTC ISO), oldest first: all, or only those that
+        `ended` (finished or interrupted), or only `finished` ones (with a verdict)."""
+        where, params = ["started_at >= ?"], [since]
+        if platform is not None:
+            where.append("platform = ?")
+            params.append(platform)
+        if ended:
+            where.append("state != 'running'")
+        if finished:
+            where.append("state = 'finished'")
+        rows = self.db.table("probes").rows_where(" and ".join(where), params, order_by="started_at, id")
+        return [ProbeRecord.from_row(row) for row in rows]
+
+    def probe_count(self, platform: str) -> int:
+        return self.db.table("probes").count_where("platform = ?", [platform])
+
+    def last_probe(self, platform: str) -> ProbeRecord | None:
+        """The platform's latest probe that counts for min_interval (our own failures do not)."""
+        rows = self.db.table("probes").rows_where("platform = ? and coalesce(outcome, '') != 'probe_error'",
+                                            [platform], order_by="started_at desc", limit=1)
+        return next((ProbeRecord.from_row(row) for row in rows), None)
+
+    def platform_texts(self) -> list[tuple[str, str, str]]:
+        """(text, probe id, platform) of every platform-side message: the template evidence."""
+        return [(text, probe_id, platform) for text, probe_id, platform in self.db.execute(
+            "select m.text, m.probe_id, p.platform from messages m join probes p on p.id = m.probe_id "
+            "where m.side = 'platform'")]
+
+    def mark_interrupted(self) -> list[str]:
+        """Probes and runs left `running` by a process of this host that is gone: mark them.
+
+        Returns the probes' ids. Those of live processes (another run in progress) are left alone.
+        """
+        host = socket.gethostname()
+        for run in self.db.table("runs").rows_where("state = 'running' and host = ?", [host]):
+            if not process_alive(run["pid"]):
+                self.db.table("runs").update(run["id"], {"state": State.INTERRUPTED, "finished_at": utc_now()})
+        running = self.db.table("probes").rows_where("state = 'running' and host = ?", [host])
+        stale = [probe for probe in map(ProbeRecord.from_row, running) if not process_alive(probe.pid)]
+        for probe in stale:
+            probe.state, probe.outcome, probe.finished_at = State.INTERRUPTED, Outcome.PROBE_ERROR, utc_now()
+            probe.reasons.append(f"interrupted: the probing process (pid {probe.pid}) ended mid-probe")
+            self.save_probe(probe)
+        return [probe.id for probe in stale]
+
+    # -- runs and the run lock (claims) -------------------------------------------------------
+
+    def start_run(self, run: dict[str, Any]) -> None:
+        row = {"host": socket.gethostname(), "started_at": utc_now(), "state": State.RUNNING, **run}
+        self.db.table("runs").insert(row)
+
+    def finish_run(self, run_id: str, fields: dict[str, Any]) -> None:
+        self.db.table("runs").update(run_id, {"finished_at": utc_now(), **fields})
+
+    def runs(self) -> list[dict[str, Any]]:
+        return list(self.db.table("runs").rows_where(order_by="started_at"))
+
+    def claims(self) -> dict[str, dict[str, Any]]:
+        """Who holds each claimed platform (platform slug -> claim row)."""
+        return {row["platform"]: row for row in self.db.table("claims").rows}
+
+    def add_claims(self, slugs: Iterable[str], run_id: str, host: str, pid: int) -> None:
+        # Plain SQL: inside `exclusive()` nothing may commit before the claims are in.
+        now = utc_now()
+        self.db.conn.executemany("insert into claims (platform, run_id, host, pid, claimed_at) values (?, ?, ?, ?, ?)",
+                                 [(slug, run_id, host, pid, now) for slug in slugs])
+
+    def drop_claims(self, slugs: Iterable[str]) -> None:
+        self.db.conn.executemany("delete from claims where platform = ?", [(slug,) for slug in slugs])
+
+    def release_claim(self, slug: str, run_id: str) -> None:
+        with self.db.conn:
+            self.db.conn.execute("delete from claims where platform = ? and run_id = ?", [slug, run_id])
+
+    # -- ratings --------------------------------------------------------------------------
+
+    def replace_ratings(self, rows: list[dict[str, Any]]) -> None:
+        with self.db.atomic():
+            self.db.execute("delete from ratings")
+            if rows:
+                self.db.table("ratings").insert_all(rows)
+
+    def ratings(self) -> list[dict[str, Any]]:
+        """The stored ratings, best first (unrated platforms last)."""
+        return list(self.db.table("ratings").rows_where(order_by="rank is null, rank, platform"))
+
+
+@contextlib.contextmanager
+def open_store(path: Path | str, *, existing: bool = False) -> Iterator[Store]:
+    """The one way to open a store: it is always closed (the WAL checkpointed into the file),
+    and probes left running by a dead process of this host are marked interrupted.
+    `existing`: the database must already be there (commands that only read)."""
+    if existing and not Path(path).is_file():
+        raise StoreError(f"{path}: no such database (run `watchdog probe` or `watchdog demo` first)")
+    store = Store(path)
+    try:
+        store.interrupted = store.mark_interrupted()
+        yield store
+    finally:
+        store.close()
+
+
+def process_alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

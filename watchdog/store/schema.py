@@ -1,0 +1,155 @@
+"""The database schema as versioned migrations: a database at user_version N has had
+MIGRATIONS[:N] applied. Append only."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+import sqlite_utils
+
+
+def _v1_initial(db: sqlite_utils.Database) -> None:
+    db.table("platforms").create(
+        {
+            "slug": str,
+            "name": str,
+            "url": str,
+            "path": str,
+            "promise_first_response_s": float,
+            "promise_hours": str,
+            "promise_timezone": str,
+            "updated_at": str,
+        },
+        pk="slug",
+    )
+    db.table("probes").create(
+        {
+            "id": str,
+            "platform": str,
+            "started_at": str,
+            "finished_at": str,
+            "state": str,  # running / finished / interrupted
+            "tag": str,
+            "vantage": str,
+            "host": str,
+            "pid": int,
+            "url": str,
+            "http_status": int,
+            "question_set": str,
+            "question_index": int,
+            "question": str,
+            "question_at_ms": float,
+            "handoff_text": str,
+            "handoff_at_ms": float,
+            "claimed_status": str,  # online / offline / unknown
+            "claimed_status_text": str,
+            "outcome": str,
+            "fake_online": int,
+            "bot_loop": int,
+            "template_only": int,
+            "first_reply_ms": float,
+            "first_human_ms": float,
+            "platform_messages": int,
+            "reasons": str,  # JSON list of strings: the verdict's, then the notes
+            "failure": str,  # the outcome when no conversation could happen (unreachable, ...)
+            "failure_reason": str,  # ...and why
+            "notes": str,  # JSON list: what the probe noticed besides the verdict
+            "screenshot": str,
+            "max_wait_s": float,
+            "time_scale": float,
+            "version": str,
+        },
+        pk="id",
+        foreign_keys=[("platform", "platforms", "slug")],
+    )
+    db.table("messages").create(
+        {
+            "probe_id": str,
+            "seq": int,
+            "side": str,  # platform / visitor
+            "at_ms": float,  # in-page time since the page's navigation started
+            "text": str,
+            "sender": str,
+            "dom_bot": int,  # the platform's own DOM marked it as a bot/system message
+            "typing_ms": float,  # in-page time the typing indicator showed before it
+            "frame_url": str,
+            "kind": str,  # greeting / bot / auto / human (visitor messages: question / handoff)
+            "confidence": float,
+            "reasons": str,
+            "recorded_at": str,
+        },
+        pk=("probe_id", "seq"),
+        foreign_keys=[("probe_id", "probes", "id")],
+    )
+    db.table("ratings").create(
+        {
+            "rank": int, "platform": str, "name": str, "grade": str, "score": float, "probes": int,
+            "needs_review": int, "human_reached": int,
+            "human_rate": float, "human_rate_low": float, "human_rate_high": float,
+            "fake_online_rate": float, "fake_online_rate_low": float, "fake_online_rate_high": float,
+            "bot_loop_rate": float, "bot_loop_rate_low": float, "bot_loop_rate_high": float,
+            "first_reply_median_s": float, "first_reply_p90_s": float,
+            "first_human_median_s": float, "first_human_p90_s": float,
+            "promise_s": float, "promise_kept_rate": float,
+            "peak_first_human_median_s": float, "offpeak_first_human_median_s": float,
+            "window_days": float, "computed_at": str,
+        },
+        pk="platform",
+    )
+    db.table("probes").create_index(["platform", "started_at"])
+    db.table("probes").create_index(["state"])
+    db.table("probes").create_index(["outcome"])
+
+
+def _v2_runs_and_claims(db: sqlite_utils.Database) -> None:
+    db.table("runs").create(
+        {
+            "id": str,
+            "schedule": str,  # the schedule's name; null for `watchdog probe`
+            "tag": str,
+            "vantage": str,
+            "host": str,
+            "pid": int,
+            "started_at": str,
+            "finished_at": str,
+            "state": str,  # running / finished / interrupted
+            "selected": int,  # platforms asked for
+            "probed": int,
+            "skipped": str,  # JSON list of "slug: why"
+        },
+        pk="id",
+    )
+    # The run lock: a platform is claimed by one run from before its probe starts until it ends.
+    db.table("claims").create(
+        {"platform": str, "run_id": str, "host": str, "pid": int, "claimed_at": str},
+        pk="platform",
+    )
+    db.table("probes").add_column("run_id", str)
+
+
+# Append only: a database at user_version N has had MIGRATIONS[:N] applied.
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1_initial, _v2_runs_and_claims]
+
+
+def migrate(db: sqlite_utils.Database) -> None:
+    """Bring the database to the newest schema. The write lock is taken before the version is
+    read, so processes opening one new database at once migrate it exactly once."""
+    if _version(db.conn) == len(MIGRATIONS):
+        return
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        version = _version(db.conn)
+        if version > len(MIGRATIONS):
+            raise sqlite3.DatabaseError(f"made by a newer watchdog (schema {version}); upgrade this one first")
+        for number, migration in enumerate(MIGRATIONS[version:], start=version + 1):
+            migration(db)
+            db.conn.execute(f"PRAGMA user_version = {number}")
+    except BaseException:
+        db.conn.rollback()
+        raise
+    db.conn.commit()
+
+
+def _version(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])

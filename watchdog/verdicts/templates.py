@@ -1,0 +1,80 @@
+"""Template evidence: platform-side texts seen in earlier probes. A long reply sent word for
+word (or nearly) in several other probes is a template, not a person typing."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+# Texts shorter than this ("在的，一般5分钟到账") repeat between people by chance: never templates.
+MIN_TEMPLATE_CHARS = 16
+NEAR_DUPLICATE = 0.85  # Jaccard similarity of character bigrams
+TEMPLATE_MIN_PROBES = 3  # seen in at least this many other probes
+
+
+def normalize(text: str) -> str:
+    """Template key: width-folded, lowercase, no spaces or punctuation, digits as 0."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = re.sub(r"\d+", "0", text)
+    return "".join(ch for ch in text if ch.isalnum())
+
+
+def _shingles(key: str) -> frozenset[str]:
+    return frozenset(key[i : i + 2] for i in range(len(key) - 1))
+
+
+def _near(a: str, b: str, shingles_a: frozenset[str], shingles_b: frozenset[str]) -> bool:
+    if a == b:
+        return True
+    if min(len(a), len(b)) < 0.8 * max(len(a), len(b)):
+        return False
+    return len(shingles_a & shingles_b) / max(1, len(shingles_a | shingles_b)) >= NEAR_DUPLICATE
+
+
+def similar(a: str, b: str) -> bool:
+    """Near-duplicate texts (both already normalized)."""
+    return _near(a, b, _shingles(a), _shingles(b))
+
+
+class TemplateIndex:
+    """Platform-side texts seen in probes, to recognise templates by repetition."""
+
+    def __init__(self, rows: Iterable[tuple[str, str, str]] = ()):
+        self.seen: dict[str, tuple[set[str], set[str]]] = {}  # key -> (probe ids, platforms)
+        self.shingles: dict[str, frozenset[str]] = {}
+        # Live classification asks about the same texts at every new message: remember answers
+        # until the index changes (at the end of each probe).
+        self.answers: dict[tuple[str, str], tuple[int, int]] = {}
+        for text, probe_id, platform in rows:
+            self.add(text, probe_id, platform)
+
+    def add(self, text: str, probe_id: str, platform: str) -> None:
+        key = normalize(text)
+        if len(key) < MIN_TEMPLATE_CHARS:
+            return
+        self.answers.clear()
+        probes, platforms = self.seen.setdefault(key, (set(), set()))
+        probes.add(probe_id)
+        platforms.add(platform)
+        self.shingles.setdefault(key, _shingles(key))
+
+    def evidence(self, text: str, exclude_probe: str) -> tuple[int, int]:
+        """(other probes, platforms) with the same or a near-duplicate text."""
+        key = normalize(text)
+        if len(key) < MIN_TEMPLATE_CHARS:
+            return 0, 0
+        if (key, exclude_probe) not in self.answers:
+            self.answers[(key, exclude_probe)] = self._evidence(key, exclude_probe)
+        return self.answers[(key, exclude_probe)]
+
+    def _evidence(self, key: str, exclude_probe: str) -> tuple[int, int]:
+        probes: set[str] = set()
+        platforms: set[str] = set()
+        mine = _shingles(key)
+        for other, (other_probes, other_platforms) in self.seen.items():
+            others = other_probes - {exclude_probe}
+            if others and _near(key, other, mine, self.shingles[other]):
+                probes |= others
+                platforms |= other_platforms
+        return len(probes), len(platforms)
