@@ -41,8 +41,10 @@ from watchdog.sandbox.scenarios import human
 
 VARIANTS = ("ours", "per-browser", "per-script", "polling")
 # Our standard question set, except that nobody asks for a human during the wait.
-QUESTIONS = 'questions = ["您好，我想买游戏点卡，请问付款后卡密是自动发货吗？多久能收到？"]\n' \
-            '[handoff]\nafter_auto_reply = false\nafter_silence = "1h"\n'
+QUESTIONS = (
+    'questions = ["您好，我想买游戏点卡，请问付款后卡密是自动发货吗？多久能收到？"]\n'
+    '[handoff]\nafter_auto_reply = false\nafter_silence = "1h"\n'
+)
 SAMPLE_EVERY_S = 1.0  # reading smaps of 400 processes costs CPU: not too often
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -54,12 +56,18 @@ def reply_after_s(n: int) -> float:
 
 
 def scenario(reply_s: float) -> Scenario:
-    return Scenario("late-human", "迟到卡盟", "a person answers late", send="button",
-                    on_question=(human(reply_s, "客服-小周"),),  # worded afresh each time, as people do
-                    expected={"outcome": "human"})
+    return Scenario(
+        "late-human",
+        "迟到卡盟",
+        "a person answers late",
+        send="button",
+        on_question=(human(reply_s, "客服-小周"),),  # worded afresh each time, as people do
+        expected={"outcome": "human"},
+    )
 
 
 # -- measuring a process tree from outside ----------------------------------------------
+
 
 def tree(root: int) -> list[int]:
     pids, queue = [], [root]
@@ -139,9 +147,16 @@ def measure(variant: str, n: int, run: int, reply_s: float, sandbox: Sandbox, wo
     while worker.poll() is None:
         sessions = [s for s in sandbox.app.sessions.values() if s.page.startswith(f"?copy={tag}-")]
         pids = tree(worker.pid)
-        samples.append(Sample(time.monotonic(), sum(pss_kb(p) for p in pids), sum(cpu_ticks(p) for p in pids),
-                              len(pids), sum(1 for s in sessions if s.visitor_messages),
-                              sum(1 for s in sessions if any(m["side"] == "platform" for m in s.messages))))
+        samples.append(
+            Sample(
+                time.monotonic(),
+                sum(pss_kb(p) for p in pids),
+                sum(cpu_ticks(p) for p in pids),
+                len(pids),
+                sum(1 for s in sessions if s.visitor_messages),
+                sum(1 for s in sessions if any(m["side"] == "platform" for m in s.messages)),
+            )
+        )
         time.sleep(SAMPLE_EVERY_S)
     figures = Figures(variant, n, run, wall_s=round(time.monotonic() - started, 1))
     if worker.returncode != 0:
@@ -189,6 +204,7 @@ def _score_timing(figures: Figures, measured: dict, sandbox: Sandbox, tag: str) 
 
 # -- the worker: one variant, probing every platform in a folder at once --------------------
 
+
 def worker(variant: str, probes: Path, out: Path) -> None:
     from watchdog.config import load_catalog
     from watchdog.records import Side
@@ -221,9 +237,26 @@ def _per_script(platforms, probes: Path, db: Path) -> None:
 
     scripts = []
     for platform in platforms:
-        scripts.append(subprocess.Popen(
-            [sys.executable, "-m", "watchdog", "probe", platform.slug, "--probes", str(probes), "--db", str(db),
-             "--ignore-min-interval", "--control-url", "none"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        scripts.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "watchdog",
+                    "probe",
+                    platform.slug,
+                    "--probes",
+                    str(probes),
+                    "--db",
+                    str(db),
+                    "--ignore-min-interval",
+                    "--control-url",
+                    "none",
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
         time.sleep(START_SPACING_S)
     for script in scripts:
         script.wait()
@@ -237,19 +270,22 @@ async def _product(variant: str, platforms, catalog, store) -> None:
     from watchdog.runner import START_SPACING_S, STARTS_AT_ONCE, StartSlot, probe_platforms
 
     if variant == "ours":
-        await probe_platforms(platforms, catalog, store, concurrency=len(platforms), control_url=None,
-                              ignore_min_interval=True)
+        await probe_platforms(
+            platforms, catalog, store, concurrency=len(platforms), control_url=None, ignore_min_interval=True
+        )
         return
     spacing, starting = asyncio.Lock(), asyncio.Semaphore(STARTS_AT_ONCE)
     async with async_playwright() as playwright:
+
         async def alone(platform):  # alternative (a): a browser of its own, started as gently as ours
             async with spacing:
                 await asyncio.sleep(START_SPACING_S)
             async with StartSlot(starting) as slot:
                 browser = await launch(playwright)
                 try:
-                    await ProbeRun(browser, platform, catalog.question_sets["bench"], store,
-                                   on_ready=slot.release).run()
+                    await ProbeRun(
+                        browser, platform, catalog.question_sets["bench"], store, on_ready=slot.release
+                    ).run()
                 finally:
                     await browser.close()
 
@@ -285,7 +321,8 @@ async def _polling(platforms) -> dict:
                     now, replies = await page.evaluate(
                         "([message, visitor]) => [performance.timeOrigin + performance.now(),"
                         " document.querySelectorAll(`${message}:not(${visitor})`).length]",
-                        [platform.chat.message, platform.chat.visitor])
+                        [platform.chat.message, platform.chat.visitor],
+                    )
                     if replies:
                         measured[platform.slug] = {"reply": now}
                         return
@@ -299,10 +336,20 @@ async def _polling(platforms) -> dict:
 
 # -- the report --------------------------------------------------------------------------
 
-COLUMNS = [("variant", "variant"), ("n", "N"), ("wall_s", "wall s"), ("peak_pss_mb", "peak PSS MB"),
-           ("waiting", "waiting"), ("pss_per_probe_mb", "PSS/probe MB"), ("waiting_cpu_pct", "CPU waiting %"),
-           ("processes", "processes"), ("correct", "correct"), ("error_median_ms", "err median ms"),
-           ("error_p99_ms", "err p99 ms"), ("error_max_ms", "err max ms")]
+COLUMNS = [
+    ("variant", "variant"),
+    ("n", "N"),
+    ("wall_s", "wall s"),
+    ("peak_pss_mb", "peak PSS MB"),
+    ("waiting", "waiting"),
+    ("pss_per_probe_mb", "PSS/probe MB"),
+    ("waiting_cpu_pct", "CPU waiting %"),
+    ("processes", "processes"),
+    ("correct", "correct"),
+    ("error_median_ms", "err median ms"),
+    ("error_p99_ms", "err p99 ms"),
+    ("error_max_ms", "err max ms"),
+]
 
 
 def medians(runs: list[Figures]) -> dict:
@@ -322,13 +369,18 @@ def table(rows: list[dict]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--n", type=int, nargs="+", default=[10, 50, 100, 200], help="concurrent probes")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--variants", nargs="+", choices=VARIANTS, default=list(VARIANTS))
-    parser.add_argument("--per-browser-max", type=int, default=50,
-                        help="largest N for per-browser and per-script (a Chromium each: more does not fit)")
+    parser.add_argument(
+        "--per-browser-max",
+        type=int,
+        default=50,
+        help="largest N for per-browser and per-script (a Chromium each: more does not fit)",
+    )
     parser.add_argument("--reply-after", type=float, help="seconds from question to reply (default 30 + 0.5 N)")
     parser.add_argument("--json", type=Path, help="also write every run's figures here")
     parser.add_argument("--worker", nargs=3, metavar=("VARIANT", "PROBES", "OUT"), help=argparse.SUPPRESS)
@@ -336,8 +388,11 @@ def main() -> None:
     if args.worker:
         return worker(args.worker[0], Path(args.worker[1]), Path(args.worker[2]))
 
-    print(f"# {os.cpu_count()} cores, {os.sysconf('SC_PHYS_PAGES') * PAGE_SIZE / 2**30:.1f} GiB; reply after "
-          f"{args.reply_after or '30 + 0.5 x N'} s; medians of {args.runs} run(s)", file=sys.stderr)
+    print(
+        f"# {os.cpu_count()} cores, {os.sysconf('SC_PHYS_PAGES') * PAGE_SIZE / 2**30:.1f} GiB; reply after "
+        f"{args.reply_after or '30 + 0.5 x N'} s; medians of {args.runs} run(s)",
+        file=sys.stderr,
+    )
     every: list[Figures] = []
     rows = []
     # seed: each answer comes up to 20% earlier or later, so replies do not fall on the pollers' beat
@@ -353,8 +408,10 @@ def main() -> None:
                     with tempfile.TemporaryDirectory() as folder:
                         figures = measure(variant, n, run, reply_s, sandbox, Path(folder))
                     shown = {k: v for k, v in asdict(figures).items() if k not in ("variant", "n", "run", "errors_ms")}
-                    print(f"{variant} N={n} run {run}: " + ", ".join(f"{k} {v}" for k, v in shown.items()),
-                          file=sys.stderr)
+                    print(
+                        f"{variant} N={n} run {run}: " + ", ".join(f"{k} {v}" for k, v in shown.items()),
+                        file=sys.stderr,
+                    )
                     runs.append(figures)
                 every += runs
                 rows.append(medians(runs))

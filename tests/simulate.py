@@ -26,18 +26,29 @@ GREETING_WAIT_MS = 3000.0
 
 
 def platform_of(scenario: Scenario) -> Platform:
-    return Platform(scenario.slug, scenario.name, f"https://sandbox.test/p/{scenario.slug}/", Chat(input="textarea"),
-                    path=f"probes/{scenario.slug}.toml", promise=Promise(first_response_s=60.0))
+    return Platform(
+        scenario.slug,
+        scenario.name,
+        f"https://sandbox.test/p/{scenario.slug}/",
+        Chat(input="textarea"),
+        path=f"probes/{scenario.slug}.toml",
+        promise=Promise(first_response_s=60.0),
+    )
 
 
 def png() -> bytes:
     """A valid 1x1 PNG: evidence as the pages link it."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
     header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00\xff\xff\xff"))
-            + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\x00\xff\xff\xff"))
+        + chunk(b"IEND", b"")
+    )
 
 
 class SimulatedPage:
@@ -60,8 +71,10 @@ class SimulatedPage:
             text = line.compose(self.rng)
             if line.typing_s:
                 self.push(at + (line.delay_s - line.typing_s) * 1000, {"type": "typing"})
-            self.push(at + line.delay_s * 1000, {"type": "message", "text": text, "sender": line.sender,
-                                                 "bot": line.marked, "side": "platform"})
+            self.push(
+                at + line.delay_s * 1000,
+                {"type": "message", "text": text, "sender": line.sender, "bot": line.marked, "side": "platform"},
+            )
 
     def receive(self, text: str, at: float) -> None:
         shown = at + ECHO_MS
@@ -82,14 +95,31 @@ class SimulatedPage:
         return heapq.heappop(self.queue)[2]
 
 
-def simulate_probe(store: Store, scenario: Scenario, templates: TemplateIndex, *, started_at: str,
-                   tag: str | None = None, vantage: str = "test-vantage", seed: int = 0) -> ProbeRecord:
+def simulate_probe(
+    store: Store,
+    scenario: Scenario,
+    templates: TemplateIndex,
+    *,
+    started_at: str,
+    tag: str | None = None,
+    vantage: str = "test-vantage",
+    seed: int = 0,
+) -> ProbeRecord:
     """One probe of `scenario`, stored as a real probe would be; returns its record."""
     store.save_platform(platform_of(scenario))
-    probe = ProbeRecord(id=f"{started_at[:19].replace(':', '')}Z-{scenario.slug}-{seed:06x}", platform=scenario.slug,
-                        started_at=started_at, tag=tag, vantage=vantage, url=platform_of(scenario).url,
-                        question_set="presale-zh", question_index=0, question=QUESTION, handoff_text="转人工",
-                        max_wait_s=300.0)
+    probe = ProbeRecord(
+        id=f"{started_at[:19].replace(':', '')}Z-{scenario.slug}-{seed:06x}",
+        platform=scenario.slug,
+        started_at=started_at,
+        tag=tag,
+        vantage=vantage,
+        url=platform_of(scenario).url,
+        question_set="presale-zh",
+        question_index=0,
+        question=QUESTION,
+        handoff_text="转人工",
+        max_wait_s=300.0,
+    )
     conversation = Conversation(probe, Handoff(), templates, visitor_marked=True)
     store.start_probe(probe)
     failure = None
@@ -148,8 +178,14 @@ def _converse(store: Store, conversation: Conversation, page: SimulatedPage) -> 
             assert isinstance(step, Drain)
 
 
-def fill(db_path: Path, *, rounds: int = 5, scenarios: tuple[Scenario, ...] = SCENARIOS,
-         vantage: str = "test-vantage", end: datetime | None = None) -> Path:
+def fill(
+    db_path: Path,
+    *,
+    rounds: int = 5,
+    scenarios: tuple[Scenario, ...] = SCENARIOS,
+    vantage: str = "test-vantage",
+    end: datetime | None = None,
+) -> Path:
     """A database as `watchdog demo --rounds N` leaves it: every scenario probed `rounds` times
     (tags peak and offpeak in turn), an hour apart, ending `end` (default: now)."""
     from watchdog.publish.ratings import compute_ratings
@@ -161,7 +197,8 @@ def fill(db_path: Path, *, rounds: int = 5, scenarios: tuple[Scenario, ...] = SC
             started = (end - timedelta(hours=rounds - number)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
             tag = "peak" if number % 2 == 0 else "offpeak"
             for index, scenario in enumerate(scenarios):
-                simulate_probe(store, scenario, templates, started_at=started, tag=tag, vantage=vantage,
-                               seed=number * 1000 + index)
+                simulate_probe(
+                    store, scenario, templates, started_at=started, tag=tag, vantage=vantage, seed=number * 1000 + index
+                )
         compute_ratings(store)
     return db_path

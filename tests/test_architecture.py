@@ -42,8 +42,9 @@ def imported_stages(path: Path) -> set[str]:
             if node.level == 0 and (node.module or "").startswith("watchdog."):
                 found.add(node.module.split(".")[1])
             elif node.level:
-                base = path.parent.relative_to(PACKAGE).parts[: len(path.parent.relative_to(PACKAGE).parts)
-                                                              - (node.level - 1)]
+                base = path.parent.relative_to(PACKAGE).parts[
+                    : len(path.parent.relative_to(PACKAGE).parts) - (node.level - 1)
+                ]
                 parts = [*base, *(node.module or "").split(".")] if node.module else list(base)
                 parts = [p for p in parts if p] or [node.names[0].name]
                 is_module = (PACKAGE / f"{parts[0]}.py").exists() or (PACKAGE / parts[0]).is_dir()
@@ -52,23 +53,29 @@ def imported_stages(path: Path) -> set[str]:
 
 
 def test_the_conversation_core_imports_neither_the_browser_nor_the_store():
-    code = ("import sys, watchdog.probe.conversation\n"
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('playwright', 'sqlite3', 'sqlite_utils', "
-            "'httpx') or m.startswith('watchdog.store')))")
+    code = (
+        "import sys, watchdog.probe.conversation\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('playwright', 'sqlite3', 'sqlite_utils', "
+        "'httpx') or m.startswith('watchdog.store')))"
+    )
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert loaded.strip() == "[]"
 
 
 def test_only_the_store_package_touches_the_database():
     touching = re.compile(r"\.db(?=[.\[),\s])|^\s*(?:import|from) (?:sqlite3|sqlite_utils)\b", re.MULTILINE)
-    outside = [f"{path.relative_to(PACKAGE)}: {match.group(0).strip()}"
-               for path in modules() if stage(path) != "store"
-               for match in touching.finditer(path.read_text(encoding="utf-8"))]
+    outside = [
+        f"{path.relative_to(PACKAGE)}: {match.group(0).strip()}"
+        for path in modules()
+        if stage(path) != "store"
+        for match in touching.finditer(path.read_text(encoding="utf-8"))
+    ]
     assert outside == []
 
 
-@pytest.mark.parametrize("path", [p for p in modules() if stage(p) in LAYERS],
-                         ids=lambda p: str(p.relative_to(PACKAGE)))
+@pytest.mark.parametrize(
+    "path", [p for p in modules() if stage(p) in LAYERS], ids=lambda p: str(p.relative_to(PACKAGE))
+)
 def test_imports_follow_the_flow(path):
     allowed = LAYERS[stage(path)] | {stage(path)}
     assert imported_stages(path) <= allowed

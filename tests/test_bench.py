@@ -16,14 +16,33 @@ SCRIPT = Path(__file__).parent.parent / "bench" / "concurrency.py"
 
 
 def test_bench_script_runs_on_two_probes(tmp_path):
-    result = subprocess.run([sys.executable, str(SCRIPT), "--n", "2", "--runs", "1", "--reply-after", "4",
-                             "--variants", "ours", "polling",
-                             "--json", str(tmp_path / "runs.json")], capture_output=True, text=True, timeout=600)
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(SCRIPT),
+            "--n",
+            "2",
+            "--runs",
+            "1",
+            "--reply-after",
+            "4",
+            "--variants",
+            "ours",
+            "polling",
+            "--json",
+            str(tmp_path / "runs.json"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stderr
     header, _, *lines = result.stdout.splitlines()
     names = [cell.strip() for cell in header.split("|")[1:-1]]
-    rows = {row["variant"]: row for row in
-            (dict(zip(names, (cell.strip() for cell in line.split("|")[1:-1]), strict=True)) for line in lines)}
+    rows = {
+        row["variant"]: row
+        for row in (dict(zip(names, (cell.strip() for cell in line.split("|")[1:-1]), strict=True)) for line in lines)
+    }
     assert list(rows) == ["ours", "polling"]
     for row in rows.values():
         assert row["correct"] == "2/2", row  # both probes recorded the reply

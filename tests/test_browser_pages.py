@@ -30,8 +30,10 @@ async def visit(url: str, screenshots) -> dict:
         await page.screenshot(path=screenshots / "charts.png", full_page=True)
         await page.goto(f"{url}/demo/messages?_size=max")  # the markup the leaky agent pasted
         await page.wait_for_timeout(300)
-        seen["markup_as_text"] = await page.get_by_text("<script>alert(1)</script>").count() + \
-            await page.get_by_text("<img src=x onerror=alert(1)>").count()
+        seen["markup_as_text"] = (
+            await page.get_by_text("<script>alert(1)</script>").count()
+            + await page.get_by_text("<img src=x onerror=alert(1)>").count()
+        )
         await browser.close()
     return seen
 

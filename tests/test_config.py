@@ -10,7 +10,7 @@ from watchdog.config import load_catalog, parse_duration
 
 from .conftest import run_cli
 
-VALID = '''
+VALID = """
 name = "孤城卡盟"
 url = "https://www.example.com/"
 
@@ -27,7 +27,7 @@ hours = "09:00-23:00"
 [probe]
 max_wait = "10m"
 min_interval = "6h"
-'''
+"""
 
 
 def write(folder: Path, name: str, text: str) -> Path:
@@ -65,12 +65,18 @@ def test_valid_file_parsed_into_typed_model(probes):
         ('name = "x"\nurl = "ftp://a.cn/"\n[chat]\ninput = "t"\n', "url: must be an http:// or https:// address"),
         ('name = "x"\nurl = "https://a.cn/"\n[chat]\ninput = "t"\ninptu = "t"\n', "chat.inptu: unknown key"),
         ('name = "x"\nurl = "https://a.cn/"\ncolour = 1\n[chat]\ninput = "t"\n', "colour: unknown key"),
-        ('name = "x"\nurl = "https://a.cn/"\n[chat]\ninput = "t"\n[probe]\nmax_wait = "ten"\n',
-         "probe.max_wait: not a duration: 'ten'"),
-        ('name = "x"\nurl = "https://a.cn/"\n[chat]\ninput = "t"\n[promise]\nhours = "9-5"\n',
-         "promise.hours: must be 'always' or like '09:00-23:00'"),
-        ('name = "x"\nurl = "https://a.cn/"\n[chat]\ninput = "t"\n[probe]\nquestions = "nope"\n',
-         "probe.questions: no question set 'nope'"),
+        (
+            'name = "x"\nurl = "https://a.cn/"\n[chat]\ninput = "t"\n[probe]\nmax_wait = "ten"\n',
+            "probe.max_wait: not a duration: 'ten'",
+        ),
+        (
+            'name = "x"\nurl = "https://a.cn/"\n[chat]\ninput = "t"\n[promise]\nhours = "9-5"\n',
+            "promise.hours: must be 'always' or like '09:00-23:00'",
+        ),
+        (
+            'name = "x"\nurl = "https://a.cn/"\n[chat]\ninput = "t"\n[probe]\nquestions = "nope"\n',
+            "probe.questions: no question set 'nope'",
+        ),
         ('name = "x"\nurl = "https://a.cn/"\n[chat]\ninput = ""\n', "chat.input: must be a non-empty string"),
         ('name = "x\n', "toml: not valid TOML"),
         ('name = "x"\nurl = "https://a.cn/"\n', "chat: missing"),

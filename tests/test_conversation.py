@@ -26,18 +26,40 @@ ANSWER = "您好，话费充值一般10分钟内到账，高峰期会慢一点�
 ids = itertools.count(1)
 
 
-def conversation(*, visitor_marked: bool = True, handoff: Handoff | None = None, max_wait_s: float = 600.0,
-                 time_scale: float = 1.0, templates: TemplateIndex | None = None) -> Conversation:
-    probe = ProbeRecord("p1", "x", "2026-11-22T00:00:00.000Z", question=QUESTION, max_wait_s=max_wait_s,
-                        time_scale=time_scale, claimed_status=Claimed.ONLINE, claimed_status_text="在线")
+def conversation(
+    *,
+    visitor_marked: bool = True,
+    handoff: Handoff | None = None,
+    max_wait_s: float = 600.0,
+    time_scale: float = 1.0,
+    templates: TemplateIndex | None = None,
+) -> Conversation:
+    probe = ProbeRecord(
+        "p1",
+        "x",
+        "2026-11-22T00:00:00.000Z",
+        question=QUESTION,
+        max_wait_s=max_wait_s,
+        time_scale=time_scale,
+        claimed_status=Claimed.ONLINE,
+        claimed_status_text="在线",
+    )
     talk = Conversation(probe, handoff or Handoff(), templates or TemplateIndex(), visitor_marked=visitor_marked)
     talk.page_loaded(ORIGIN)
     return talk
 
 
 def shown(at_ms: float, text: str, side: str = "platform", **extra: Any) -> dict[str, Any]:
-    return {"type": "message", "id": next(ids), "at": ORIGIN + at_ms, "text": text, "side": side,
-            "sender": "", "bot": False, **extra}
+    return {
+        "type": "message",
+        "id": next(ids),
+        "at": ORIGIN + at_ms,
+        "text": text,
+        "side": side,
+        "sender": "",
+        "bot": False,
+        **extra,
+    }
 
 
 def ask(talk: Conversation, text: str, pressed_ms: float, *, echo_ms: float | None = None) -> None:
@@ -210,7 +232,9 @@ def test_only_automated_replies_to_a_widget_claiming_online():
 def test_a_missing_chat_is_an_honest_offline_only_when_the_widget_said_so():
     talk = conversation()
     assert talk.missing("chat.input textarea not found in the chat") == (
-        Outcome.CHAT_MISSING, "chat.input textarea not found in the chat")
+        Outcome.CHAT_MISSING,
+        "chat.input textarea not found in the chat",
+    )
     talk.probe.claimed_status, talk.probe.claimed_status_text = Claimed.OFFLINE, "离线"
     outcome, reason = talk.missing("chat.input textarea not found in the chat")
     assert outcome == Outcome.OFFLINE_DECLARED and reason.startswith("the widget said offline (离线)")

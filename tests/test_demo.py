@@ -17,7 +17,11 @@ def test_demo_ends_with_a_working_datasette_url(tmp_path):
     db = tmp_path / "demo.db"
     process = subprocess.Popen(
         [sys.executable, "-m", "watchdog", "demo", "--rounds", "1", "--port", "0", "--db", str(db)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     try:
         line = process.stdout.readline()  # blocks until the server is up (or the demo failed)
         assert line.startswith("http://127.0.0.1:"), (line, process.stderr.read() if process.poll() else "")

@@ -49,10 +49,12 @@ def test_broken_file_named_and_others_still_probed(probes_copy, db_path):
 def test_unreachable_and_chat_missing_are_outcomes(sandbox, probes_copy, db_path):
     keep_only(probes_copy)
     (probes_copy / "gone.toml").write_text(
-        f'name = "消失卡盟"\nurl = "http://127.0.0.1:{closed_port()}/"\n[chat]\ninput = "textarea"\n')
+        f'name = "消失卡盟"\nurl = "http://127.0.0.1:{closed_port()}/"\n[chat]\ninput = "textarea"\n'
+    )
     (probes_copy / "wrong-input.toml").write_text(
         f'name = "错选择器"\nurl = "{sandbox.url}/p/prompt-human/"\n'
-        '[chat]\nopen = "#kefu-btn"\ninput = "textarea.no-such-input"\n')
+        '[chat]\nopen = "#kefu-btn"\ninput = "textarea.no-such-input"\n'
+    )
     result = run_cli("probe", "--all", "--json", "--probes", probes_copy, "--db", db_path)
     assert result.exit_code == 0, result.output
     rows = {r["platform"]: r for r in json_lines(result.stdout)}
@@ -67,7 +69,8 @@ def test_unreachable_and_chat_missing_are_outcomes(sandbox, probes_copy, db_path
 def test_control_url_failing_too_is_our_fault(probes_copy, db_path):
     keep_only(probes_copy)
     (probes_copy / "gone.toml").write_text(
-        f'name = "消失卡盟"\nurl = "http://127.0.0.1:{closed_port()}/"\n[chat]\ninput = "textarea"\n')
+        f'name = "消失卡盟"\nurl = "http://127.0.0.1:{closed_port()}/"\n[chat]\ninput = "textarea"\n'
+    )
     control = f"http://127.0.0.1:{closed_port()}/"
     result = run_cli("probe", "gone", "--json", "--control-url", control, "--probes", probes_copy, "--db", db_path)
     assert result.exit_code == 0

@@ -28,9 +28,20 @@ def platform_messages(db_path) -> list[tuple]:
 
 def test_sigkill_keeps_messages_and_next_run_marks_interrupted(sandbox_probes, db_path):
     process = subprocess.Popen(
-        [sys.executable, "-m", "watchdog", "probe", "bot-then-human", "--probes", str(sandbox_probes),
-         "--db", str(db_path)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+        [
+            sys.executable,
+            "-m",
+            "watchdog",
+            "probe",
+            "bot-then-human",
+            "--probes",
+            str(sandbox_probes),
+            "--db",
+            str(db_path),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
     )
     try:
         deadline = time.monotonic() + 30
@@ -56,7 +67,8 @@ def test_sigkill_keeps_messages_and_next_run_marks_interrupted(sandbox_probes, d
     assert "marked 1 probe(s) of an earlier run as interrupted" in result.stderr
     with sqlite3.connect(db_path) as conn:
         state, outcome, reasons = conn.execute(
-            "select state, outcome, reasons from probes where platform = 'bot-then-human'").fetchone()
+            "select state, outcome, reasons from probes where platform = 'bot-then-human'"
+        ).fetchone()
         assert conn.execute("pragma integrity_check").fetchone() == ("ok",)
     assert (state, outcome) == ("interrupted", "probe_error")
     assert "interrupted" in reasons
@@ -65,9 +77,22 @@ def test_sigkill_keeps_messages_and_next_run_marks_interrupted(sandbox_probes, d
 
 def test_sigterm_records_probes_in_flight_as_interrupted(sandbox_probes, db_path):
     process = subprocess.Popen(
-        [sys.executable, "-m", "watchdog", "probe", "slow-human", "fake-online", "--probes", str(sandbox_probes),
-         "--db", str(db_path)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        [
+            sys.executable,
+            "-m",
+            "watchdog",
+            "probe",
+            "slow-human",
+            "fake-online",
+            "--probes",
+            str(sandbox_probes),
+            "--db",
+            str(db_path),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
     )
     try:
         deadline = time.monotonic() + 30
@@ -99,7 +124,8 @@ def test_sigterm_records_probes_in_flight_as_interrupted(sandbox_probes, db_path
 def visitor_messages(db_path) -> list[tuple]:
     try:
         with sqlite3.connect(db_path) as conn:
-            return conn.execute("select probe_id, seq, text from messages where side = 'visitor' "
-                                "order by probe_id, seq").fetchall()
+            return conn.execute(
+                "select probe_id, seq, text from messages where side = 'visitor' order by probe_id, seq"
+            ).fetchall()
     except sqlite3.OperationalError:
         return []

@@ -15,8 +15,18 @@ from watchdog.sandbox import scenario_by_slug
 from .conftest import run_cli
 from .simulate import fill
 
-RATING_COLUMNS = ("platform", "probes", "human_reached", "human_rate", "fake_online_rate", "bot_loop_rate",
-                  "first_human_median_s", "score", "grade", "rank")
+RATING_COLUMNS = (
+    "platform",
+    "probes",
+    "human_reached",
+    "human_rate",
+    "fake_online_rate",
+    "bot_loop_rate",
+    "first_human_median_s",
+    "score",
+    "grade",
+    "rank",
+)
 
 
 def copy_db(source, target):
@@ -32,9 +42,10 @@ def copy_db(source, target):
 
 def dump(db_path) -> dict[str, list[tuple]]:
     with sqlite3.connect(db_path) as conn:
-        return {table: conn.execute(f"select * from {table} order by 1, 2").fetchall()
-                for table in ("platforms", "probes", "messages", "runs")} | {
-            "ratings": conn.execute(f"select {', '.join(RATING_COLUMNS)} from ratings order by platform").fetchall()}
+        return {
+            table: conn.execute(f"select * from {table} order by 1, 2").fetchall()
+            for table in ("platforms", "probes", "messages", "runs")
+        } | {"ratings": conn.execute(f"select {', '.join(RATING_COLUMNS)} from ratings order by platform").fetchall()}
 
 
 def rows(db_path, sql: str, args=()) -> list[dict]:
@@ -71,8 +82,9 @@ def test_merging_twice_equals_merging_once_and_ratings_match_the_union(two_machi
 
     ratings = {r["platform"]: r for r in rows(central, "select * from ratings")}
     for platform in rows(central, "select * from platforms"):
-        probes = [ProbeRecord.from_row(p) for p in union
-                  if p["platform"] == platform["slug"] and p["state"] == "finished"]
+        probes = [
+            ProbeRecord.from_row(p) for p in union if p["platform"] == platform["slug"] and p["state"] == "finished"
+        ]
         expected = rate_platform(platform, probes)
         for column in RATING_COLUMNS[1:-1]:
             assert ratings[platform["slug"]][column] == expected[column], (platform["slug"], column)

@@ -16,8 +16,19 @@ def test_one_json_row_per_sandbox_platform(probed_all):
     assert result.exit_code == 0, result.output
     rows = json_lines(result.stdout)
     assert sorted(r["platform"] for r in rows) == sorted(s.slug for s in SCENARIOS)
-    keys = {"platform", "probe_id", "outcome", "claimed_status", "first_reply_ms", "first_human_ms",
-            "fake_online", "bot_loop", "template_only", "messages", "reasons"}
+    keys = {
+        "platform",
+        "probe_id",
+        "outcome",
+        "claimed_status",
+        "first_reply_ms",
+        "first_human_ms",
+        "fake_online",
+        "bot_loop",
+        "template_only",
+        "messages",
+        "reasons",
+    }
     for row in rows:
         assert keys <= row.keys()
         assert row["reasons"], row
@@ -31,9 +42,13 @@ def test_outcomes_and_flags_match_ground_truth(probed_all, sandbox):
         if platforms[row["platform"]]["learned"]:
             continue  # recognisable only with earlier probes in the database
         want = platforms[row["platform"]]["expected"]
-        got = {"outcome": row["outcome"], "handoff": row["handoff_sent"],
-               "fake_online": row["fake_online"], "bot_loop": row["bot_loop"],
-               "template_only": row["template_only"]}
+        got = {
+            "outcome": row["outcome"],
+            "handoff": row["handoff_sent"],
+            "fake_online": row["fake_online"],
+            "bot_loop": row["bot_loop"],
+            "template_only": row["template_only"],
+        }
         assert got == want, (row["platform"], row["reasons"])
 
 
@@ -58,8 +73,9 @@ def test_every_message_stored_once_with_its_in_page_time(probed_all, sandbox):
         if probe["platform"] not in sessions:
             assert probe["platform_messages"] == 0
             continue
-        stored = [(m["side"], m["text"]) for m in db["messages"].rows_where(
-            "probe_id = ?", [probe["id"]], order_by="seq")]
+        stored = [
+            (m["side"], m["text"]) for m in db["messages"].rows_where("probe_id = ?", [probe["id"]], order_by="seq")
+        ]
         shown = [(m["side"], m["text"]) for m in sessions[probe["platform"]]["messages"]]
         assert stored == shown, probe["platform"]
         assert all(m["at_ms"] > 0 for m in db["messages"].rows_where("probe_id = ?", [probe["id"]]))
@@ -70,9 +86,13 @@ def test_handoff_message_recorded_where_due(probed_all, sandbox):
     _, db_path = probed_all
     platforms = truth(sandbox)["platforms"]
     db = sqlite_utils.Database(db_path)
-    handoffs = {row["platform"] for row in db.query(
-        "select p.platform from messages m join probes p on p.id = m.probe_id "
-        "where m.kind = 'handoff' and m.text = '转人工'")}
+    handoffs = {
+        row["platform"]
+        for row in db.query(
+            "select p.platform from messages m join probes p on p.id = m.probe_id "
+            "where m.kind = 'handoff' and m.text = '转人工'"
+        )
+    }
     expected = {slug for slug, p in platforms.items() if p["expected"]["handoff"] and not p["learned"]}
     assert handoffs - {"humanlike-bot"} == expected
 

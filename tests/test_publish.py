@@ -32,8 +32,20 @@ def test_canned_queries_answer(datasette, query):
     assert rows, query
 
 
-@pytest.mark.parametrize("path", ["/", "/demo", "/demo/ratings", "/demo/probes", "/demo/messages",
-                                  "/demo/leaderboard", "/demo/incidents", "/-/charts", "/-/watchdog/charts.js"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/demo",
+        "/demo/ratings",
+        "/demo/probes",
+        "/demo/messages",
+        "/demo/leaderboard",
+        "/demo/incidents",
+        "/-/charts",
+        "/-/watchdog/charts.js",
+    ],
+)
 def test_main_pages_answer(datasette, path):
     response = datasette_get(datasette, path)
     assert response.status_code == 200, (path, response.text[:300])
@@ -62,15 +74,23 @@ def test_incidents_link_to_evidence(datasette, demo_db):
 
 def leaky_texts(demo_db) -> list[str]:
     db = sqlite_utils.Database(demo_db)
-    return [m["text"] for m in db.query(
-        "select m.text from messages m join probes p on p.id = m.probe_id "
-        "where p.platform = 'leaky' and m.side = 'platform'")]
+    return [
+        m["text"]
+        for m in db.query(
+            "select m.text from messages m join probes p on p.id = m.probe_id "
+            "where p.platform = 'leaky' and m.side = 'platform'"
+        )
+    ]
 
 
 def test_agent_markup_is_shown_as_text(datasette, demo_db):
     assert any("<script>alert(1)</script>" in t or "<img src=x onerror=alert(1)>" in t for t in leaky_texts(demo_db))
-    for path in ("/demo/messages?_search=&_size=max", "/demo/incidents", "/demo/platform_history?platform=leaky",
-                 "/-/charts"):
+    for path in (
+        "/demo/messages?_search=&_size=max",
+        "/demo/incidents",
+        "/demo/platform_history?platform=leaky",
+        "/-/charts",
+    ):
         html = datasette_get(datasette, path).text
         assert "<script>alert(1)</script>" not in html and "<img src=x onerror" not in html, path
     html = datasette_get(datasette, "/demo/messages?_size=max").text
@@ -86,9 +106,16 @@ def test_public_mode_rejects_sql(public):
 def test_public_mode_masks_personal_data(public, demo_db, sandbox):
     planted = [re.sub(r"\D", "", m) for t in leaky_texts(demo_db) for m in re.findall(r"(?:QQ|电话) ?\d{8,11}", t)]
     assert planted, "the sandbox planted contacts in the transcript"
-    pages = [datasette_get(public, p).text for p in (
-        "/demo/messages?_size=max", "/demo/messages.json?_size=max", "/demo/incidents",
-        "/demo/platform_history?platform=leaky", "/demo/probes?_size=max")]
+    pages = [
+        datasette_get(public, p).text
+        for p in (
+            "/demo/messages?_size=max",
+            "/demo/messages.json?_size=max",
+            "/demo/incidents",
+            "/demo/platform_history?platform=leaky",
+            "/demo/probes?_size=max",
+        )
+    ]
     for number in planted:
         assert not any(number in page for page in pages), number
     assert "客服-小红" not in pages[0]  # staff names masked, bot names kept
@@ -98,7 +125,9 @@ def test_public_mode_masks_personal_data(public, demo_db, sandbox):
 
 
 def test_masking_rules():
-    assert mask_personal("加我QQ 12345678 或打 13812345678，微信 kf_abc123") == \
-        "加我QQ ******** 或打 138****5678，微信 *********"
+    assert (
+        mask_personal("加我QQ 12345678 或打 13812345678，微信 kf_abc123")
+        == "加我QQ ******** 或打 138****5678，微信 *********"
+    )
     assert mask_personal("您好，我是人工客服阿杰。") == "您好，我是人工客服**。"
     assert mask_personal("一般10分钟到账") == "一般10分钟到账"

@@ -29,8 +29,15 @@ def test_percentile_and_grades():
 
 
 def probe(outcome="human", human_ms=30_000.0, **flags) -> ProbeRecord:
-    return ProbeRecord("p", "a", "2026-11-22T00:00:00.000Z", outcome=Outcome(outcome), first_reply_ms=human_ms,
-                       first_human_ms=human_ms if outcome == "human" else None, **flags)
+    return ProbeRecord(
+        "p",
+        "a",
+        "2026-11-22T00:00:00.000Z",
+        outcome=Outcome(outcome),
+        first_reply_ms=human_ms,
+        first_human_ms=human_ms if outcome == "human" else None,
+        **flags,
+    )
 
 
 def test_score_formula_and_exclusions():

@@ -32,13 +32,15 @@ def keep_only(probes_dir, slugs=KEPT):
 def test_two_probe_all_processes_never_probe_one_platform_twice_at_once(probes_copy, db_path):
     keep_only(probes_copy)
     command = [sys.executable, "-m", "watchdog", "probe", "--all", "--probes", str(probes_copy), "--db", str(db_path)]
-    processes = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-                 for _ in range(2)]
+    processes = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
     outputs = [p.communicate(timeout=240) for p in processes]
     assert [p.returncode for p in processes] == [0, 0], outputs
 
-    probes = list(sqlite_utils.Database(db_path).query(
-        "select platform, started_at, finished_at, state, run_id from probes order by started_at"))
+    probes = list(
+        sqlite_utils.Database(db_path).query(
+            "select platform, started_at, finished_at, state, run_id from probes order by started_at"
+        )
+    )
     assert {p["platform"] for p in probes} == KEPT
     assert all(p["state"] == "finished" for p in probes)
     for slug in KEPT:
@@ -68,13 +70,15 @@ def test_dry_run_lists_due_and_skipped_without_probing(probes_copy, db_path):
     keep_only(probes_copy, {"down", "fast-human", "honest-offline"})
     (probes_copy / "down.toml").write_text(
         (probes_copy / "down.toml").read_text(encoding="utf-8").replace('min_interval = "1s"', 'min_interval = "6h"'),
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     # honest-offline promises an hour that is not now, in Shanghai time
     closed = (datetime.now(ZoneInfo("Asia/Shanghai")) + timedelta(hours=3)).strftime("%H:00")
     reopens = (datetime.now(ZoneInfo("Asia/Shanghai")) + timedelta(hours=4)).strftime("%H:00")
     path = probes_copy / "honest-offline.toml"
-    path.write_text(path.read_text(encoding="utf-8").replace('hours = "always"', f'hours = "{closed}-{reopens}"'),
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace('hours = "always"', f'hours = "{closed}-{reopens}"'), encoding="utf-8"
+    )
     with open_store(db_path) as store:  # `down` was probed just now
         simulate_probe(store, scenario_by_slug()["down"], TemplateIndex(), started_at=utc_now())
 

@@ -36,8 +36,10 @@ def schedules(tmp_path, probes_copy):
     # Both want `down` every second or two; its min_interval (5 s) must win.
     # `often` fires every second but its runs (fast-human: about 10 s) last longer: no overlap allowed.
     write(folder / "often.toml", 'name = "often"\ninterval = "1s"\ntag = "peak"\nplatforms = ["fast-*", "down"]\n')
-    write(folder / "other.toml", 'name = "other"\ninterval = "2s"\ntag = "offpeak"\nplatforms = ["down"]\n'
-                                 'max_wait = "1m"\n')
+    write(
+        folder / "other.toml",
+        'name = "other"\ninterval = "2s"\ntag = "offpeak"\nplatforms = ["down"]\nmax_wait = "1m"\n',
+    )
     return folder
 
 
@@ -45,9 +47,13 @@ def enough_seen(db_path) -> bool:
     """Both schedules have fired and probed: a human reached on fast-human, `down` probed 3 times."""
     try:
         with sqlite3.connect(db_path) as conn:
-            return conn.execute(
-                "select sum(platform = 'fast-human' and outcome = 'human') >= 1 and sum(platform = 'down') >= 3 "
-                "and count(distinct tag) = 2 from probes where state = 'finished'").fetchone()[0] == 1
+            return (
+                conn.execute(
+                    "select sum(platform = 'fast-human' and outcome = 'human') >= 1 and sum(platform = 'down') >= 3 "
+                    "and count(distinct tag) = 2 from probes where state = 'finished'"
+                ).fetchone()[0]
+                == 1
+            )
     except sqlite3.OperationalError:  # not created yet
         return False
 
@@ -55,8 +61,22 @@ def enough_seen(db_path) -> bool:
 def test_schedule_fires_tags_min_interval_and_no_overlap(schedules, probes_copy, db_path):
     assert run_cli("check", "--probes", probes_copy, "--schedules", schedules).exit_code == 0
     process = subprocess.Popen(
-        [sys.executable, "-m", "watchdog", "schedule", "--schedules", str(schedules), "--probes", str(probes_copy),
-         "--db", str(db_path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-m",
+            "watchdog",
+            "schedule",
+            "--schedules",
+            str(schedules),
+            "--probes",
+            str(probes_copy),
+            "--db",
+            str(db_path),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and process.poll() is None and not enough_seen(db_path):
         time.sleep(0.5)
@@ -70,8 +90,9 @@ def test_schedule_fires_tags_min_interval_and_no_overlap(schedules, probes_copy,
     with sqlite3.connect(db_path) as conn:
         conn.row_factory = sqlite3.Row
         assert conn.execute("pragma integrity_check").fetchone()[0] == "ok"
-        probes = conn.execute("select p.*, r.schedule from probes p join runs r on r.id = p.run_id "
-                              "order by p.started_at").fetchall()
+        probes = conn.execute(
+            "select p.*, r.schedule from probes p join runs r on r.id = p.run_id order by p.started_at"
+        ).fetchall()
         runs = conn.execute("select * from runs order by started_at").fetchall()
         assert conn.execute("select count(*) from claims").fetchone()[0] == 0
     assert {r["schedule"] for r in runs} == {"often", "other"}

@@ -69,8 +69,10 @@ OPEN = "import sys; from watchdog.store import open_store\nwith open_store(sys.a
 
 def test_ten_processes_opening_one_new_database_all_succeed(db_path):
     """Each takes the write lock before reading the schema version: one migrates, nine wait."""
-    processes = [subprocess.Popen([sys.executable, "-c", OPEN, str(db_path)], stderr=subprocess.PIPE, text=True)
-                 for _ in range(10)]
+    processes = [
+        subprocess.Popen([sys.executable, "-c", OPEN, str(db_path)], stderr=subprocess.PIPE, text=True)
+        for _ in range(10)
+    ]
     errors = [p.communicate(timeout=60)[1] for p in processes]
     assert [p.returncode for p in processes] == [0] * 10, errors
     with sqlite3.connect(db_path) as conn:

@@ -48,8 +48,9 @@ def test_reclassify_recomputes_without_probing(demo_db, tmp_path):
     changed = {probe_id for probe_id in before if after[probe_id] != before[probe_id]}
     assert {before[probe_id]["platform"] for probe_id in changed} == {"humanlike-bot"}
     assert {after[probe_id]["outcome"] for probe_id in changed} == {"auto_only"}
-    assert {key: kind for key, kind in kinds_after.items() if key[0] not in changed} == \
-        {key: kind for key, kind in kinds_before.items() if key[0] not in changed}
+    assert {key: kind for key, kind in kinds_after.items() if key[0] not in changed} == {
+        key: kind for key, kind in kinds_before.items() if key[0] not in changed
+    }
 
 
 def test_reclassify_missing_database(tmp_path):
@@ -58,12 +59,20 @@ def test_reclassify_missing_database(tmp_path):
 
 
 def facts(*messages: MessageRecord, handoff: float | None = None) -> tuple[ProbeRecord, list[MessageRecord]]:
-    probe = ProbeRecord("p1", "x", "2026-11-22T00:00:00.000Z",
-                        question="你好，请问你们的话费充值一般多久到账？如果充值失败了怎么退款？",
-                        question_at_ms=1000.0, handoff_at_ms=handoff, claimed_status=Claimed.ONLINE,
-                        claimed_status_text="在线")
-    return probe, [MessageRecord("p1", seq, m.side, m.at_ms, m.text, typing_ms=m.typing_ms)
-                   for seq, m in enumerate(messages, start=1)]
+    probe = ProbeRecord(
+        "p1",
+        "x",
+        "2026-11-22T00:00:00.000Z",
+        question="你好，请问你们的话费充值一般多久到账？如果充值失败了怎么退款？",
+        question_at_ms=1000.0,
+        handoff_at_ms=handoff,
+        claimed_status=Claimed.ONLINE,
+        claimed_status_text="在线",
+    )
+    return probe, [
+        MessageRecord("p1", seq, m.side, m.at_ms, m.text, typing_ms=m.typing_ms)
+        for seq, m in enumerate(messages, start=1)
+    ]
 
 
 def ours(at_ms: float, text: str = "q") -> MessageRecord:
@@ -77,8 +86,7 @@ def theirs(at_ms: float, text: str, typing_ms: float | None = None) -> MessageRe
 def test_short_common_answers_are_never_templates():
     """'在的，一般5分钟到账' typed by many people is not a template: no false accusation."""
     templates = TemplateIndex([("在的，一般5分钟到账", f"other{i}", f"site{i}") for i in range(10)])
-    probe, messages = facts(ours(1000.0, "q"),
-                            theirs(4000.0, "在的，一般8分钟到账"))
+    probe, messages = facts(ours(1000.0, "q"), theirs(4000.0, "在的，一般8分钟到账"))
     kinds = classify_messages(probe, messages, templates)
     assert kinds[1].kind == "human"
     assert decide(probe, messages, kinds).fake_online is False
@@ -93,16 +101,19 @@ def test_near_duplicate_templates_across_probes():
     probe, messages = facts(ours(1000.0, "q"), theirs(30000.0, variant))
     kind = classify_messages(probe, messages, templates)[1]
     assert (kind.kind, kind.reasons) == ("auto", ["same text as replies in 3 other probes on 2 platforms"])
-    probe, messages = facts(ours(1000.0, "q"),
-                            theirs(9000.0, "您好，这是一段完全不同的很长的回复内容，讲的是别的事情"))
+    probe, messages = facts(ours(1000.0, "q"), theirs(9000.0, "您好，这是一段完全不同的很长的回复内容，讲的是别的事情"))
     assert classify_messages(probe, messages, templates)[1].kind == "human"
 
 
 def test_a_bot_answering_by_rote_is_a_bot():
     rote = "请问您遇到的是什么问题呢？您可以详细描述一下，我来帮您查询。"
-    probe, messages = facts(ours(1000.0, "q"), theirs(6000.0, "您好，" + rote),
-                            ours(7000.0, "转人工"), theirs(12000.0, "亲，" + rote),
-                            handoff=7000.0)
+    probe, messages = facts(
+        ours(1000.0, "q"),
+        theirs(6000.0, "您好，" + rote),
+        ours(7000.0, "转人工"),
+        theirs(12000.0, "亲，" + rote),
+        handoff=7000.0,
+    )
     kinds = classify_messages(probe, messages)
     assert [k.kind for k in kinds if k] == ["bot", "bot"]
     verdict = decide(probe, messages, kinds)
@@ -123,8 +134,7 @@ def test_accuracy_command_prints_the_scores():
 def test_a_human_answer_crossing_our_handoff_is_not_too_fast():
     """We asked for a human after 60 s of silence; the answer to the question lands 1 s later."""
     answer = "您好，话费充值一般10分钟内到账，高峰期会慢一点，失败的话会原路退回到您的付款账户。"
-    probe, messages = facts(ours(1000.0, "q"), ours(61000.0, "转人工"),
-                            theirs(62000.0, answer), handoff=61000.0)
+    probe, messages = facts(ours(1000.0, "q"), ours(61000.0, "转人工"), theirs(62000.0, answer), handoff=61000.0)
     kinds = classify_messages(probe, messages)
     assert kinds[2].kind == "human", kinds[2].reasons
     assert decide(probe, messages, kinds).fake_online is False
@@ -135,7 +145,9 @@ def test_typing_before_our_handoff_means_it_answers_the_question():
     probe, messages = facts(
         ours(1000.0, "q"),
         theirs(6000.0, "您好，我是在线客服小王，很高兴为您服务！"),
-        ours(7000.0, "转人工"), theirs(8000.0, answer, typing_ms=6500.0),
-        handoff=7000.0)
+        ours(7000.0, "转人工"),
+        theirs(8000.0, answer, typing_ms=6500.0),
+        handoff=7000.0,
+    )
     kinds = classify_messages(probe, messages)
     assert [k.kind for k in kinds if k] == ["auto", "human"]

@@ -24,7 +24,9 @@ def test_text_node_mode_without_message_selectors(sandbox, tmp_path, probes_copy
     (probes_copy / "plain.toml").write_text(
         f'name = "模板卡盟"\nurl = "{sandbox.url}/p/template-only/?mode=plain"\n'
         '[chat]\nopen = "#kefu-btn"\ninput = ".editor"\nsend = "button.send"\n'
-        "[probe]\nmax_wait = \"5m\"\ntime_scale = 0.02\n", encoding="utf-8")
+        '[probe]\nmax_wait = "5m"\ntime_scale = 0.02\n',
+        encoding="utf-8",
+    )
     result = run_cli("probe", "plain", "--json", "--probes", probes_copy, "--db", db_path)
     (row,) = json_lines(result.stdout)
     assert row["outcome"] == "auto_only" and row["template_only"] and row["handoff_sent"]

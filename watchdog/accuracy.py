@@ -73,26 +73,33 @@ class AccuracyReport:
     def format(self) -> str:
         columns = (*KINDS, MISSED)
         matrix = [[truth] + [self.kinds[(truth, got)] for got in columns] for truth in columns]
-        lines = ["message kinds (rows: ground truth, columns: verdict)",
-                 format_table(["truth \\ verdict", *columns], matrix), ""]
+        lines = [
+            "message kinds (rows: ground truth, columns: verdict)",
+            format_table(["truth \\ verdict", *columns], matrix),
+            "",
+        ]
         rows = [[kind, f"{p:.3f}", f"{r:.3f}", f"{f:.3f}"] for kind, (p, r, f) in self.kind_scores().items()]
-        lines += [format_table(["kind", "precision", "recall", "F1"], rows),
-                  f"macro F1: {self.macro_f1:.3f}", ""]
+        lines += [format_table(["kind", "precision", "recall", "F1"], rows), f"macro F1: {self.macro_f1:.3f}", ""]
         total = self.outcomes["right"] + self.outcomes["wrong"]
         lines.append(f"outcome accuracy: {self.outcome_accuracy:.1%} ({self.outcomes['right']}/{total} probes)")
         for flag in FLAGS:
             precision, recall, c = self.flag_precision_recall(flag)
-            lines.append(f"{flag}: precision {precision:.1%} ({c['tp']}/{c['tp'] + c['fp']}), "
-                         f"recall {recall:.1%} ({c['tp']}/{c['tp'] + c['fn']})")
+            lines.append(
+                f"{flag}: precision {precision:.1%} ({c['tp']}/{c['tp'] + c['fp']}), "
+                f"recall {recall:.1%} ({c['tp']}/{c['tp'] + c['fn']})"
+            )
         if self.mismatches:
             lines += ["", "mismatches (seed platform: expected -> got):"]
-            lines += [f"  {m.seed} {m.platform}: {m.expected} -> {m.got} ({'; '.join(m.reasons[:2])})"
-                      for m in self.mismatches]
+            lines += [
+                f"  {m.seed} {m.platform}: {m.expected} -> {m.got} ({'; '.join(m.reasons[:2])})"
+                for m in self.mismatches
+            ]
         return "\n".join(lines)
 
 
-def _score_probe(report: AccuracyReport, seed: int, probe: ProbeRecord, stored: list[MessageRecord],
-                 truth: dict[str, Any]) -> None:
+def _score_probe(
+    report: AccuracyReport, seed: int, probe: ProbeRecord, stored: list[MessageRecord], truth: dict[str, Any]
+) -> None:
     expected = truth["platforms"][probe.platform]["expected"]
     got = {"outcome": str(probe.outcome), **{f: bool(getattr(probe, f)) for f in FLAGS}}
     want = {"outcome": expected["outcome"], **{f: expected[f] for f in FLAGS}}
@@ -101,8 +108,15 @@ def _score_probe(report: AccuracyReport, seed: int, probe: ProbeRecord, stored: 
         report.flags[flag][("t" if got[flag] == want[flag] else "f") + ("p" if got[flag] else "n")] += 1
     if got != want:
         differs = [k for k in got if got[k] != want[k]]
-        report.mismatches.append(Mismatch(seed, probe.platform, ", ".join(f"{k}={want[k]}" for k in differs),
-                                          ", ".join(f"{k}={got[k]}" for k in differs), probe.reasons))
+        report.mismatches.append(
+            Mismatch(
+                seed,
+                probe.platform,
+                ", ".join(f"{k}={want[k]}" for k in differs),
+                ", ".join(f"{k}={got[k]}" for k in differs),
+                probe.reasons,
+            )
+        )
     sessions = [s for s in truth["sessions"] if s["platform"] == probe.platform]
     shown = [m for m in sessions[-1]["messages"] if m["side"] == "platform"] if sessions else []
     seen = [m for m in stored if m.side == Side.PLATFORM]
@@ -122,8 +136,14 @@ def _score_probe(report: AccuracyReport, seed: int, probe: ProbeRecord, stored: 
             report.kinds[(MISSED, str(message.kind))] += 1
 
 
-def run_accuracy(seeds: int, store: Store, *, time_scale: float = 0.02, concurrency: int = 16,
-                 on_seed: Callable[[int], None] = lambda seed: None) -> AccuracyReport:
+def run_accuracy(
+    seeds: int,
+    store: Store,
+    *,
+    time_scale: float = 0.02,
+    concurrency: int = 16,
+    on_seed: Callable[[int], None] = lambda seed: None,
+) -> AccuracyReport:
     """Probe every sandbox platform once per seed into `store` (templates accumulate, as they
     do in real use) and score each verdict against the sandbox's ground truth."""
     report = AccuracyReport()
@@ -132,9 +152,17 @@ def run_accuracy(seeds: int, store: Store, *, time_scale: float = 0.02, concurre
         with Sandbox(time_scale=time_scale, seed=seed) as sandbox, tempfile.TemporaryDirectory() as folder:
             write_probes(Path(folder), sandbox.url, time_scale)
             catalog = load_catalog(Path(folder))
-            results = asyncio.run(probe_platforms(
-                catalog.platforms.values(), catalog, store, concurrency=concurrency,
-                tag=f"accuracy-seed-{seed}", control_url=f"{sandbox.url}/", ignore_min_interval=True))
+            results = asyncio.run(
+                probe_platforms(
+                    catalog.platforms.values(),
+                    catalog,
+                    store,
+                    concurrency=concurrency,
+                    tag=f"accuracy-seed-{seed}",
+                    control_url=f"{sandbox.url}/",
+                    ignore_min_interval=True,
+                )
+            )
             truth = httpx.get(f"{sandbox.url}/truth").json()
         for probe in results:
             _score_probe(report, seed, probe, store.messages(probe.id), truth)

@@ -49,13 +49,25 @@ DEFAULT_CONTROL_URL = "https://www.baidu.com/"
 
 
 def probes_option(command):
-    return click.option("--probes", "probes_dir", type=click.Path(path_type=Path), default="probes",
-                        show_default=True, help="Folder of platform files (<slug>.toml).")(command)
+    return click.option(
+        "--probes",
+        "probes_dir",
+        type=click.Path(path_type=Path),
+        default="probes",
+        show_default=True,
+        help="Folder of platform files (<slug>.toml).",
+    )(command)
 
 
 def db_option(command):
-    return click.option("--db", "db_path", type=click.Path(path_type=Path), default="watchdog.db",
-                        show_default=True, help="SQLite database file.")(command)
+    return click.option(
+        "--db",
+        "db_path",
+        type=click.Path(path_type=Path),
+        default="watchdog.db",
+        show_default=True,
+        help="SQLite database file.",
+    )(command)
 
 
 def vantage_option(command):
@@ -65,10 +77,14 @@ def vantage_option(command):
 def control_url_option(command):
     """--control-url, given to the library as None for 'none'."""
     return click.option(
-        "--control-url", envvar="WATCHDOG_CONTROL_URL", default=DEFAULT_CONTROL_URL, show_default=True,
+        "--control-url",
+        envvar="WATCHDOG_CONTROL_URL",
+        default=DEFAULT_CONTROL_URL,
+        show_default=True,
         callback=lambda ctx, param, value: None if value == "none" else value,
         help="Loaded when a platform's page fails: if it fails too, the fault is our network "
-             "(probe_error), not the platform's. 'none' to skip. Env: WATCHDOG_CONTROL_URL.")(command)
+        "(probe_error), not the platform's. 'none' to skip. Env: WATCHDOG_CONTROL_URL.",
+    )(command)
 
 
 @contextlib.contextmanager
@@ -97,6 +113,7 @@ def cli() -> None:
 
 def _errors_as_messages(function):
     """Our own faults become one `Error: ...` line and exit status 1, never a traceback."""
+
     @functools.wraps(function)
     def wrapper(*args, **kwargs):
         try:
@@ -108,8 +125,14 @@ def _errors_as_messages(function):
 
 
 def schedules_option(command):
-    return click.option("--schedules", "schedules_dir", type=click.Path(path_type=Path), default="schedules",
-                        show_default=True, help="Folder of schedule files (<name>.toml).")(command)
+    return click.option(
+        "--schedules",
+        "schedules_dir",
+        type=click.Path(path_type=Path),
+        default="schedules",
+        show_default=True,
+        help="Folder of schedule files (<name>.toml).",
+    )(command)
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
@@ -121,8 +144,10 @@ def check(probes_dir: Path, schedules_dir: Path) -> None:
     `path: field: message`."""
     catalog = load_catalog(probes_dir)
     problems = list(catalog.problems)
-    summary = (f"{catalog.files} platform file(s), {len(catalog.platforms)} valid; "
-               f"{len(catalog.question_sets)} question set(s)")
+    summary = (
+        f"{catalog.files} platform file(s), {len(catalog.platforms)} valid; "
+        f"{len(catalog.question_sets)} question set(s)"
+    )
     if schedules_dir.is_dir():
         schedule_set = load_schedules(schedules_dir, catalog)
         problems += schedule_set.problems
@@ -142,8 +167,10 @@ def _select(catalog: Catalog, slugs: tuple[str, ...], every: bool, probes_dir: P
     broken = {Path(p.path).stem for p in catalog.problems}
     unknown = [s for s in slugs if s not in catalog.platforms and s not in broken]
     if unknown:
-        raise ConfigError(f"no platform file {probes_dir / (unknown[0] + '.toml')} "
-                          f"(known: {', '.join(sorted(catalog.platforms)) or 'none'})")
+        raise ConfigError(
+            f"no platform file {probes_dir / (unknown[0] + '.toml')} "
+            f"(known: {', '.join(sorted(catalog.platforms)) or 'none'})"
+        )
     return [catalog.platforms[s] for s in slugs if s in catalog.platforms]
 
 
@@ -151,15 +178,26 @@ def _summary(results: list[ProbeRecord]) -> str:
     rows = []
     for r in results:
         flags = [name for name in FLAGS if getattr(r, name)]
-        rows.append([r.platform, r.outcome, r.claimed_status, seconds_or_dash(r.first_reply_ms),
-                     seconds_or_dash(r.first_human_ms), r.platform_messages, "yes" if r.handoff_sent else "no",
-                     " ".join(flags)])
-    return format_table(["platform", "outcome", "claimed", "first reply", "first human",
-                         "replies", "转人工", "flags"], rows)
+        rows.append(
+            [
+                r.platform,
+                r.outcome,
+                r.claimed_status,
+                seconds_or_dash(r.first_reply_ms),
+                seconds_or_dash(r.first_human_ms),
+                r.platform_messages,
+                "yes" if r.handoff_sent else "no",
+                " ".join(flags),
+            ]
+        )
+    return format_table(
+        ["platform", "outcome", "claimed", "first reply", "first human", "replies", "转人工", "flags"], rows
+    )
 
 
-def run_probes(catalog: Catalog, platforms: list[Platform], store: Store, *, as_json: bool,
-               **options: Any) -> list[ProbeRecord]:
+def run_probes(
+    catalog: Catalog, platforms: list[Platform], store: Store, *, as_json: bool, **options: Any
+) -> list[ProbeRecord]:
     """Probe, printing a line per finished probe to stderr (or a JSON object to stdout), and a
     progress bar when stderr is a terminal."""
     progress = Progress(sys.stderr, total=len(platforms))
@@ -174,8 +212,11 @@ def run_probes(catalog: Catalog, platforms: list[Platform], store: Store, *, as_
         progress.message(result.line())
 
     try:
-        results = asyncio.run(probe_platforms(
-            platforms, catalog, store, on_skip=skip, on_start=progress.start, on_result=report, **options))
+        results = asyncio.run(
+            probe_platforms(
+                platforms, catalog, store, on_skip=skip, on_start=progress.start, on_result=report, **options
+            )
+        )
     finally:
         progress.close()
     if results and not as_json:
@@ -190,20 +231,41 @@ def run_probes(catalog: Catalog, platforms: list[Platform], store: Store, *, as_
 @db_option
 @click.option("--tag", help="Label stored with each probe, e.g. peak or offpeak.")
 @vantage_option
-@click.option("--concurrency", type=click.IntRange(1, 500), default=8, show_default=True,
-              help="Probes running at once in the one browser.")
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 500),
+    default=8,
+    show_default=True,
+    help="Probes running at once in the one browser.",
+)
 @click.option("--max-wait", "max_wait", help="Override every platform's max_wait, e.g. 10m.")
 @control_url_option
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per probe on stdout.")
 @click.option("--dry-run", is_flag=True, help="List what would be probed and why the others would not; probe nothing.")
-@click.option("--promised-hours-only", is_flag=True,
-              help="Skip platforms outside the service hours they promise (promise.hours).")
-@click.option("--ignore-min-interval", is_flag=True,
-              help="Probe even platforms probed less than their min_interval ago (testing only).")
+@click.option(
+    "--promised-hours-only", is_flag=True, help="Skip platforms outside the service hours they promise (promise.hours)."
+)
+@click.option(
+    "--ignore-min-interval",
+    is_flag=True,
+    help="Probe even platforms probed less than their min_interval ago (testing only).",
+)
 @_errors_as_messages
-def probe(slugs: tuple[str, ...], every: bool, probes_dir: Path, db_path: Path, tag: str | None,
-          vantage: str | None, concurrency: int, max_wait: str | None, control_url: str | None,
-          as_json: bool, dry_run: bool, promised_hours_only: bool, ignore_min_interval: bool) -> None:
+def probe(
+    slugs: tuple[str, ...],
+    every: bool,
+    probes_dir: Path,
+    db_path: Path,
+    tag: str | None,
+    vantage: str | None,
+    concurrency: int,
+    max_wait: str | None,
+    control_url: str | None,
+    as_json: bool,
+    dry_run: bool,
+    promised_hours_only: bool,
+    ignore_min_interval: bool,
+) -> None:
     """Probe platforms: open each chat in Chromium, ask the standard question, record
     every reply in the database. Exits 0 when platforms fail (that is data).
 
@@ -218,18 +280,32 @@ def probe(slugs: tuple[str, ...], every: bool, probes_dir: Path, db_path: Path, 
     platforms = _select(catalog, slugs, every, probes_dir)
     with opened(db_path) as store:
         if dry_run:
-            decided = plan(store, platforms, ignore_min_interval=ignore_min_interval,
-                           promised_hours_only=promised_hours_only)
-            click.echo(format_table(["platform", "would probe", "why not"],
-                                    [[p.slug, "yes", ""] for p in decided.due]
-                                    + [[slug, "no", why] for slug, why in decided.skipped]))
-            click.echo(f"{len(decided.due)} to probe, {len(decided.skipped)} skipped (dry run: nothing probed)",
-                       err=True)
+            decided = plan(
+                store, platforms, ignore_min_interval=ignore_min_interval, promised_hours_only=promised_hours_only
+            )
+            click.echo(
+                format_table(
+                    ["platform", "would probe", "why not"],
+                    [[p.slug, "yes", ""] for p in decided.due] + [[slug, "no", why] for slug, why in decided.skipped],
+                )
+            )
+            click.echo(
+                f"{len(decided.due)} to probe, {len(decided.skipped)} skipped (dry run: nothing probed)", err=True
+            )
         elif platforms:
-            run_probes(catalog, platforms, store, as_json=as_json, concurrency=concurrency, tag=tag,
-                       vantage=vantage, max_wait_s=max_wait_s,
-                       control_url=control_url,
-                       ignore_min_interval=ignore_min_interval, promised_hours_only=promised_hours_only)
+            run_probes(
+                catalog,
+                platforms,
+                store,
+                as_json=as_json,
+                concurrency=concurrency,
+                tag=tag,
+                vantage=vantage,
+                max_wait_s=max_wait_s,
+                control_url=control_url,
+                ignore_min_interval=ignore_min_interval,
+                promised_hours_only=promised_hours_only,
+            )
     if catalog.problems:
         raise ConfigError(f"{len(catalog.problems)} problem(s) in platform files: run `watchdog check`")
 
@@ -241,8 +317,9 @@ def probe(slugs: tuple[str, ...], every: bool, probes_dir: Path, db_path: Path, 
 @vantage_option
 @control_url_option
 @_errors_as_messages
-def schedule(schedules_dir: Path, probes_dir: Path, db_path: Path, vantage: str | None,
-             control_url: str | None) -> None:
+def schedule(
+    schedules_dir: Path, probes_dir: Path, db_path: Path, vantage: str | None, control_url: str | None
+) -> None:
     """Run the schedule files until SIGTERM or Ctrl-C: one log line per probe outcome.
 
     Missed runs are coalesced, a schedule never overlaps itself, and min_interval holds
@@ -252,8 +329,9 @@ def schedule(schedules_dir: Path, probes_dir: Path, db_path: Path, vantage: str 
     if schedule_set.problems:
         for problem in schedule_set.problems:
             click.echo(str(problem), err=True)
-        raise ConfigError(f"{len(schedule_set.problems)} problem(s) in schedule files: fix them, "
-                          "then check with `watchdog check`")
+        raise ConfigError(
+            f"{len(schedule_set.problems)} problem(s) in schedule files: fix them, then check with `watchdog check`"
+        )
     if not schedule_set.schedules:
         raise ConfigError(f"{schedules_dir}: no schedule files (*.toml) to run")
 
@@ -261,8 +339,9 @@ def schedule(schedules_dir: Path, probes_dir: Path, db_path: Path, vantage: str 
         click.echo(f"{datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ} {line}", err=True)
 
     with opened(db_path) as store:
-        run_until_signalled(ScheduleRunner(schedule_set.schedules, probes_dir, store, vantage=vantage,
-                                           control_url=control_url, log=log))
+        run_until_signalled(
+            ScheduleRunner(schedule_set.schedules, probes_dir, store, vantage=vantage, control_url=control_url, log=log)
+        )
     log("stopped")
 
 
@@ -278,10 +357,19 @@ def reclassify(db_path: Path, platform: str | None) -> None:
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
-@click.option("--seeds", type=click.IntRange(1, 1000), default=20, show_default=True,
-              help="Sandbox runs, each with its own random timings and wording.")
-@click.option("--db", "db_path", type=click.Path(path_type=Path),
-              help="Keep the probes in this database (default: a temporary one).")
+@click.option(
+    "--seeds",
+    type=click.IntRange(1, 1000),
+    default=20,
+    show_default=True,
+    help="Sandbox runs, each with its own random timings and wording.",
+)
+@click.option(
+    "--db",
+    "db_path",
+    type=click.Path(path_type=Path),
+    help="Keep the probes in this database (default: a temporary one).",
+)
 @click.option("--time-scale", type=click.FloatRange(min=0.001), default=0.02, show_default=True)
 @click.option("--concurrency", type=click.IntRange(1, 500), default=16, show_default=True)
 @_errors_as_messages
@@ -289,24 +377,37 @@ def accuracy(seeds: int, db_path: Path | None, time_scale: float, concurrency: i
     """Score the verdicts against the sandbox's ground truth: confusion matrix of message
     kinds, outcome accuracy, precision and recall of fake_online and bot_loop."""
     with tempfile.TemporaryDirectory() as folder, opened(db_path or Path(folder) / "accuracy.db") as store:
-        report = run_accuracy(seeds, store, time_scale=time_scale, concurrency=concurrency,
-                              on_seed=lambda seed: click.echo(f"seed {seed}/{seeds} ...", err=True))
+        report = run_accuracy(
+            seeds,
+            store,
+            time_scale=time_scale,
+            concurrency=concurrency,
+            on_seed=lambda seed: click.echo(f"seed {seed}/{seeds} ...", err=True),
+        )
     click.echo(report.format())
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=int, default=8700, show_default=True, help="0 picks a free port.")
-@click.option("--time-scale", type=click.FloatRange(min=0.001), default=1.0, show_default=True,
-              help="Multiply every simulated delay by this (0.02: 5 minutes take 6 s).")
+@click.option(
+    "--time-scale",
+    type=click.FloatRange(min=0.001),
+    default=1.0,
+    show_default=True,
+    help="Multiply every simulated delay by this (0.02: 5 minutes take 6 s).",
+)
 @click.option("--seed", type=int, help="Vary delays by up to ±20%, reproducibly for this seed.")
-@click.option("--write-probes", "write_probes_dir", type=click.Path(path_type=Path),
-              help="Write a platform file per sandbox platform into this folder.")
+@click.option(
+    "--write-probes",
+    "write_probes_dir",
+    type=click.Path(path_type=Path),
+    help="Write a platform file per sandbox platform into this folder.",
+)
 def sandbox(host: str, port: int, time_scale: float, seed: int | None, write_probes_dir: Path | None) -> None:
     """Serve the simulated platforms (known behaviour, ground truth at /truth) until Ctrl-C."""
     server = Sandbox(host, port, time_scale, seed=seed).start()
-    click.echo(f"sandbox: {server.url}/ (time scale {time_scale}; ground truth at {server.url}/truth)",
-               err=True)
+    click.echo(f"sandbox: {server.url}/ (time scale {time_scale}; ground truth at {server.url}/truth)", err=True)
     if write_probes_dir:
         written = write_probes(write_probes_dir, server.url, time_scale)
         click.echo(f"wrote {len(written)} platform files to {write_probes_dir}", err=True)
@@ -319,13 +420,25 @@ def sandbox(host: str, port: int, time_scale: float, seed: int | None, write_pro
 
 
 def leaderboard(rows: list[dict[str, Any]]) -> str:
-    table = [[r["rank"] or "-", r["name"], r["platform"], r["grade"], "-" if r["score"] is None else r["score"],
-              r["probes"], percent_or_dash(r["human_rate"]), percent_or_dash(r["fake_online_rate"]),
-              percent_or_dash(r["bot_loop_rate"]),
-              "-" if r["first_human_median_s"] is None else f"{r['first_human_median_s']:g} s"]
-             for r in rows]
-    return format_table(["rank", "name", "platform", "grade", "score", "probes", "human", "fake online",
-                         "bot loop", "median to human"], table)
+    table = [
+        [
+            r["rank"] or "-",
+            r["name"],
+            r["platform"],
+            r["grade"],
+            "-" if r["score"] is None else r["score"],
+            r["probes"],
+            percent_or_dash(r["human_rate"]),
+            percent_or_dash(r["fake_online_rate"]),
+            percent_or_dash(r["bot_loop_rate"]),
+            "-" if r["first_human_median_s"] is None else f"{r['first_human_median_s']:g} s",
+        ]
+        for r in rows
+    ]
+    return format_table(
+        ["rank", "name", "platform", "grade", "score", "probes", "human", "fake online", "bot loop", "median to human"],
+        table,
+    )
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
@@ -345,13 +458,17 @@ def ratings(db_path: Path, window: str) -> None:
 @click.argument("what", type=click.Choice(sorted(EXPORT_COLUMNS)))
 @db_option
 @click.option("--platform", help="Only this platform (its slug).")
-@click.option("--since", type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
-              help="Only probes started on or after this date (UTC), e.g. 2026-11-01.")
+@click.option(
+    "--since",
+    type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
+    help="Only probes started on or after this date (UTC), e.g. 2026-11-01.",
+)
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to this file (default: stdout).")
 @click.option("--no-bom", is_flag=True, help="Leave out the UTF-8 BOM that Excel needs to show Chinese.")
 @_errors_as_messages
-def export(what: str, db_path: Path, platform: str | None, since: datetime | None, output: Path | None,
-           no_bom: bool) -> None:
+def export(
+    what: str, db_path: Path, platform: str | None, since: datetime | None, output: Path | None, no_bom: bool
+) -> None:
     """Export ratings, probes or messages as CSV (UTF-8 with a BOM, for Excel). Ratings are
     those published (the last 30 days), or computed over the probes since --since."""
     with opened(db_path, existing=True) as store:
@@ -366,8 +483,13 @@ def export(what: str, db_path: Path, platform: str | None, since: datetime | Non
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
 @click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
-              help="The combined database (created if missing; merging into it again is safe).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="The combined database (created if missing; merging into it again is safe).",
+)
 @_errors_as_messages
 def merge(sources: tuple[Path, ...], output: Path) -> None:
     """Combine the databases of several probing machines (each probe keeps its vantage),
@@ -384,8 +506,9 @@ def merge(sources: tuple[Path, ...], output: Path) -> None:
 @db_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="0.0.0.0 to serve other machines.")
 @click.option("--port", type=int, default=8001, show_default=True)
-@click.option("--public", is_flag=True,
-              help="Publishing mode: no arbitrary SQL, private columns left out, personal data masked.")
+@click.option(
+    "--public", is_flag=True, help="Publishing mode: no arbitrary SQL, private columns left out, personal data masked."
+)
 @_errors_as_messages
 def serve(db_path: Path, host: str, port: int, public: bool) -> None:
     """Publish the database with Datasette: ratings, canned queries, charts, evidence."""
@@ -404,24 +527,45 @@ def _serve_until_interrupted(datasette, host: str, port: int, mode: str) -> None
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
-@click.option("--db", "db_path", type=click.Path(path_type=Path), default="demo.db", show_default=True,
-              help="SQLite database for the demo (made afresh).")
-@click.option("--rounds", type=click.IntRange(1, 50), default=6, show_default=True,
-              help="Probes per platform (5 or more give ratings).")
-@click.option("--time-scale", type=click.FloatRange(min=0.001), default=0.01, show_default=True,
-              help="Simulated time: 0.01 runs the sandbox's 5-minute waits in 6 s.")
+@click.option(
+    "--db",
+    "db_path",
+    type=click.Path(path_type=Path),
+    default="demo.db",
+    show_default=True,
+    help="SQLite database for the demo (made afresh).",
+)
+@click.option(
+    "--rounds",
+    type=click.IntRange(1, 50),
+    default=6,
+    show_default=True,
+    help="Probes per platform (5 or more give ratings).",
+)
+@click.option(
+    "--time-scale",
+    type=click.FloatRange(min=0.001),
+    default=0.01,
+    show_default=True,
+    help="Simulated time: 0.01 runs the sandbox's 5-minute waits in 6 s.",
+)
 @click.option("--port", type=int, default=8001, show_default=True)
 @click.option("--no-serve", is_flag=True, help="Print the leaderboard and exit instead of serving it.")
 @_errors_as_messages
 def demo(db_path: Path, rounds: int, time_scale: float, port: int, no_serve: bool) -> None:
     """The first command to try: probe the built-in sandbox, rate it, and publish the ratings."""
+
     def started(url: str, platforms: int) -> None:
-        click.echo(f"sandbox at {url}: probing its {platforms} platforms {rounds} times "
-                   f"(simulated time x{1 / time_scale:g}) into {db_path} ...", err=True)
+        click.echo(
+            f"sandbox at {url}: probing its {platforms} platforms {rounds} times "
+            f"(simulated time x{1 / time_scale:g}) into {db_path} ...",
+            err=True,
+        )
 
     def round_done(number: int, tag: str, results: list[ProbeRecord]) -> None:
-        click.echo(f"round {number}/{rounds} ({tag}): " + ", ".join(f"{r.platform} {r.outcome}" for r in results),
-                   err=True)
+        click.echo(
+            f"round {number}/{rounds} ({tag}): " + ", ".join(f"{r.platform} {r.outcome}" for r in results), err=True
+        )
 
     rows = run_demo(db_path, rounds=rounds, time_scale=time_scale, on_start=started, on_round=round_done)
     if no_serve:

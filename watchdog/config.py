@@ -164,9 +164,7 @@ class _Table:
             return default
         if isinstance(value, str):
             value = [value]
-        if not isinstance(value, list) or not value or not all(
-            isinstance(v, str) and v.strip() for v in value
-        ):
+        if not isinstance(value, list) or not value or not all(isinstance(v, str) and v.strip() for v in value):
             self._problem(self.prefix + key, "must be a non-empty string or list of strings")
             return default
         return tuple(v.strip() for v in value)
@@ -290,8 +288,7 @@ def parse_platform(path: Path, problems: list[Problem]) -> Platform | None:
     settings = ProbeSettings(
         questions=probe_table.text("questions") or defaults.questions,
         max_wait_s=probe_table.duration("max_wait", defaults.max_wait_s) or defaults.max_wait_s,
-        min_interval_s=probe_table.duration("min_interval", defaults.min_interval_s)
-        or defaults.min_interval_s,
+        min_interval_s=probe_table.duration("min_interval", defaults.min_interval_s) or defaults.min_interval_s,
         time_scale=probe_table.number("time_scale", defaults.time_scale),
     )
     probe_table.finish()
@@ -315,8 +312,7 @@ def parse_question_set(path: Path, problems: list[Problem]) -> QuestionSet | Non
     handoff = Handoff(
         text=handoff_table.text("text") or defaults.text,
         after_auto_reply=handoff_table.flag("after_auto_reply", defaults.after_auto_reply),
-        after_silence_s=handoff_table.duration("after_silence", defaults.after_silence_s)
-        or defaults.after_silence_s,
+        after_silence_s=handoff_table.duration("after_silence", defaults.after_silence_s) or defaults.after_silence_s,
     )
     handoff_table.finish()
     top.finish()

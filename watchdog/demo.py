@@ -25,22 +25,37 @@ def fresh_database(db_path: Path) -> None:
     shutil.rmtree(db_path.parent / f"{db_path.stem}-evidence", ignore_errors=True)
 
 
-def run_demo(db_path: Path, *, rounds: int = 6, time_scale: float = 0.01,
-             on_start: Callable[[str, int], None] = lambda url, platforms: None,
-             on_round: Callable[[int, str, list[ProbeRecord]], None] = lambda number, tag, results: None,
-             ) -> list[dict[str, Any]]:
+def run_demo(
+    db_path: Path,
+    *,
+    rounds: int = 6,
+    time_scale: float = 0.01,
+    on_start: Callable[[str, int], None] = lambda url, platforms: None,
+    on_round: Callable[[int, str, list[ProbeRecord]], None] = lambda number, tag, results: None,
+) -> list[dict[str, Any]]:
     """Probe the sandbox `rounds` times into a fresh `db_path`, alternating the tags peak and
     offpeak, and return the ratings (best first)."""
     fresh_database(db_path)
-    with open_store(db_path) as store, Sandbox(time_scale=time_scale) as server, \
-            tempfile.TemporaryDirectory() as folder:
+    with (
+        open_store(db_path) as store,
+        Sandbox(time_scale=time_scale) as server,
+        tempfile.TemporaryDirectory() as folder,
+    ):
         write_probes(Path(folder), server.url, time_scale)
         catalog = load_catalog(Path(folder))
         on_start(server.url, len(catalog.platforms))
         for number in range(1, rounds + 1):
             tag = "peak" if number % 2 == 1 else "offpeak"
-            results = asyncio.run(probe_platforms(
-                catalog.platforms.values(), catalog, store, concurrency=DEMO_CONCURRENCY, tag=tag,
-                control_url=f"{server.url}/", ignore_min_interval=True))
+            results = asyncio.run(
+                probe_platforms(
+                    catalog.platforms.values(),
+                    catalog,
+                    store,
+                    concurrency=DEMO_CONCURRENCY,
+                    tag=tag,
+                    control_url=f"{server.url}/",
+                    ignore_min_interval=True,
+                )
+            )
             on_round(number, tag, results)
         return store.ratings()

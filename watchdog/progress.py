@@ -52,7 +52,7 @@ class Progress:
         if self.current:
             text += " · probing " + ", ".join(self.current)
         width = shutil.get_terminal_size().columns - 1
-        return text if len(text) <= width else text[:width - 1] + "…"
+        return text if len(text) <= width else text[: width - 1] + "…"
 
     def _draw(self) -> None:
         if self.on_terminal:

@@ -180,12 +180,21 @@ class ProbeRecord:
     def as_json(self) -> dict[str, Any]:
         """What `watchdog probe --json` prints for one probe."""
         return {
-            "platform": self.platform, "probe_id": self.id, "outcome": self.outcome,
-            "claimed_status": self.claimed_status, "claimed_status_text": self.claimed_status_text,
-            "first_reply_ms": self.first_reply_ms, "first_human_ms": self.first_human_ms,
-            "fake_online": self.fake_online, "bot_loop": self.bot_loop, "template_only": self.template_only,
-            "messages": self.platform_messages, "handoff_sent": self.handoff_sent, "question": self.question,
-            "screenshot": self.screenshot, "reasons": self.reasons,
+            "platform": self.platform,
+            "probe_id": self.id,
+            "outcome": self.outcome,
+            "claimed_status": self.claimed_status,
+            "claimed_status_text": self.claimed_status_text,
+            "first_reply_ms": self.first_reply_ms,
+            "first_human_ms": self.first_human_ms,
+            "fake_online": self.fake_online,
+            "bot_loop": self.bot_loop,
+            "template_only": self.template_only,
+            "messages": self.platform_messages,
+            "handoff_sent": self.handoff_sent,
+            "question": self.question,
+            "screenshot": self.screenshot,
+            "reasons": self.reasons,
         }
 
     def line(self) -> str:
@@ -198,8 +207,7 @@ class ProbeRecord:
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> ProbeRecord:
         values = _known(cls, row)
-        for name, enum in (("state", State), ("claimed_status", Claimed), ("outcome", Outcome),
-                           ("failure", Outcome)):
+        for name, enum in (("state", State), ("claimed_status", Claimed), ("outcome", Outcome), ("failure", Outcome)):
             if values.get(name):
                 values[name] = enum(values[name])
             elif name in values:

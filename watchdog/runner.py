@@ -64,10 +64,19 @@ async def probe_platforms(
     platforms = list(platforms)
     vantage = vantage or socket.gethostname()
     run_id = new_run_id()
-    store.start_run({"id": run_id, "schedule": schedule, "tag": tag, "vantage": vantage, "pid": os.getpid(),
-                     "selected": len(platforms)})
-    decided = claim(store, platforms, run_id, ignore_min_interval=ignore_min_interval,
-                    promised_hours_only=promised_hours_only)
+    store.start_run(
+        {
+            "id": run_id,
+            "schedule": schedule,
+            "tag": tag,
+            "vantage": vantage,
+            "pid": os.getpid(),
+            "selected": len(platforms),
+        }
+    )
+    decided = claim(
+        store, platforms, run_id, ignore_min_interval=ignore_min_interval, promised_hours_only=promised_hours_only
+    )
     for slug, why in decided.skipped:
         on_skip(slug, why)
     state = State.INTERRUPTED
@@ -78,18 +87,34 @@ async def probe_platforms(
         with _cancelled_by_signals(handle_signals) as received:
             try:
                 results = await _probe_all(
-                    decided.due, catalog, store, run_id, concurrency, tag=tag, vantage=vantage,
-                    max_wait_s=max_wait_s, control_url=control_url, on_start=on_start, on_result=on_result)
+                    decided.due,
+                    catalog,
+                    store,
+                    run_id,
+                    concurrency,
+                    tag=tag,
+                    vantage=vantage,
+                    max_wait_s=max_wait_s,
+                    control_url=control_url,
+                    on_start=on_start,
+                    on_result=on_result,
+                )
             except asyncio.CancelledError:
                 if not received:
                     raise
-                raise Interrupted(f"stopped by {received[0]}: the probes in flight were recorded as "
-                                  "interrupted (probe_error)") from None
+                raise Interrupted(
+                    f"stopped by {received[0]}: the probes in flight were recorded as interrupted (probe_error)"
+                ) from None
         state = State.FINISHED
     finally:
-        store.finish_run(run_id, {
-            "state": state, "probed": len(decided.due),
-            "skipped": json.dumps([f"{slug}: {why}" for slug, why in decided.skipped], ensure_ascii=False)})
+        store.finish_run(
+            run_id,
+            {
+                "state": state,
+                "probed": len(decided.due),
+                "skipped": json.dumps([f"{slug}: {why}" for slug, why in decided.skipped], ensure_ascii=False),
+            },
+        )
     if results:
         compute_ratings(store)
     return results
@@ -124,10 +149,20 @@ def _cancelled_by_signals(enabled: bool) -> Iterator[list[str]]:
             loop.remove_signal_handler(sig)
 
 
-async def _probe_all(platforms: list[Platform], catalog: Catalog, store: Store, run_id: str, concurrency: int,
-                     *, tag: str | None, vantage: str, max_wait_s: float | None, control_url: str | None,
-                     on_start: Callable[[Platform], None],
-                     on_result: Callable[[ProbeRecord], None]) -> list[ProbeRecord]:
+async def _probe_all(
+    platforms: list[Platform],
+    catalog: Catalog,
+    store: Store,
+    run_id: str,
+    concurrency: int,
+    *,
+    tag: str | None,
+    vantage: str,
+    max_wait_s: float | None,
+    control_url: str | None,
+    on_start: Callable[[Platform], None],
+    on_result: Callable[[ProbeRecord], None],
+) -> list[ProbeRecord]:
     if not platforms:
         return []
     templates = TemplateIndex(store.platform_texts())  # shared: each probe adds what it saw
@@ -144,10 +179,19 @@ async def _probe_all(platforms: list[Platform], catalog: Catalog, store: Store, 
                         await asyncio.sleep(START_SPACING_S)
                     async with StartSlot(starting) as slot:
                         on_start(platform)
-                        run = ProbeRun(browser, platform, catalog.question_sets[platform.probe.questions],
-                                       store, tag=tag, vantage=vantage, max_wait_s=max_wait_s,
-                                       control_url=control_url, templates=templates, run_id=run_id,
-                                       on_ready=slot.release)
+                        run = ProbeRun(
+                            browser,
+                            platform,
+                            catalog.question_sets[platform.probe.questions],
+                            store,
+                            tag=tag,
+                            vantage=vantage,
+                            max_wait_s=max_wait_s,
+                            control_url=control_url,
+                            templates=templates,
+                            run_id=run_id,
+                            on_ready=slot.release,
+                        )
                         result = await run.run()
             finally:
                 release(store, platform.slug, run_id)

@@ -28,8 +28,16 @@ from .store import Store
 class ScheduleRunner:
     """Runs schedules until `stop()`; `log` gets one line per event worth a line."""
 
-    def __init__(self, schedules: list[Schedule], probes_dir: Path, store: Store, *, vantage: str | None,
-                 control_url: str | None, log: Callable[[str], None]):
+    def __init__(
+        self,
+        schedules: list[Schedule],
+        probes_dir: Path,
+        store: Store,
+        *,
+        vantage: str | None,
+        control_url: str | None,
+        log: Callable[[str], None],
+    ):
         self.schedules, self.probes_dir, self.store = schedules, probes_dir, store
         self.vantage, self.control_url, self.log = vantage, control_url, log
         self.running: set[asyncio.Task] = set()
@@ -42,13 +50,23 @@ class ScheduleRunner:
         scheduler = AsyncIOScheduler(timezone=UTC)
         scheduler.add_listener(self._on_overlap, EVENT_JOB_MAX_INSTANCES)
         for schedule in self.schedules:
-            scheduler.add_job(self._fire, schedule.trigger(), args=[schedule], id=schedule.name,
-                              name=schedule.name, coalesce=True, max_instances=1, misfire_grace_time=None)
+            scheduler.add_job(
+                self._fire,
+                schedule.trigger(),
+                args=[schedule],
+                id=schedule.name,
+                name=schedule.name,
+                coalesce=True,
+                max_instances=1,
+                misfire_grace_time=None,
+            )
         scheduler.start()
         for job in scheduler.get_jobs():
             schedule = job.args[0]
-            self.log(f"{schedule.name}: {schedule.when()}, tag {schedule.tag or '-'}, platforms "
-                     f"{' '.join(schedule.platforms)}; next run {job.next_run_time.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}")
+            self.log(
+                f"{schedule.name}: {schedule.when()}, tag {schedule.tag or '-'}, platforms "
+                f"{' '.join(schedule.platforms)}; next run {job.next_run_time.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}"
+            )
         try:
             await self.stopping.wait()
         finally:
@@ -72,11 +90,19 @@ class ScheduleRunner:
             platforms = schedule.select(catalog)
             self.log(f"{schedule.name}: run of {len(platforms)} platform(s)")
             results = await probe_platforms(
-                platforms, catalog, self.store, concurrency=schedule.concurrency, tag=schedule.tag,
-                vantage=self.vantage, max_wait_s=schedule.max_wait_s, control_url=self.control_url,
-                schedule=schedule.name, handle_signals=False,
+                platforms,
+                catalog,
+                self.store,
+                concurrency=schedule.concurrency,
+                tag=schedule.tag,
+                vantage=self.vantage,
+                max_wait_s=schedule.max_wait_s,
+                control_url=self.control_url,
+                schedule=schedule.name,
+                handle_signals=False,
                 on_skip=lambda slug, why: self.log(f"{schedule.name}: skipped {slug}: {why}"),
-                on_result=lambda result: self.log(f"{schedule.name}: {result.line()}"))
+                on_result=lambda result: self.log(f"{schedule.name}: {result.line()}"),
+            )
             self.log(f"{schedule.name}: run done, {len(results)} probed")
         except asyncio.CancelledError:  # we are stopping: the probes recorded themselves
             self.log(f"{schedule.name}: run interrupted")
@@ -91,6 +117,7 @@ class ScheduleRunner:
 
 def run_until_signalled(runner: ScheduleRunner) -> None:
     """Run the schedules in a fresh event loop until SIGTERM or Ctrl-C."""
+
     async def main() -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):

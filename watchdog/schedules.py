@@ -47,8 +47,11 @@ class Schedule:
 
     def select(self, catalog: Catalog) -> list[Platform]:
         """The catalog's platforms matched by any selector, in slug order."""
-        return [platform for slug, platform in sorted(catalog.platforms.items())
-                if any(fnmatch.fnmatchcase(slug, pattern) for pattern in self.platforms)]
+        return [
+            platform
+            for slug, platform in sorted(catalog.platforms.items())
+            if any(fnmatch.fnmatchcase(slug, pattern) for pattern in self.platforms)
+        ]
 
     def when(self) -> str:
         every = f"cron '{self.cron}' ({self.timezone})" if self.cron else f"every {format_wait(self.interval_s or 0)}"
@@ -62,10 +65,18 @@ def _cron_trigger(expression: str, timezone: str, jitter: int | None = None) -> 
     if len(fields) != 5:
         raise ValueError(f"wrong number of fields: got {len(fields)}, expected 5")
     minute, hour, day, month, day_of_week = fields
-    day_of_week = CRON_WEEKDAY.sub(lambda m: WEEKDAYS[int(m.group()) % 7] if int(m.group()) <= 7 else m.group(),
-                                   day_of_week)
-    return CronTrigger(minute=minute, hour=hour, day=day, month=month, day_of_week=day_of_week,
-                       timezone=ZoneInfo(timezone), jitter=jitter)
+    day_of_week = CRON_WEEKDAY.sub(
+        lambda m: WEEKDAYS[int(m.group()) % 7] if int(m.group()) <= 7 else m.group(), day_of_week
+    )
+    return CronTrigger(
+        minute=minute,
+        hour=hour,
+        day=day,
+        month=month,
+        day_of_week=day_of_week,
+        timezone=ZoneInfo(timezone),
+        jitter=jitter,
+    )
 
 
 def parse_schedule(path: Path, catalog: Catalog | None, problems: list[Problem]) -> Schedule | None:
@@ -98,9 +109,15 @@ def parse_schedule(path: Path, catalog: Catalog | None, problems: list[Problem])
     if concurrency != int(concurrency):
         problems.append(Problem(where, "concurrency", "must be a whole number"))
     schedule = Schedule(
-        name=name or "", path=where, cron=cron, interval_s=interval_s,
-        jitter_s=top.duration("jitter", 0.0) or 0.0, timezone=timezone, tag=top.text("tag"),
-        platforms=top.texts("platforms", ("*",)), max_wait_s=top.duration("max_wait", None),
+        name=name or "",
+        path=where,
+        cron=cron,
+        interval_s=interval_s,
+        jitter_s=top.duration("jitter", 0.0) or 0.0,
+        timezone=timezone,
+        tag=top.text("tag"),
+        platforms=top.texts("platforms", ("*",)),
+        max_wait_s=top.duration("max_wait", None),
         concurrency=int(concurrency),
     )
     top.finish()

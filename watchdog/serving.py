@@ -13,8 +13,9 @@ class ServerThread:
     """`with ServerThread(app, port=0) as server: server.url` serves on 127.0.0.1 until exit."""
 
     def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0):
-        config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off",
-                                timeout_graceful_shutdown=1)
+        config = uvicorn.Config(
+            app, host=host, port=port, log_level="warning", lifespan="off", timeout_graceful_shutdown=1
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, name="server", daemon=True)
 

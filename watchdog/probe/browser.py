@@ -32,8 +32,7 @@ SYSTEM_CHROMIUMS = [
 ]
 # A normal desktop browser, so platforms see an ordinary visitor.
 USER_AGENT = (
-    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
-    "(KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
 )
 NO_BROWSER = (
     "no Chromium found: run `playwright install chromium` (needs internet), or "

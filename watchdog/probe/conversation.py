@@ -69,8 +69,9 @@ def unreachable(reason: str, control_url: str | None, control_error: str | None)
     if not control_url:
         return Outcome.UNREACHABLE, f"{reason} (no control URL checked)"
     if control_error is not None:
-        return Outcome.PROBE_ERROR, (f"{reason}, and the control URL {control_url} failed too "
-                                     f"({control_error}): our network, not the platform")
+        return Outcome.PROBE_ERROR, (
+            f"{reason}, and the control URL {control_url} failed too ({control_error}): our network, not the platform"
+        )
     return Outcome.UNREACHABLE, f"{reason} (the control URL {control_url} loaded)"
 
 
@@ -135,7 +136,8 @@ class Conversation:
     def _record(self, event: dict[str, Any], at: float, frame_url: str | None) -> MessageRecord | None:
         text = event["text"]
         ours = event.get("side") == "visitor" or (
-            not self.visitor_marked and self.pending_echo is not None and text == self.pending_echo)
+            not self.visitor_marked and self.pending_echo is not None and text == self.pending_echo
+        )
         if ours:
             if self.pending_echo is None:
                 return None  # an old message of ours re-shown, or text we did not send
@@ -150,9 +152,17 @@ class Conversation:
         typing_at = self.typing_seen_at
         if typing_at is not None and last_reply is not None and typing_at < last_reply:
             typing_at = None  # that indicator belonged to an earlier reply
-        message = MessageRecord(self.probe.id, len(self.messages) + 1, Side.PLATFORM, at, text,
-                                sender=event.get("sender") or None, dom_bot=bool(event.get("bot")),
-                                typing_ms=typing_at, frame_url=frame_url)
+        message = MessageRecord(
+            self.probe.id,
+            len(self.messages) + 1,
+            Side.PLATFORM,
+            at,
+            text,
+            sender=event.get("sender") or None,
+            dom_bot=bool(event.get("bot")),
+            typing_ms=typing_at,
+            frame_url=frame_url,
+        )
         self.messages.append(message)
         self._classify_live()
         live = self.live[-1]
@@ -162,8 +172,16 @@ class Conversation:
 
     def _add_ours(self, text: str, at: float, frame_url: str | None, *, shown: bool) -> MessageRecord:
         kind = Kind.HANDOFF if self.probe.handoff_at_ms is not None else Kind.QUESTION
-        message = MessageRecord(self.probe.id, len(self.messages) + 1, Side.VISITOR, at, text,
-                                frame_url=frame_url, kind=kind, reasons=[] if shown else [NOT_SHOWN])
+        message = MessageRecord(
+            self.probe.id,
+            len(self.messages) + 1,
+            Side.VISITOR,
+            at,
+            text,
+            frame_url=frame_url,
+            kind=kind,
+            reasons=[] if shown else [NOT_SHOWN],
+        )
         self.messages.append(message)
         self.live.append(None)
         return message
@@ -234,8 +252,10 @@ class Conversation:
     def missing(self, reason: str) -> Failure:
         """The chat or its input is not there: an honest offline widget, or needs review."""
         if self.probe.claimed_status == Claimed.OFFLINE:
-            return (Outcome.OFFLINE_DECLARED,
-                    f"the widget said offline ({self.probe.claimed_status_text}) and offers no chat: {reason}")
+            return (
+                Outcome.OFFLINE_DECLARED,
+                f"the widget said offline ({self.probe.claimed_status_text}) and offers no chat: {reason}",
+            )
         return Outcome.CHAT_MISSING, reason
 
     def finish(self, failure: Failure | None, *, interrupted: bool = False) -> ProbeRecord:

@@ -85,14 +85,25 @@ class ProbeRun:
         self.on_ready = on_ready  # told once the chat is open: the costly start is over
         question_index, question = questions.pick(store.probe_count(platform.slug))
         probe = ProbeRecord(
-            id=new_probe_id(platform.slug), platform=platform.slug, started_at=utc_now(), tag=tag,
-            vantage=vantage, run_id=run_id, url=platform.url, question_set=questions.name,
-            question_index=question_index, question=question, handoff_text=questions.handoff.text,
-            max_wait_s=max_wait_s or platform.probe.max_wait_s, time_scale=platform.probe.time_scale)
+            id=new_probe_id(platform.slug),
+            platform=platform.slug,
+            started_at=utc_now(),
+            tag=tag,
+            vantage=vantage,
+            run_id=run_id,
+            url=platform.url,
+            question_set=questions.name,
+            question_index=question_index,
+            question=question,
+            handoff_text=questions.handoff.text,
+            max_wait_s=max_wait_s or platform.probe.max_wait_s,
+            time_scale=platform.probe.time_scale,
+        )
         if templates is None:
             templates = TemplateIndex(store.platform_texts())
-        self.conversation = Conversation(probe, questions.handoff, templates,
-                                         visitor_marked=bool(platform.chat.visitor))
+        self.conversation = Conversation(
+            probe, questions.handoff, templates, visitor_marked=bool(platform.chat.visitor)
+        )
         self.chat_frame: Frame | None = None
         self.buffered: list[tuple[Frame, dict[str, Any]]] = []
         self.changed = asyncio.Event()
@@ -109,7 +120,9 @@ class ProbeRun:
         page: Page | None = None
         try:
             context = await self.browser.new_context(
-                user_agent=USER_AGENT, locale="zh-CN", timezone_id="Asia/Shanghai",
+                user_agent=USER_AGENT,
+                locale="zh-CN",
+                timezone_id="Asia/Shanghai",
                 viewport={"width": 1280, "height": 800},
             )
             await context.expose_binding("__kefuWatchdog", self._on_event)

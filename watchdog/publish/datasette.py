@@ -18,8 +18,10 @@ from .ratings import FORMULA, FORMULA_ZH
 
 TEMPLATES = Path(__file__).parent / "templates"
 LICENSE = ("CC BY 4.0", "https://creativecommons.org/licenses/by/4.0/")
-SOURCE = ("kefu-watchdog probes: a real browser asks each platform the same pre-sales question",
-          "https://github.com/kefu-watchdog/kefu-watchdog")
+SOURCE = (
+    "kefu-watchdog probes: a real browser asks each platform the same pre-sales question",
+    "https://github.com/kefu-watchdog/kefu-watchdog",
+)
 
 QUERIES = {
     "leaderboard": {
@@ -44,7 +46,7 @@ from probes p where p.platform = :platform and p.state != 'running' order by p.s
     "incidents": {
         "title": "事件 Incidents: fake online and bot loops",
         "description": "Probes flagged fake_online (widget said online, no human answered) or bot_loop "
-                       "(asked for a human, got only bots), with their reasons, transcript and screenshot.",
+        "(asked for a human, got only bots), with their reasons, transcript and screenshot.",
         "sql": """select p.started_at, f.name, p.platform,
   case when p.fake_online and p.bot_loop then 'fake online + bot loop 伪在线+机器人循环'
        when p.fake_online then 'fake online 伪在线' else 'bot loop 机器人循环' end as incident,
@@ -63,10 +65,13 @@ from ratings order by rank is null, rank""",
 
 COLUMNS = {
     "ratings": {
-        "rank": "排名 Rank by score", "grade": "等级 Grade A-F, or insufficient data under 5 probes",
-        "score": "得分 Score 0-100: " + FORMULA, "probes": "Probes counted (probe_error and chat_missing left out)",
+        "rank": "排名 Rank by score",
+        "grade": "等级 Grade A-F, or insufficient data under 5 probes",
+        "score": "得分 Score 0-100: " + FORMULA,
+        "probes": "Probes counted (probe_error and chat_missing left out)",
         "human_rate": "真人触达率 Share of probes in which a human replied",
-        "human_rate_low": "Wilson 95% interval, low end", "human_rate_high": "Wilson 95% interval, high end",
+        "human_rate_low": "Wilson 95% interval, low end",
+        "human_rate_high": "Wilson 95% interval, high end",
         "fake_online_rate": "伪在线率 Share flagged fake online",
         "bot_loop_rate": "机器人循环率 Share flagged bot loop",
         "first_reply_median_s": "Median seconds to the first reply of any kind",
@@ -87,9 +92,11 @@ COLUMNS = {
         "screenshot": "Evidence: the chat at the end of the probe",
     },
     "messages": {
-        "side": "platform or visitor (us)", "at_ms": "In-page time since the page started loading (ms)",
+        "side": "platform or visitor (us)",
+        "at_ms": "In-page time since the page started loading (ms)",
         "kind": "greeting / bot / auto / human (ours: question / handoff)",
-        "confidence": "0-1", "reasons": "Why this kind",
+        "confidence": "0-1",
+        "reasons": "Why this kind",
     },
 }
 
@@ -97,10 +104,28 @@ COLUMNS = {
 # URLs, notes, paths) stays private.
 PUBLIC_COLUMNS = {
     "platforms": ["slug", "name", "url", "promise_first_response_s", "promise_hours", "promise_timezone"],
-    "probes": ["id", "platform", "started_at", "state", "tag", "question", "question_at_ms", "handoff_at_ms",
-               "claimed_status", "claimed_status_text", "outcome", "fake_online", "bot_loop", "template_only",
-               "first_reply_ms", "first_human_ms", "platform_messages", "reasons", "time_scale",
-               "screenshot"],  # emptied: a screenshot shows the unmasked chat
+    "probes": [
+        "id",
+        "platform",
+        "started_at",
+        "state",
+        "tag",
+        "question",
+        "question_at_ms",
+        "handoff_at_ms",
+        "claimed_status",
+        "claimed_status_text",
+        "outcome",
+        "fake_online",
+        "bot_loop",
+        "template_only",
+        "first_reply_ms",
+        "first_human_ms",
+        "platform_messages",
+        "reasons",
+        "time_scale",
+        "screenshot",
+    ],  # emptied: a screenshot shows the unmasked chat
     "messages": ["probe_id", "seq", "side", "at_ms", "text", "sender", "kind", "confidence", "reasons"],
     "ratings": None,  # all of it
 }
@@ -108,6 +133,7 @@ PUBLIC_COLUMNS = {
 
 def public_snapshot(db_path: Path, target: Path) -> Path:
     """A new database holding only the public columns, transcripts masked, no screenshots."""
+
     def mask(text: str | None, sender: str | None, kind: str | None) -> tuple[str | None, str | None]:
         return mask_personal(text), public_sender(sender, kind)
 
@@ -117,24 +143,34 @@ def public_snapshot(db_path: Path, target: Path) -> Path:
 def metadata(database: str, public: bool) -> dict[str, Any]:
     tables = {
         "ratings": {"title": "评级 Ratings", "description": FORMULA_ZH + "\n" + FORMULA, "columns": COLUMNS["ratings"]},
-        "probes": {"title": "探测 Probes", "description": "One row per probe run. 每次探测一行。",
-                   "columns": COLUMNS["probes"]},
-        "messages": {"title": "对话 Transcripts", "description": "Every message of every probe, in order, "
-                     "with its in-page time and kind." + (" Personal data masked." if public else ""),
-                     "columns": COLUMNS["messages"]},
+        "probes": {
+            "title": "探测 Probes",
+            "description": "One row per probe run. 每次探测一行。",
+            "columns": COLUMNS["probes"],
+        },
+        "messages": {
+            "title": "对话 Transcripts",
+            "description": "Every message of every probe, in order, "
+            "with its in-page time and kind." + (" Personal data masked." if public else ""),
+            "columns": COLUMNS["messages"],
+        },
         "platforms": {"title": "平台 Platforms", "description": "The platforms probed and their own promises."},
     }
     meta: dict[str, Any] = {
         "title": "客服看门狗 kefu-watchdog: 卡盟客服真的有人回复吗？ Do 卡盟 platforms really answer?",
         "description_html": (
             "<p>每个平台由真实浏览器定时打开在线客服，发送同一个真实的售前问题，记录是否有真人回复、多快、"
-            "是否\"伪在线\"或\"机器人循环\"。每个结论都附带理由与证据。</p>"
+            '是否"伪在线"或"机器人循环"。每个结论都附带理由与证据。</p>'
             "<p>A real browser regularly opens each platform's customer chat, asks the same genuine "
             "pre-sales question, and records whether a human answered, how fast, and whether the widget "
             "faked being online or looped a bot. Every verdict keeps its reasons and evidence.</p>"
             f"<p><strong>评分公式 Score:</strong> {FORMULA_ZH}<br>{FORMULA}</p>"
-            '<p><a href="/-/charts">图表 Charts</a></p>'),
-        "license": LICENSE[0], "license_url": LICENSE[1], "source": SOURCE[0], "source_url": SOURCE[1],
+            '<p><a href="/-/charts">图表 Charts</a></p>'
+        ),
+        "license": LICENSE[0],
+        "license_url": LICENSE[1],
+        "source": SOURCE[0],
+        "source_url": SOURCE[1],
         "databases": {database: {"tables": tables, "queries": QUERIES}},
     }
     if public:
@@ -155,5 +191,10 @@ def build_datasette(db_path: Path, public: bool = False, snapshot_dir: Path | No
         pm.register(plugin, name="kefu_watchdog")
     settings = {"default_allow_sql": not public, "allow_download": not public, "sql_time_limit_ms": 3000}
     mounts = [] if public or not evidence.is_dir() else [("evidence", str(evidence))]
-    return Datasette([str(served)], metadata=metadata(served.stem, public), settings=settings,
-                     template_dir=str(TEMPLATES), static_mounts=mounts)
+    return Datasette(
+        [str(served)],
+        metadata=metadata(served.stem, public),
+        settings=settings,
+        template_dir=str(TEMPLATES),
+        static_mounts=mounts,
+    )

@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 
 PHONE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
-CONTACT = re.compile(r"((?:QQ|qq|Q号|扣扣|企鹅号?|微信号?|weixin|WeChat|wechat|vx|VX|wx|WX)\s*[:：号是]?\s*)"
-                     r"([A-Za-z0-9][-_A-Za-z0-9]{4,19})")
+CONTACT = re.compile(
+    r"((?:QQ|qq|Q号|扣扣|企鹅号?|微信号?|weixin|WeChat|wechat|vx|VX|wx|WX)\s*[:：号是]?\s*)"
+    r"([A-Za-z0-9][-_A-Za-z0-9]{4,19})"
+)
 LONG_NUMBER = re.compile(r"(?<!\d)\d{6,11}(?!\d)")
 STAFF_NAME = re.compile(r"(我是(?:人工|在线)?客服)[-·]?([\u4e00-\u9fffA-Za-z]{1,4})")
 

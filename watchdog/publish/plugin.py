@@ -46,12 +46,14 @@ async def charts_page(datasette, request):
     result = await database.execute(
         "select rank, name, platform, grade, score, probes, human_rate, human_rate_low, human_rate_high, "
         "fake_online_rate, bot_loop_rate, first_human_median_s, peak_first_human_median_s, "
-        "offpeak_first_human_median_s from ratings order by rank is null, rank, platform")
+        "offpeak_first_human_median_s from ratings order by rank is null, rank, platform"
+    )
     rows = [dict(row) for row in result.rows]
     # Embedded as JSON in a <script> element: "<" escaped so no platform name can end it.
     data = Markup(json.dumps(rows, ensure_ascii=False).replace("<", "\\u003c"))
-    html = await datasette.render_template("watchdog_charts.html", {"data": data, "database": database.name},
-                                           request=request)
+    html = await datasette.render_template(
+        "watchdog_charts.html", {"data": data, "database": database.name}, request=request
+    )
     return Response.html(html)
 
 

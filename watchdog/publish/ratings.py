@@ -24,13 +24,17 @@ from ..records import Outcome, ProbeRecord
 from ..store import Store, utc_now
 from ..timescale import simulated_seconds
 
-FORMULA = ("score = 40 × reach (human-reached rate) + 30 × speed (median time to a human: ≤ 60 s full "
-           "marks, ≥ 15 min none, log scale between) + 20 × honesty (1 − fake-online rate) + 10 × promise "
-           "(share answered by a human within the platform's own promise, else 15 min); "
-           "grade A ≥ 85, B ≥ 70, C ≥ 55, D ≥ 40, else F; fewer than 5 probes: insufficient data")
-FORMULA_ZH = ("得分 = 40 × 真人触达率 + 30 × 速度(真人回复中位时间 ≤ 60 秒满分，≥ 15 分钟为零，其间按对数) "
-              "+ 20 × 诚实度(1 − 伪在线率) + 10 × 守诺率(在平台承诺时间内、否则 15 分钟内由真人回复的比例)；"
-              "A ≥ 85，B ≥ 70，C ≥ 55，D ≥ 40，否则 F；少于 5 次探测为\"数据不足\"")
+FORMULA = (
+    "score = 40 × reach (human-reached rate) + 30 × speed (median time to a human: ≤ 60 s full "
+    "marks, ≥ 15 min none, log scale between) + 20 × honesty (1 − fake-online rate) + 10 × promise "
+    "(share answered by a human within the platform's own promise, else 15 min); "
+    "grade A ≥ 85, B ≥ 70, C ≥ 55, D ≥ 40, else F; fewer than 5 probes: insufficient data"
+)
+FORMULA_ZH = (
+    "得分 = 40 × 真人触达率 + 30 × 速度(真人回复中位时间 ≤ 60 秒满分，≥ 15 分钟为零，其间按对数) "
+    "+ 20 × 诚实度(1 − 伪在线率) + 10 × 守诺率(在平台承诺时间内、否则 15 分钟内由真人回复的比例)；"
+    'A ≥ 85，B ≥ 70，C ≥ 55，D ≥ 40，否则 F；少于 5 次探测为"数据不足"'
+)
 EXCLUDED_OUTCOMES = (Outcome.PROBE_ERROR, Outcome.CHAT_MISSING)
 DEFAULT_WINDOW_DAYS = 30.0
 MIN_PROBES = 5
@@ -106,18 +110,25 @@ def rate_platform(platform: dict[str, Any], probes: list[ProbeRecord]) -> dict[s
     first_human = [s for p in humans if (s := _seconds(p, p.first_human_ms)) is not None]
     promise_s = platform["promise_first_response_s"] or INDUSTRY_THRESHOLD_S
     kept = sum(1 for s in first_human if s <= promise_s)
-    by_tag = {tag: [s for p in humans if p.tag == tag and (s := _seconds(p, p.first_human_ms)) is not None]
-              for tag in ("peak", "offpeak")}
+    by_tag = {
+        tag: [s for p in humans if p.tag == tag and (s := _seconds(p, p.first_human_ms)) is not None]
+        for tag in ("peak", "offpeak")
+    }
     row: dict[str, Any] = {
-        "platform": platform["slug"], "name": platform["name"], "probes": n,
+        "platform": platform["slug"],
+        "name": platform["name"],
+        "probes": n,
         "needs_review": sum(1 for p in probes if p.outcome == Outcome.CHAT_MISSING),
         "human_reached": len(humans),
         "human_rate": round(len(humans) / n, 4) if n else None,
         "fake_online_rate": round(fake / n, 4) if n else None,
         "bot_loop_rate": round(loops / n, 4) if n else None,
-        "first_reply_median_s": _median(first_reply), "first_reply_p90_s": percentile(first_reply, 0.9),
-        "first_human_median_s": _median(first_human), "first_human_p90_s": percentile(first_human, 0.9),
-        "promise_s": promise_s, "promise_kept_rate": round(kept / n, 4) if n else None,
+        "first_reply_median_s": _median(first_reply),
+        "first_reply_p90_s": percentile(first_reply, 0.9),
+        "first_human_median_s": _median(first_human),
+        "first_human_p90_s": percentile(first_human, 0.9),
+        "promise_s": promise_s,
+        "promise_kept_rate": round(kept / n, 4) if n else None,
         "peak_first_human_median_s": _median(by_tag["peak"]),
         "offpeak_first_human_median_s": _median(by_tag["offpeak"]),
     }
@@ -126,8 +137,13 @@ def rate_platform(platform: dict[str, Any], probes: list[ProbeRecord]) -> dict[s
     row["bot_loop_rate_low"], row["bot_loop_rate_high"] = wilson(loops, n)
     score = None
     if n >= MIN_PROBES:
-        score = round(40 * row["human_rate"] + 30 * speed_score(row["first_human_median_s"])
-                      + 20 * (1 - row["fake_online_rate"]) + 10 * row["promise_kept_rate"], 1)
+        score = round(
+            40 * row["human_rate"]
+            + 30 * speed_score(row["first_human_median_s"])
+            + 20 * (1 - row["fake_online_rate"])
+            + 10 * row["promise_kept_rate"],
+            1,
+        )
     row["score"], row["grade"] = score, grade(score)
     return row
 
@@ -135,12 +151,20 @@ def rate_platform(platform: dict[str, Any], probes: list[ProbeRecord]) -> dict[s
 def rate_all(store: Store, window: Window) -> list[dict[str, Any]]:
     """Ratings rows of every platform from its finished probes in the window, best first."""
     since = window.since()
-    rows = [rate_platform(platform, store.probes(platform=platform["slug"], since=since, finished=True))
-            for platform in store.platforms()]
+    rows = [
+        rate_platform(platform, store.probes(platform=platform["slug"], since=since, finished=True))
+        for platform in store.platforms()
+    ]
     # Ties go to the platform whose people answer faster.
-    rows.sort(key=lambda r: (r["score"] is None, -(r["score"] or 0), -(r["human_rate"] or 0),
-                             r["first_human_median_s"] if r["first_human_median_s"] is not None else math.inf,
-                             r["platform"]))
+    rows.sort(
+        key=lambda r: (
+            r["score"] is None,
+            -(r["score"] or 0),
+            -(r["human_rate"] or 0),
+            r["first_human_median_s"] if r["first_human_median_s"] is not None else math.inf,
+            r["platform"],
+        )
+    )
     for rank, row in enumerate(rows, start=1):
         row["rank"] = rank if row["score"] is not None else None
     return rows

@@ -9,19 +9,32 @@ from ..config import builtin_questions_dir
 from .scenarios import SCENARIOS, Line, Scenario, scenario_by_slug
 from .server import Sandbox, SandboxApp
 
-__all__ = ["SCENARIOS", "Line", "Sandbox", "SandboxApp", "Scenario", "platform_file", "scenario_by_slug",
-           "write_probes"]
+__all__ = [
+    "SCENARIOS",
+    "Line",
+    "Sandbox",
+    "SandboxApp",
+    "Scenario",
+    "platform_file",
+    "scenario_by_slug",
+    "write_probes",
+]
 
 # Each sandbox platform gives up after this much simulated time.
 SANDBOX_MAX_WAIT = "5m"
 
 
 def _chat_selectors(scenario: Scenario) -> dict[str, str]:
-    common = {"input": "textarea.chat-input", "message": ".msg", "visitor": ".msg.me",
-              "sender": ".name", "typing": ".typing", "bot": ".msg.robot"}
+    common = {
+        "input": "textarea.chat-input",
+        "message": ".msg",
+        "visitor": ".msg.me",
+        "sender": ".name",
+        "typing": ".typing",
+        "bot": ".msg.robot",
+    }
     if scenario.shape == "iframe":
-        chat = {"frame": "iframe.kf", "status_online": "#kf-icon.on",
-                "status_offline": "#kf-icon.off", **common}
+        chat = {"frame": "iframe.kf", "status_online": "#kf-icon.on", "status_offline": "#kf-icon.off", **common}
     else:
         chat = {"open": "#kefu-btn", "status": "#kefu-status", **common}
     if scenario.shape == "shadow":
@@ -34,18 +47,26 @@ def _chat_selectors(scenario: Scenario) -> dict[str, str]:
 def platform_file(scenario: Scenario, base_url: str, time_scale: float, query: str = "") -> str:
     """The probes/<slug>.toml text that describes one sandbox platform."""
     url = f"{base_url}/p/{scenario.slug}/" + (f"?{query}" if query else "")
-    lines = [f"# Sandbox platform: {scenario.behaviour}", f'name = "{scenario.name}"',
-             f'url = "{url}"', "", "[chat]"]
+    lines = [f"# Sandbox platform: {scenario.behaviour}", f'name = "{scenario.name}"', f'url = "{url}"', "", "[chat]"]
     lines += [f'{key} = "{value}"' for key, value in _chat_selectors(scenario).items()]
-    lines += ["", "[promise]", 'first_response = "1m"', 'hours = "always"', "",
-              "[probe]", f'max_wait = "{SANDBOX_MAX_WAIT}"',
-              f"time_scale = {time_scale}  # simulated time: the sandbox runs this much faster",
-              'min_interval = "1s"  # a simulation: probe it as often as you like', ""]
+    lines += [
+        "",
+        "[promise]",
+        'first_response = "1m"',
+        'hours = "always"',
+        "",
+        "[probe]",
+        f'max_wait = "{SANDBOX_MAX_WAIT}"',
+        f"time_scale = {time_scale}  # simulated time: the sandbox runs this much faster",
+        'min_interval = "1s"  # a simulation: probe it as often as you like',
+        "",
+    ]
     return "\n".join(lines)
 
 
-def write_probes(directory: Path, base_url: str, time_scale: float,
-                 scenarios: tuple[Scenario, ...] = SCENARIOS) -> list[Path]:
+def write_probes(
+    directory: Path, base_url: str, time_scale: float, scenarios: tuple[Scenario, ...] = SCENARIOS
+) -> list[Path]:
     """Write a platform file per sandbox platform, plus the default question set."""
     (directory / "questions").mkdir(parents=True, exist_ok=True)
     for question_set in builtin_questions_dir().glob("*.toml"):

@@ -26,9 +26,12 @@ class Line:
         if isinstance(self.text, str):
             return self.text
         text = "".join(rng.choice(part) for part in self.text)
-        fills = {"{n}": lambda: str(rng.randint(2, 30)), "{qq}": lambda: str(rng.randint(10**7, 10**10 - 1)),
-                 "{phone}": lambda: "1" + rng.choice("3456789") + "".join(rng.choices("0123456789", k=9)),
-                 "{wx}": lambda: "kf_" + "".join(rng.choices("abcdefghjkmnpqrstuvwxyz", k=6))}
+        fills = {
+            "{n}": lambda: str(rng.randint(2, 30)),
+            "{qq}": lambda: str(rng.randint(10**7, 10**10 - 1)),
+            "{phone}": lambda: "1" + rng.choice("3456789") + "".join(rng.choices("0123456789", k=9)),
+            "{wx}": lambda: "kf_" + "".join(rng.choices("abcdefghjkmnpqrstuvwxyz", k=6)),
+        }
         for placeholder, fill in fills.items():
             text = text.replace(placeholder, fill())
         return text
@@ -55,31 +58,69 @@ class Scenario:
     expected: dict = field(default_factory=dict)
 
 
-def _expect(outcome: str, *, handoff: bool = False, fake_online: bool = False,
-            bot_loop: bool = False, template_only: bool = False) -> dict:
-    return {"outcome": outcome, "handoff": handoff, "fake_online": fake_online,
-            "bot_loop": bot_loop, "template_only": template_only}
+def _expect(
+    outcome: str,
+    *,
+    handoff: bool = False,
+    fake_online: bool = False,
+    bot_loop: bool = False,
+    template_only: bool = False,
+) -> dict:
+    return {
+        "outcome": outcome,
+        "handoff": handoff,
+        "fake_online": fake_online,
+        "bot_loop": bot_loop,
+        "template_only": template_only,
+    }
 
 
 # A person's answer to the standard questions, worded afresh each time (tens of thousands of
 # combinations: people do not type the same long sentence twice).
 ANSWER = (
     ("您好，", "你好，", "亲，", "在的，", "您好呀，", "嗯嗯，", "哈喽，", "收到，"),
-    ("话费充值一般{n}分钟内到账", "正常情况下{n}分钟左右就能到账", "一般几分钟就到了，最慢不超过{n}小时",
-     "我们这边是自动充值的，通常{n}分钟到账", "点卡卡密是付款后自动发的，{n}秒左右能收到",
-     "这个要看运营商，快的话{n}分钟", "大部分订单{n}分钟内处理完", "下单后系统马上处理，{n}分钟左右到"),
-    ("，高峰期可能会慢一点", "，晚上人多的时候会稍微延迟", "，节假日可能要久一些", "，要是超时了可以联系我查一下",
-     "，遇到运营商维护会慢一些", "，月初月底充值的人多会慢点", "，移动联通电信都一样", "，大额的会稍微久一点"),
-    ("。充值失败会原路退回，1到3个工作日到账。", "。如果失败了系统会自动退款到您的余额。",
-     "。没到账的话把订单号发我，我帮您处理退款。", "。失败的订单我们会全额退，您放心。", "。退款一般当天就能处理好。",
-     "。不成功的话钱会退回您的付款账户。"),
+    (
+        "话费充值一般{n}分钟内到账",
+        "正常情况下{n}分钟左右就能到账",
+        "一般几分钟就到了，最慢不超过{n}小时",
+        "我们这边是自动充值的，通常{n}分钟到账",
+        "点卡卡密是付款后自动发的，{n}秒左右能收到",
+        "这个要看运营商，快的话{n}分钟",
+        "大部分订单{n}分钟内处理完",
+        "下单后系统马上处理，{n}分钟左右到",
+    ),
+    (
+        "，高峰期可能会慢一点",
+        "，晚上人多的时候会稍微延迟",
+        "，节假日可能要久一些",
+        "，要是超时了可以联系我查一下",
+        "，遇到运营商维护会慢一些",
+        "，月初月底充值的人多会慢点",
+        "，移动联通电信都一样",
+        "，大额的会稍微久一点",
+    ),
+    (
+        "。充值失败会原路退回，1到3个工作日到账。",
+        "。如果失败了系统会自动退款到您的余额。",
+        "。没到账的话把订单号发我，我帮您处理退款。",
+        "。失败的订单我们会全额退，您放心。",
+        "。退款一般当天就能处理好。",
+        "。不成功的话钱会退回您的付款账户。",
+    ),
     ("", "还有别的问题吗？", "有问题随时找我。", "祝您生活愉快~", "还需要帮您看看别的吗？", "您可以放心下单。"),
 )
 # A person who gives out personal contacts and pastes markup: for masking and escaping.
-LEAKY_ANSWER = (ANSWER[0], ("<script>alert(1)</script>", "<img src=x onerror=alert(1)>"), ANSWER[1],
-                ("，急的话加我QQ {qq}", "，方便的话打我电话 {phone}", "，也可以加微信 {wx} 细聊"), ANSWER[3])
-SHORT_ANSWER = (("在的，", "在呢，", "您好，", "亲，"),
-                ("一般{n}分钟就到账了", "{n}分钟左右到账", "很快的，{n}分钟内", "自动发货，秒到"))
+LEAKY_ANSWER = (
+    ANSWER[0],
+    ("<script>alert(1)</script>", "<img src=x onerror=alert(1)>"),
+    ANSWER[1],
+    ("，急的话加我QQ {qq}", "，方便的话打我电话 {phone}", "，也可以加微信 {wx} 细聊"),
+    ANSWER[3],
+)
+SHORT_ANSWER = (
+    ("在的，", "在呢，", "您好，", "亲，"),
+    ("一般{n}分钟就到账了", "{n}分钟左右到账", "很快的，{n}分钟内", "自动发货，秒到"),
+)
 DETAIL = ANSWER[2:4]
 
 
@@ -89,22 +130,30 @@ def human(delay_s: float, sender: str, typing_s: float = 0.0, text=ANSWER) -> Li
 
 SCENARIOS: tuple[Scenario, ...] = (
     Scenario(
-        "prompt-human", "闪电卡盟", "a person answers the question in about 25 s",
+        "prompt-human",
+        "闪电卡盟",
+        "a person answers the question in about 25 s",
         greeting=(Line("您好，欢迎光临闪电卡盟！请问有什么可以帮您？", "greeting", 0.5, "闪电卡盟"),),
         on_question=(human(25, "客服-小林", typing_s=6),),
         expected=_expect("human"),
     ),
     Scenario(
-        "slow-human", "慢悠悠卡盟", "nobody for 60 s (so we ask for a human), a person after 3.5 min",
-        shape="iframe", send="enter",
+        "slow-human",
+        "慢悠悠卡盟",
+        "nobody for 60 s (so we ask for a human), a person after 3.5 min",
+        shape="iframe",
+        send="enter",
         on_question=(human(210, "客服-阿强"),),
         expected=_expect("human", handoff=True),
     ),
     Scenario(
-        "bot-then-human", "机智卡盟", "a named bot answers at once; after 转人工 a person in 90 s",
+        "bot-then-human",
+        "机智卡盟",
+        "a named bot answers at once; after 转人工 a person in 90 s",
         send="enter",
-        on_question=(Line("亲，您好！我是智能客服小美，您可以输入关键词：充值、退款、发货。", "bot", 1,
-                          "智能客服小美"),),
+        on_question=(
+            Line("亲，您好！我是智能客服小美，您可以输入关键词：充值、退款、发货。", "bot", 1, "智能客服小美"),
+        ),
         on_handoff=(
             Line("正在为您转接人工客服，请稍候…", "auto", 1),
             human(90, "客服-阿杰", typing_s=8),
@@ -112,86 +161,132 @@ SCENARIOS: tuple[Scenario, ...] = (
         expected=_expect("human", handoff=True),
     ),
     Scenario(
-        "bot-loop", "转圈卡盟", "a marked bot answers everything, 转人工 included, and never a person",
-        shape="iframe", rerender=True,
+        "bot-loop",
+        "转圈卡盟",
+        "a marked bot answers everything, 转人工 included, and never a person",
+        shape="iframe",
+        rerender=True,
         on_question=(Line("您好，请问有什么可以帮您？您可以描述具体问题哦~", "bot", 0.8, marked=True),),
         on_handoff=(Line("抱歉，小助手没有理解您的意思，请换个说法试试~", "bot", 0.8, marked=True),),
         on_other=(Line("抱歉，小助手没有理解您的意思，请换个说法试试~", "bot", 0.8, marked=True),),
         expected=_expect("auto_only", handoff=True, fake_online=True, bot_loop=True),
     ),
     Scenario(
-        "fake-online", "假在线卡盟", "says 在线 and greets, then nobody ever answers",
+        "fake-online",
+        "假在线卡盟",
+        "says 在线 and greets, then nobody ever answers",
         greeting=(Line("欢迎光临，客服在线为您服务！", "greeting", 0.3),),
         expected=_expect("no_reply", handoff=True, fake_online=True),
     ),
     Scenario(
-        "template-only", "模板卡盟", "stalling templates only, also after 转人工",
+        "template-only",
+        "模板卡盟",
+        "stalling templates only, also after 转人工",
         shape="shadow",
         on_question=(Line("已收到您的问题，正在加急处理，请耐心等待。", "auto", 2),),
         on_handoff=(Line((("当前咨询人数较多，正在排队中，您前面还有{n}位，请稍候。",),), "auto", 2),),
         expected=_expect("auto_only", handoff=True, fake_online=True, bot_loop=True, template_only=True),
     ),
     Scenario(
-        "honest-offline", "诚实卡盟", "says 离线 and offers a leave-a-message form",
+        "honest-offline",
+        "诚实卡盟",
+        "says 离线 and offers a leave-a-message form",
         status="offline",
         expected=_expect("offline_declared"),
     ),
     Scenario(
-        "broken-widget", "故障卡盟", "the page loads but its chat button is broken",
+        "broken-widget",
+        "故障卡盟",
+        "the page loads but its chat button is broken",
         broken=True,
         expected=_expect("chat_missing"),
     ),
     Scenario(
-        "down", "宕机卡盟", "the site answers HTTP 503",
+        "down",
+        "宕机卡盟",
+        "the site answers HTTP 503",
         http_status=503,
         expected=_expect("unreachable"),
     ),
     Scenario(
-        "fast-human", "疾风卡盟", "a person answers briefly in 3 s, no typing indicator",
+        "fast-human",
+        "疾风卡盟",
+        "a person answers briefly in 3 s, no typing indicator",
         on_question=(human(3, "客服-小周", text=SHORT_ANSWER),),
         expected=_expect("human"),
     ),
     Scenario(
-        "humanlike-bot", "拟人卡盟", "a bot with a typing delay, no DOM marker and a human name, "
-        "saying the same thing to everything",
-        shape="iframe", send="enter", learned=True,
-        on_question=(Line((("您好，", "亲，"), ("请问您遇到的是什么问题呢？您可以详细描述一下，我来帮您查询。",)),
-                          "bot", 4, "客服小雅", typing_s=2),),
-        on_handoff=(Line((("您好，", "亲，"), ("请问您遇到的是什么问题呢？您可以详细描述一下，我来帮您查询。",)),
-                         "bot", 4, "客服小雅", typing_s=2),),
+        "humanlike-bot",
+        "拟人卡盟",
+        "a bot with a typing delay, no DOM marker and a human name, saying the same thing to everything",
+        shape="iframe",
+        send="enter",
+        learned=True,
+        on_question=(
+            Line(
+                (("您好，", "亲，"), ("请问您遇到的是什么问题呢？您可以详细描述一下，我来帮您查询。",)),
+                "bot",
+                4,
+                "客服小雅",
+                typing_s=2,
+            ),
+        ),
+        on_handoff=(
+            Line(
+                (("您好，", "亲，"), ("请问您遇到的是什么问题呢？您可以详细描述一下，我来帮您查询。",)),
+                "bot",
+                4,
+                "客服小雅",
+                typing_s=2,
+            ),
+        ),
         expected=_expect("auto_only", handoff=True, fake_online=True, bot_loop=True),
     ),
     Scenario(
-        "sender-bot", "小娜卡盟", "a bot that names itself only in the sender name, typing like a person",
-        on_question=(Line("亲，话费充值通常1到10分钟到账，失败会自动退款到原账户哦~", "bot", 5, "智能小助手·小娜",
-                          typing_s=3),),
+        "sender-bot",
+        "小娜卡盟",
+        "a bot that names itself only in the sender name, typing like a person",
+        on_question=(
+            Line("亲，话费充值通常1到10分钟到账，失败会自动退款到原账户哦~", "bot", 5, "智能小助手·小娜", typing_s=3),
+        ),
         on_handoff=(Line("亲，人工客服暂时不在哦，小娜可以继续为您解答~", "bot", 5, "智能小助手·小娜", typing_s=3),),
         expected=_expect("auto_only", handoff=True, fake_online=True, bot_loop=True),
     ),
     Scenario(
-        "late-greeting", "星辰卡盟", "the widget's welcome arrives just after our question; a person in 30 s",
+        "late-greeting",
+        "星辰卡盟",
+        "the widget's welcome arrives just after our question; a person in 30 s",
         send="enter",
-        on_question=(Line("您好，欢迎光临星辰卡盟！", "greeting", 0.4),
-                     human(30, "客服-星星", typing_s=5)),
+        on_question=(Line("您好，欢迎光临星辰卡盟！", "greeting", 0.4), human(30, "客服-星星", typing_s=5)),
         expected=_expect("human"),
     ),
     Scenario(
-        "canned-then-human", "客气卡盟", "a person first sends a canned greeting, then a real answer",
+        "canned-then-human",
+        "客气卡盟",
+        "a person first sends a canned greeting, then a real answer",
         shape="iframe",
-        on_question=(Line("您好，我是在线客服小王，很高兴为您服务！", "auto", 5, "客服-小王"),
-                     human(35, "客服-小王", typing_s=6)),
+        on_question=(
+            Line("您好，我是在线客服小王，很高兴为您服务！", "auto", 5, "客服-小王"),
+            human(35, "客服-小王", typing_s=6),
+        ),
         expected=_expect("human", handoff=True),
     ),
     Scenario(
-        "burst", "连发卡盟", "a person answers in a burst of three messages; the widget re-renders its list",
+        "burst",
+        "连发卡盟",
+        "a person answers in a burst of three messages; the widget re-renders its list",
         rerender=True,
-        on_question=(human(20, "客服-阿May", text=(("在的", "在呢", "您好"),)),
-                     human(20.6, "客服-阿May", typing_s=0, text=ANSWER[:2]),
-                     human(21.1, "客服-阿May", text=(("补充一下",), *DETAIL))),
+        on_question=(
+            human(20, "客服-阿May", text=(("在的", "在呢", "您好"),)),
+            human(20.6, "客服-阿May", typing_s=0, text=ANSWER[:2]),
+            human(21.1, "客服-阿May", text=(("补充一下",), *DETAIL)),
+        ),
         expected=_expect("human"),
     ),
     Scenario(
-        "leaky", "漏风卡盟", "a person answers with a QQ number, phone number or WeChat id, and pasted markup",
+        "leaky",
+        "漏风卡盟",
+        "a person answers with a QQ number, phone number or WeChat id, and pasted markup",
         on_question=(human(20, "客服-小红", typing_s=4, text=LEAKY_ANSWER),),
         expected=_expect("human"),
     ),

@@ -42,13 +42,17 @@ class Session:
     handed_off: bool = False
 
     def truth(self) -> dict:
-        return {"session": self.id, "platform": self.scenario.slug, "page": self.page,
-                "opened_at": self.opened_at, "messages": self.messages}
+        return {
+            "session": self.id,
+            "platform": self.scenario.slug,
+            "page": self.page,
+            "opened_at": self.opened_at,
+            "messages": self.messages,
+        }
 
 
 class SandboxApp:
-    def __init__(self, scenarios: tuple[Scenario, ...] = SCENARIOS, time_scale: float = 1.0,
-                 seed: int | None = None):
+    def __init__(self, scenarios: tuple[Scenario, ...] = SCENARIOS, time_scale: float = 1.0, seed: int | None = None):
         self.scenarios = {s.slug: s for s in scenarios}
         self.time_scale = time_scale
         self.seed = seed  # None: nominal delays; a number: delays varied, reproducibly
@@ -100,9 +104,16 @@ class SandboxApp:
         if session is None:
             return {"error": "no such session"}
         if action == "send":
-            session.messages.append({"id": f"v{payload.get('client_id')}", "side": "visitor",
-                                     "kind": "visitor", "text": payload.get("text", ""),
-                                     "sent_at": time.time(), "shown_at": payload.get("shown_at")})
+            session.messages.append(
+                {
+                    "id": f"v{payload.get('client_id')}",
+                    "side": "visitor",
+                    "kind": "visitor",
+                    "text": payload.get("text", ""),
+                    "sent_at": time.time(),
+                    "shown_at": payload.get("shown_at"),
+                }
+            )
             session.visitor_messages += 1
             if session.visitor_messages == 1:
                 session.anchor = time.monotonic()
@@ -132,17 +143,29 @@ class SandboxApp:
         for line in lines:
             text = line.compose(session.rng)
             if line.typing_s:
-                loop.call_later(after(max(0.0, line.delay_s - line.typing_s) * jitter),
-                                session.events.put_nowait, {"type": "typing"})
+                loop.call_later(
+                    after(max(0.0, line.delay_s - line.typing_s) * jitter),
+                    session.events.put_nowait,
+                    {"type": "typing"},
+                )
             loop.call_later(after(line.delay_s * jitter), self._emit, session, line, text)
 
     def _emit(self, session: Session, line: Line, text: str) -> None:
         message_id = f"p{sum(1 for m in session.messages if m['side'] == 'platform') + 1}"
-        session.messages.append({"id": message_id, "side": "platform", "kind": line.kind,
-                                 "text": text, "sender": line.sender,
-                                 "sent_at": time.time(), "shown_at": None})
-        session.events.put_nowait({"type": "message", "id": message_id, "text": text,
-                                   "sender": line.sender, "marked": line.marked})
+        session.messages.append(
+            {
+                "id": message_id,
+                "side": "platform",
+                "kind": line.kind,
+                "text": text,
+                "sender": line.sender,
+                "sent_at": time.time(),
+                "shown_at": None,
+            }
+        )
+        session.events.put_nowait(
+            {"type": "message", "id": message_id, "text": text, "sender": line.sender, "marked": line.marked}
+        )
 
     async def _events(self, scope: dict, receive: Receive, send: Send) -> None:
         query = dict(p.split("=", 1) for p in scope["query_string"].decode().split("&") if "=" in p)
@@ -150,8 +173,13 @@ class SandboxApp:
         if session is None:
             return await _respond(send, 404, "no such session", "text/plain")
         await receive()  # the (empty) request body
-        await send({"type": "http.response.start", "status": 200,
-                    "headers": [(b"content-type", b"text/event-stream"), (b"cache-control", b"no-cache")]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"text/event-stream"), (b"cache-control", b"no-cache")],
+            }
+        )
         await send({"type": "http.response.body", "body": b": open\n\n", "more_body": True})
         disconnected = asyncio.ensure_future(receive())
         try:
@@ -162,8 +190,7 @@ class SandboxApp:
                     event.cancel()
                     return
                 data = json.dumps(event.result(), ensure_ascii=False)
-                await send({"type": "http.response.body", "body": f"data: {data}\n\n".encode(),
-                            "more_body": True})
+                await send({"type": "http.response.body", "body": f"data: {data}\n\n".encode(), "more_body": True})
         finally:
             disconnected.cancel()
 
@@ -171,58 +198,74 @@ class SandboxApp:
         return {
             "time_scale": self.time_scale,
             "seed": self.seed,
-            "platforms": {s.slug: {"name": s.name, "behaviour": s.behaviour, "expected": s.expected,
-                                   "learned": s.learned}
-                          for s in self.scenarios.values()},
+            "platforms": {
+                s.slug: {"name": s.name, "behaviour": s.behaviour, "expected": s.expected, "learned": s.learned}
+                for s in self.scenarios.values()
+            },
             "sessions": [s.truth() for s in self.sessions.values()],
         }
 
     # -- pages ---------------------------------------------------------------------------
 
     def _index(self) -> str:
-        items = "".join(f'<li><a href="/p/{s.slug}/">{html.escape(s.name)}</a></li>'
-                        for s in self.scenarios.values())
+        items = "".join(f'<li><a href="/p/{s.slug}/">{html.escape(s.name)}</a></li>' for s in self.scenarios.values())
         return _document("kefu-watchdog sandbox", f"<h1>模拟卡盟</h1><ul>{items}</ul>")
 
     def _widget_config(self, scenario: Scenario) -> str:
-        config = {"api": f"/api/{scenario.slug}", "send": scenario.send,
-                  "input": "contenteditable" if scenario.shape == "shadow" else "textarea",
-                  "offline": scenario.status == "offline", "rerender": scenario.rerender,
-                  "title": f"{scenario.name} 在线客服"}
+        config = {
+            "api": f"/api/{scenario.slug}",
+            "send": scenario.send,
+            "input": "contenteditable" if scenario.shape == "shadow" else "textarea",
+            "offline": scenario.status == "offline",
+            "rerender": scenario.rerender,
+            "title": f"{scenario.name} 在线客服",
+        }
         return json.dumps(config, ensure_ascii=False)
 
     def _page(self, scenario: Scenario, scope: dict) -> str:
         name = html.escape(scenario.name)
-        shop = (f"<h1>{name}</h1><p>游戏点卡 · 话费充值 · 卡密自动发货</p>"
-                "<ul><li>腾讯Q币 100元</li><li>移动话费 50元</li><li>网易一卡通 30元</li></ul>")
+        shop = (
+            f"<h1>{name}</h1><p>游戏点卡 · 话费充值 · 卡密自动发货</p>"
+            "<ul><li>腾讯Q币 100元</li><li>移动话费 50元</li><li>网易一卡通 30元</li></ul>"
+        )
         status_word = "在线" if scenario.status == "online" else "离线"
         config = self._widget_config(scenario)
         if scenario.shape == "iframe":
             query = scope["query_string"].decode()
             src = f"/p/{scenario.slug}/chat" + (f"?{query}" if query else "")
             icon = "on" if scenario.status == "online" else "off"
-            body = (f'{shop}<div class="kefu"><i id="kf-icon" class="{icon}"></i> 客服{status_word}'
-                    f'<iframe class="kf" src="{html.escape(src)}"></iframe></div>')
+            body = (
+                f'{shop}<div class="kefu"><i id="kf-icon" class="{icon}"></i> 客服{status_word}'
+                f'<iframe class="kf" src="{html.escape(src)}"></iframe></div>'
+            )
             return _document(scenario.name, body)
         if scenario.broken:
             opener = "document.getElementById('kefu-btn').onclick = () => { window.kefu.open(); };"
         elif scenario.shape == "shadow":
-            opener = ("document.getElementById('kefu-btn').onclick = () => {"
-                      " const host = document.createElement('kefu-widget');"
-                      " document.getElementById('kefu').append(host);"
-                      f" mountKefuWidget(host.attachShadow({{mode: 'open'}}), {config}); }};")
+            opener = (
+                "document.getElementById('kefu-btn').onclick = () => {"
+                " const host = document.createElement('kefu-widget');"
+                " document.getElementById('kefu').append(host);"
+                f" mountKefuWidget(host.attachShadow({{mode: 'open'}}), {config}); }};"
+            )
         else:
-            opener = ("document.getElementById('kefu-btn').onclick = () => {"
-                      f" mountKefuWidget(document.getElementById('kefu-panel'), {config}); }};")
-        body = (f'{shop}<div id="kefu"><span id="kefu-status">{status_word}</span>'
-                '<button id="kefu-btn">联系客服</button><div id="kefu-panel"></div></div>'
-                f'<script src="/widget.js"></script><script>{opener}</script>')
+            opener = (
+                "document.getElementById('kefu-btn').onclick = () => {"
+                f" mountKefuWidget(document.getElementById('kefu-panel'), {config}); }};"
+            )
+        body = (
+            f'{shop}<div id="kefu"><span id="kefu-status">{status_word}</span>'
+            '<button id="kefu-btn">联系客服</button><div id="kefu-panel"></div></div>'
+            f'<script src="/widget.js"></script><script>{opener}</script>'
+        )
         return _document(scenario.name, body)
 
     def _chat_frame(self, scenario: Scenario) -> str:
-        body = ('<div id="root"></div><script src="/widget.js"></script>'
-                f"<script>mountKefuWidget(document.getElementById('root'), "
-                f"{self._widget_config(scenario)});</script>")
+        body = (
+            '<div id="root"></div><script src="/widget.js"></script>'
+            f"<script>mountKefuWidget(document.getElementById('root'), "
+            f"{self._widget_config(scenario)});</script>"
+        )
         return _document(f"{scenario.name} 客服", body)
 
 
@@ -236,8 +279,10 @@ iframe.kf{width:400px;height:420px;border:0;display:block}"""
 
 
 def _document(title: str, body: str) -> str:
-    return (f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
-            f"<title>{html.escape(title)}</title><style>{STYLE}</style></head><body>{body}</body></html>")
+    return (
+        f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
+        f"<title>{html.escape(title)}</title><style>{STYLE}</style></head><body>{body}</body></html>"
+    )
 
 
 async def _body(receive: Receive) -> bytes:
@@ -251,16 +296,26 @@ async def _body(receive: Receive) -> bytes:
 
 async def _respond(send: Send, status: int, body: str | bytes, content_type: str) -> None:
     data = body.encode() if isinstance(body, str) else body
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", content_type.encode()),
-                            (b"content-length", str(len(data)).encode())]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", content_type.encode()), (b"content-length", str(len(data)).encode())],
+        }
+    )
     await send({"type": "http.response.body", "body": data})
 
 
 class Sandbox(ServerThread):
     """The sandbox server in a background thread: `with Sandbox(time_scale=0.02) as sb: sb.url`."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, time_scale: float = 1.0,
-                 scenarios: tuple[Scenario, ...] = SCENARIOS, seed: int | None = None):
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        time_scale: float = 1.0,
+        scenarios: tuple[Scenario, ...] = SCENARIOS,
+        seed: int | None = None,
+    ):
         self.app = SandboxApp(scenarios, time_scale, seed)
         super().__init__(self.app, host, port)

@@ -33,15 +33,20 @@ class Plan:
     skipped: list[tuple[str, str]] = field(default_factory=list)
 
 
-def plan(store: Store, platforms: Iterable[Platform], *, now: datetime | None = None,
-         ignore_min_interval: bool = False, promised_hours_only: bool = False) -> Plan:
+def plan(
+    store: Store,
+    platforms: Iterable[Platform],
+    *,
+    now: datetime | None = None,
+    ignore_min_interval: bool = False,
+    promised_hours_only: bool = False,
+) -> Plan:
     """Decide without claiming anything (what `--dry-run` shows)."""
     now = now or datetime.now(UTC)
     claims = store.claims()
     result = Plan()
     for platform in platforms:
-        why = _why_not(store, platform, claims.get(platform.slug), now, ignore_min_interval,
-                       promised_hours_only)
+        why = _why_not(store, platform, claims.get(platform.slug), now, ignore_min_interval, promised_hours_only)
         if why:
             result.skipped.append((platform.slug, why))
         else:
@@ -49,14 +54,21 @@ def plan(store: Store, platforms: Iterable[Platform], *, now: datetime | None = 
     return result
 
 
-def claim(store: Store, platforms: Iterable[Platform], run_id: str, *, ignore_min_interval: bool = False,
-          promised_hours_only: bool = False) -> Plan:
+def claim(
+    store: Store,
+    platforms: Iterable[Platform],
+    run_id: str,
+    *,
+    ignore_min_interval: bool = False,
+    promised_hours_only: bool = False,
+) -> Plan:
     """Plan, and claim the due platforms for `run_id`, atomically across processes."""
     platforms = list(platforms)
     with store.exclusive():
         store.drop_claims(_stale_claims(store))
-        result = plan(store, platforms, ignore_min_interval=ignore_min_interval,
-                      promised_hours_only=promised_hours_only)
+        result = plan(
+            store, platforms, ignore_min_interval=ignore_min_interval, promised_hours_only=promised_hours_only
+        )
         store.add_claims([p.slug for p in result.due], run_id, socket.gethostname(), os.getpid())
     return result
 
@@ -68,16 +80,27 @@ def release(store: Store, slug: str, run_id: str) -> None:
 def _stale_claims(store: Store) -> list[str]:
     host = socket.gethostname()
     expired = (datetime.now(UTC) - FOREIGN_CLAIM_EXPIRY).strftime("%Y-%m-%dT%H:%M:%S")
-    return [slug for slug, row in store.claims().items()
-            if (row["host"] == host and not process_alive(row["pid"]))
-            or (row["host"] != host and row["claimed_at"] < expired)]
+    return [
+        slug
+        for slug, row in store.claims().items()
+        if (row["host"] == host and not process_alive(row["pid"]))
+        or (row["host"] != host and row["claimed_at"] < expired)
+    ]
 
 
-def _why_not(store: Store, platform: Platform, held: dict[str, Any] | None, now: datetime,
-             ignore_min_interval: bool, promised_hours_only: bool) -> str | None:
+def _why_not(
+    store: Store,
+    platform: Platform,
+    held: dict[str, Any] | None,
+    now: datetime,
+    ignore_min_interval: bool,
+    promised_hours_only: bool,
+) -> str | None:
     if held is not None:
-        return (f"claimed by run {held['run_id']} (pid {held['pid']} on {held['host']}) "
-                f"{_ago(held['claimed_at'], now)} ago: probed or about to be")
+        return (
+            f"claimed by run {held['run_id']} (pid {held['pid']} on {held['host']}) "
+            f"{_ago(held['claimed_at'], now)} ago: probed or about to be"
+        )
     last: ProbeRecord | None = store.last_probe(platform.slug)
     if last is not None and last.state == State.RUNNING:
         return f"a probe started {_ago(last.started_at, now)} ago is still in flight"
@@ -98,4 +121,3 @@ def _age_s(stamp: str, now: datetime) -> float:
 
 def _ago(stamp: str, now: datetime) -> str:
     return format_wait(round(_age_s(stamp, now)))
-

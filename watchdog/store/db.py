@@ -115,19 +115,23 @@ class Store:
         with self.db.atomic():
             for message in messages:
                 row = message.to_row()
-                self.db.table("messages").update((message.probe_id, message.seq),
-                                           {key: row[key] for key in ("kind", "confidence", "reasons")})
+                self.db.table("messages").update(
+                    (message.probe_id, message.seq), {key: row[key] for key in ("kind", "confidence", "reasons")}
+                )
             self.save_probe(probe)
 
     def probe(self, probe_id: str) -> ProbeRecord:
         return ProbeRecord.from_row(self.db.table("probes").get(probe_id))
 
     def messages(self, probe_id: str) -> list[MessageRecord]:
-        return [MessageRecord.from_row(row)
-                for row in self.db.table("messages").rows_where("probe_id = ?", [probe_id], order_by="seq")]
+        return [
+            MessageRecord.from_row(row)
+            for row in self.db.table("messages").rows_where("probe_id = ?", [probe_id], order_by="seq")
+        ]
 
-    def probes(self, *, platform: str | None = None, since: str = "", ended: bool = False,
-               finished: bool = False) -> list[ProbeRecord]:
+    def probes(
+        self, *, platform: str | None = None, since: str = "", ended: bool = False, finished: bool = False
+    ) -> list[ProbeRecord]:
         """Probes started at or after `since` (UTC ISO), oldest first: all, or only those that
         `ended` (finished or interrupted), or only `finished` ones (with a verdict)."""
         where, params = ["started_at >= ?"], [since]
@@ -146,15 +150,20 @@ class Store:
 
     def last_probe(self, platform: str) -> ProbeRecord | None:
         """The platform's latest probe that counts for min_interval (our own failures do not)."""
-        rows = self.db.table("probes").rows_where("platform = ? and coalesce(outcome, '') != 'probe_error'",
-                                            [platform], order_by="started_at desc", limit=1)
+        rows = self.db.table("probes").rows_where(
+            "platform = ? and coalesce(outcome, '') != 'probe_error'", [platform], order_by="started_at desc", limit=1
+        )
         return next((ProbeRecord.from_row(row) for row in rows), None)
 
     def platform_texts(self) -> list[tuple[str, str, str]]:
         """(text, probe id, platform) of every platform-side message: the template evidence."""
-        return [(text, probe_id, platform) for text, probe_id, platform in self.db.execute(
-            "select m.text, m.probe_id, p.platform from messages m join probes p on p.id = m.probe_id "
-            "where m.side = 'platform'")]
+        return [
+            (text, probe_id, platform)
+            for text, probe_id, platform in self.db.execute(
+                "select m.text, m.probe_id, p.platform from messages m join probes p on p.id = m.probe_id "
+                "where m.side = 'platform'"
+            )
+        ]
 
     def mark_interrupted(self) -> list[str]:
         """Probes and runs left `running` by a process of this host that is gone: mark them.
@@ -192,8 +201,10 @@ class Store:
     def add_claims(self, slugs: Iterable[str], run_id: str, host: str, pid: int) -> None:
         # Plain SQL: inside `exclusive()` nothing may commit before the claims are in.
         now = utc_now()
-        self.db.conn.executemany("insert into claims (platform, run_id, host, pid, claimed_at) values (?, ?, ?, ?, ?)",
-                                 [(slug, run_id, host, pid, now) for slug in slugs])
+        self.db.conn.executemany(
+            "insert into claims (platform, run_id, host, pid, claimed_at) values (?, ?, ?, ?, ?)",
+            [(slug, run_id, host, pid, now) for slug in slugs],
+        )
 
     def drop_claims(self, slugs: Iterable[str]) -> None:
         self.db.conn.executemany("delete from claims where platform = ?", [(slug,) for slug in slugs])

@@ -74,8 +74,7 @@ def _merge_one(store: Store, source: Path) -> MergeCount:
                 _copy_rows(conn, "messages", "probe_id in (select id from temp.taken)", replace=False)
                 _copy_screenshots(store, conn, source)
             if _has_table(conn, "runs"):
-                _copy_rows(conn, "runs", "id not in (select id from main.runs where state != 'running')",
-                           replace=True)
+                _copy_rows(conn, "runs", "id not in (select id from main.runs where state != 'running')", replace=True)
             conn.execute("drop table temp.taken")
     finally:
         conn.execute("detach database source")
@@ -86,9 +85,11 @@ def _probes_to_take(conn: sqlite3.Connection, count: MergeCount) -> int:
     conn.execute("create temp table taken (id text primary key)")
     conn.execute(
         "insert into temp.taken select s.id from source.probes s left join main.probes m on m.id = s.id "
-        "where m.id is null or (m.state = 'running' and s.state != 'running')")
-    count.new = conn.execute("select count(*) from temp.taken t where t.id not in (select id from main.probes)"
-                             ).fetchone()[0]
+        "where m.id is null or (m.state = 'running' and s.state != 'running')"
+    )
+    count.new = conn.execute(
+        "select count(*) from temp.taken t where t.id not in (select id from main.probes)"
+    ).fetchone()[0]
     total = conn.execute("select count(*) from temp.taken").fetchone()[0]
     count.updated = total - count.new
     count.unchanged = conn.execute("select count(*) from source.probes").fetchone()[0] - total
@@ -102,7 +103,8 @@ def _copy_platforms(conn: sqlite3.Connection) -> None:
     conn.execute(
         f"insert into main.platforms ({', '.join(columns)}) select {', '.join(columns)} from source.platforms "
         f"where true on conflict (slug) do update set {updates} "
-        "where excluded.updated_at > platforms.updated_at")
+        "where excluded.updated_at > platforms.updated_at"
+    )
 
 
 def _copy_rows(conn: sqlite3.Connection, table: str, where: str, *, replace: bool) -> None:
@@ -115,8 +117,9 @@ def _copy_screenshots(store: Store, conn: sqlite3.Connection, source: Path) -> N
     """Evidence follows its probes: copied next to the target, the rows pointed at the copies.
     A database brought from another machine has its screenshots next to it, not at the path
     recorded there."""
-    rows = conn.execute("select id, screenshot from main.probes where screenshot is not null "
-                        "and id in (select id from temp.taken)").fetchall()
+    rows = conn.execute(
+        "select id, screenshot from main.probes where screenshot is not null and id in (select id from temp.taken)"
+    ).fetchall()
     for probe_id, screenshot in rows:
         name = Path(screenshot).name
         original = source.parent / f"{source.stem}-evidence" / name
@@ -126,8 +129,9 @@ def _copy_screenshots(store: Store, conn: sqlite3.Connection, source: Path) -> N
         if original.is_file() and original.resolve() != copy.resolve():
             copy.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(original, copy)
-        conn.execute("update main.probes set screenshot = ? where id = ?",
-                     [str(copy) if copy.is_file() else None, probe_id])
+        conn.execute(
+            "update main.probes set screenshot = ? where id = ?", [str(copy) if copy.is_file() else None, probe_id]
+        )
 
 
 def _shared_columns(conn: sqlite3.Connection, table: str) -> list[str]:
@@ -138,5 +142,9 @@ def _shared_columns(conn: sqlite3.Connection, table: str) -> list[str]:
 
 
 def _has_table(conn: sqlite3.Connection, table: str) -> bool:
-    return conn.execute("select count(*) from source.sqlite_master where type = 'table' and name = ?",
-                        [table]).fetchone()[0] == 1
+    return (
+        conn.execute("select count(*) from source.sqlite_master where type = 'table' and name = ?", [table]).fetchone()[
+            0
+        ]
+        == 1
+    )

@@ -10,8 +10,9 @@ from pathlib import Path
 MessageTransform = Callable[[str | None, str | None, str | None], tuple[str | None, str | None]]
 
 
-def write_snapshot(source: Path, target: Path, columns: dict[str, list[str] | None],
-                   transform: MessageTransform) -> Path:
+def write_snapshot(
+    source: Path, target: Path, columns: dict[str, list[str] | None], transform: MessageTransform
+) -> Path:
     """`target` made afresh with, of each table, the listed columns (None: all), every message
     passed through `transform`, and no screenshot paths."""
     target.unlink(missing_ok=True)
@@ -25,8 +26,10 @@ def write_snapshot(source: Path, target: Path, columns: dict[str, list[str] | No
         conn.execute("create index probes_platform on probes (platform, started_at)")
         conn.execute("create index messages_probe on messages (probe_id, seq)")
         rows = conn.execute("select rowid, text, sender, kind from messages").fetchall()
-        conn.executemany("update messages set text = ?, sender = ? where rowid = ?",
-                         [(*transform(text, sender, kind), rowid) for rowid, text, sender, kind in rows])
+        conn.executemany(
+            "update messages set text = ?, sender = ? where rowid = ?",
+            [(*transform(text, sender, kind), rowid) for rowid, text, sender, kind in rows],
+        )
         conn.commit()
         conn.execute("detach database source")
     finally:

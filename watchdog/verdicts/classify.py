@@ -26,8 +26,21 @@ MIN_HUMAN_REPLY_S = 1.5
 # ...and types no faster than this (Chinese with an input method, generously).
 MAX_HUMAN_CHARS_PER_S = 8.0
 BOT_SENDER = re.compile(r"机器人|智能|小助手|助手|自动回复|系统消息|\bAI\b|robot|\bbot\b|assistant", re.IGNORECASE)
-STALLING = ("已收到", "请耐心等待", "耐心等候", "正在排队", "排队中", "正在为您转接", "转接中",
-            "请稍候", "请稍等", "加急处理", "稍后回复", "客服繁忙", "咨询人数较多")
+STALLING = (
+    "已收到",
+    "请耐心等待",
+    "耐心等候",
+    "正在排队",
+    "排队中",
+    "正在为您转接",
+    "转接中",
+    "请稍候",
+    "请稍等",
+    "加急处理",
+    "稍后回复",
+    "客服繁忙",
+    "咨询人数较多",
+)
 GREETING = re.compile(r"欢迎|很高兴为您服务|有什么(可以|能)?(帮|为)(到)?您|请问有什么")
 # Bigrams too common to show that a reply is about the question.
 COMMON_BIGRAMS = {"你好", "您好", "请问", "你们", "我们", "一下", "可以", "什么", "如果", "的话"}
@@ -43,8 +56,9 @@ def on_topic(reply: str, question: str) -> bool:
     return len(_bigrams(reply) & _bigrams(question)) >= 2
 
 
-def classify_messages(probe: ProbeRecord, messages: list[MessageRecord],
-                      templates: TemplateIndex | None = None) -> list[Classification | None]:
+def classify_messages(
+    probe: ProbeRecord, messages: list[MessageRecord], templates: TemplateIndex | None = None
+) -> list[Classification | None]:
     """The kind of every platform-side message (None for ours), given all messages so far."""
     templates = templates or TemplateIndex()
     kinds: list[Classification | None] = []
@@ -57,8 +71,9 @@ def _previous_visitor(messages: list[MessageRecord], index: int) -> int | None:
     return next((j for j in range(index - 1, -1, -1) if messages[j].side == Side.VISITOR), None)
 
 
-def _answering_since(index: int, messages: list[MessageRecord], kinds: list[Classification | None],
-                     question_stamp: float) -> float:
+def _answering_since(
+    index: int, messages: list[MessageRecord], kinds: list[Classification | None], question_stamp: float
+) -> float:
     """When the person (or program) behind message `index` can have started on it: our earliest
     message it may answer, i.e. the first one since a person last wrote (greetings, bots and
     templates answer nothing). If a typing indicator was already showing before that, it
@@ -66,8 +81,9 @@ def _answering_since(index: int, messages: list[MessageRecord], kinds: list[Clas
     from the 转人工: no false accusation from our own timing."""
     m = messages[index]
     earlier = messages[:index]
-    last_reply = max((o.at_ms for o, k in zip(earlier, kinds, strict=False)
-                      if k is not None and k.kind == Kind.HUMAN), default=None)
+    last_reply = max(
+        (o.at_ms for o, k in zip(earlier, kinds, strict=False) if k is not None and k.kind == Kind.HUMAN), default=None
+    )
     ours = [o.at_ms for o in earlier if o.side == Side.VISITOR]
     unanswered = [s for s in ours if last_reply is None or s > last_reply]
     since = unanswered[0] if unanswered else (ours[-1] if ours else question_stamp)
@@ -76,8 +92,13 @@ def _answering_since(index: int, messages: list[MessageRecord], kinds: list[Clas
     return since
 
 
-def _classify(index: int, probe: ProbeRecord, messages: list[MessageRecord], kinds: list[Classification | None],
-              templates: TemplateIndex) -> Classification:
+def _classify(
+    index: int,
+    probe: ProbeRecord,
+    messages: list[MessageRecord],
+    kinds: list[Classification | None],
+    templates: TemplateIndex,
+) -> Classification:
     m = messages[index]
     q = probe.question_at_ms
     if q is None or m.at_ms < q:
@@ -92,29 +113,42 @@ def _classify(index: int, probe: ProbeRecord, messages: list[MessageRecord], kin
     greeting_like = bool(GREETING.search(m.text)) and not on_topic(m.text, probe.question)
     first_answer = not any(o.side == Side.PLATFORM and q <= o.at_ms < m.at_ms for o in messages)
     if greeting_like and first_answer and elapsed_s < MIN_HUMAN_REPLY_S:
-        return Classification(Kind.GREETING, 0.8, [f"a welcome line {elapsed} after our message: "
-                                                    "too fast to be an answer"])
+        return Classification(
+            Kind.GREETING, 0.8, [f"a welcome line {elapsed} after our message: too fast to be an answer"]
+        )
     key = normalize(m.text)
     if len(key) >= MIN_TEMPLATE_CHARS:
         for j, other in enumerate(messages):
-            if j != index and other.side == Side.PLATFORM and other.at_ms >= q and similar(key, normalize(other.text)) \
-                    and _previous_visitor(messages, j) != asked:
-                return Classification(Kind.BOT, 0.85, ["the same text again in answer to a different message of ours "
-                                                        "(a bot answering by rote)"])
+            if (
+                j != index
+                and other.side == Side.PLATFORM
+                and other.at_ms >= q
+                and similar(key, normalize(other.text))
+                and _previous_visitor(messages, j) != asked
+            ):
+                return Classification(
+                    Kind.BOT,
+                    0.85,
+                    ["the same text again in answer to a different message of ours (a bot answering by rote)"],
+                )
     stall = next((phrase for phrase in STALLING if phrase in m.text), None)
     if stall and not on_topic(m.text, probe.question):
         return Classification(Kind.AUTO, 0.85, [f"stalling template ({stall}) that does not address the question"])
     probes, platforms = templates.evidence(m.text, probe.id)
     if probes >= TEMPLATE_MIN_PROBES:
-        return Classification(Kind.AUTO, 0.8, [f"same text as replies in {probes} other probes on {platforms} "
-                                                f"platform{'s' if platforms != 1 else ''}"])
+        return Classification(
+            Kind.AUTO,
+            0.8,
+            [f"same text as replies in {probes} other probes on {platforms} platform{'s' if platforms != 1 else ''}"],
+        )
     if greeting_like:
         return Classification(Kind.AUTO, 0.75, ["a canned greeting that does not address the question"])
     if elapsed_s < MIN_HUMAN_REPLY_S:
         return Classification(Kind.AUTO, 0.8, [f"replied {elapsed} after our message with {len(m.text)} characters"])
     if len(m.text) > elapsed_s * MAX_HUMAN_CHARS_PER_S:
-        return Classification(Kind.AUTO, 0.7, [f"{len(m.text)} characters {elapsed} after our message: "
-                                                "faster than a person types"])
+        return Classification(
+            Kind.AUTO, 0.7, [f"{len(m.text)} characters {elapsed} after our message: faster than a person types"]
+        )
     reasons = [f"replied {elapsed} after our message with {len(m.text)} characters"]
     confidence = 0.6
     if m.typing_ms is not None:
@@ -124,5 +158,3 @@ def _classify(index: int, probe: ProbeRecord, messages: list[MessageRecord], kin
         confidence += 0.1
         reasons.append("addresses the question")
     return Classification(Kind.HUMAN, round(confidence, 2), reasons)
-
-

@@ -27,8 +27,11 @@ def decide(probe: ProbeRecord, messages: list[MessageRecord], kinds: list[Classi
         return Verdict(probe.failure, reasons=[probe.failure_reason or ""])
     q = probe.question_at_ms
     waited = format_wait(probe.max_wait_s)
-    answers = [(m, k) for m, k in zip(messages, kinds, strict=True)
-               if k is not None and k.kind != Kind.GREETING and q is not None and m.at_ms >= q]
+    answers = [
+        (m, k)
+        for m, k in zip(messages, kinds, strict=True)
+        if k is not None and k.kind != Kind.GREETING and q is not None and m.at_ms >= q
+    ]
     humans = [m for m, k in answers if k.kind == Kind.HUMAN]
     verdict = Verdict(Outcome.NO_REPLY)
     if answers and q is not None:
@@ -49,14 +52,18 @@ def decide(probe: ProbeRecord, messages: list[MessageRecord], kinds: list[Classi
     if probe.claimed_status == Claimed.ONLINE and verdict.outcome in (Outcome.NO_REPLY, Outcome.AUTO_ONLY):
         verdict.fake_online = True
         nobody = "nobody" if verdict.outcome == Outcome.NO_REPLY else "no human"
-        verdict.reasons.append(f"fake online: the widget claimed online ({probe.claimed_status_text}) but "
-                               f"{nobody} answered within {waited}")
+        verdict.reasons.append(
+            f"fake online: the widget claimed online ({probe.claimed_status_text}) but "
+            f"{nobody} answered within {waited}"
+        )
     if probe.handoff_at_ms is not None and not humans:
         after_handoff = [k for m, k in answers if m.at_ms >= probe.handoff_at_ms]
         if after_handoff:
             verdict.bot_loop = True
-            verdict.reasons.append(f"bot loop: asked for a human, got {len(after_handoff)} automated "
-                                   f"repl{'y' if len(after_handoff) == 1 else 'ies'} and no human within {waited}")
+            verdict.reasons.append(
+                f"bot loop: asked for a human, got {len(after_handoff)} automated "
+                f"repl{'y' if len(after_handoff) == 1 else 'ies'} and no human within {waited}"
+            )
     if answers and all(k.kind == Kind.AUTO for _, k in answers):
         verdict.template_only = True
         verdict.reasons.append("template only: every reply was a greeting or a stalling template")

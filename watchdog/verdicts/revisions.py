@@ -37,6 +37,3 @@ def reclassify(store: Store, platform: str | None = None) -> Revision:
 
 def _decision(probe: ProbeRecord) -> tuple[object, ...]:
     return (probe.outcome, *(getattr(probe, flag) for flag in FLAGS))
-
-
-
