@@ -4,7 +4,6 @@ was decided with its ground truth: message kinds, outcomes, and the two accusati
 
 from __future__ import annotations
 
-import asyncio
 import tempfile
 from collections import Counter
 from collections.abc import Callable
@@ -15,11 +14,10 @@ from typing import Any
 
 import httpx
 
-from .config import load_catalog
+from .demo import probe_every_platform, sandbox_catalog
 from .formatting import format_table
 from .records import FLAGS, Kind, MessageRecord, ProbeRecord, Side
-from .runner import probe_platforms
-from .sandbox import Sandbox, write_probes
+from .sandbox import Sandbox
 from .store import Store
 
 KINDS = tuple(str(kind) for kind in (Kind.GREETING, Kind.BOT, Kind.AUTO, Kind.HUMAN))
@@ -150,18 +148,9 @@ def run_accuracy(
     for seed in range(1, seeds + 1):
         on_seed(seed)
         with Sandbox(time_scale=time_scale, seed=seed) as sandbox, tempfile.TemporaryDirectory() as folder:
-            write_probes(Path(folder), sandbox.url, time_scale)
-            catalog = load_catalog(Path(folder))
-            results = asyncio.run(
-                probe_platforms(
-                    catalog.platforms.values(),
-                    catalog,
-                    store,
-                    concurrency=concurrency,
-                    tag=f"accuracy-seed-{seed}",
-                    control_url=f"{sandbox.url}/",
-                    ignore_min_interval=True,
-                )
+            catalog = sandbox_catalog(sandbox, Path(folder))
+            results = probe_every_platform(
+                store, sandbox, catalog, tag=f"accuracy-seed-{seed}", concurrency=concurrency
             )
             truth = httpx.get(f"{sandbox.url}/truth").json()
         for probe in results:

@@ -9,11 +9,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .config import load_catalog
+from .config import Catalog, load_catalog
 from .records import ProbeRecord
 from .runner import probe_platforms
 from .sandbox import Sandbox, write_probes
-from .store import open_store
+from .store import Store, open_store
 
 DEMO_CONCURRENCY = 16
 
@@ -41,21 +41,33 @@ def run_demo(
         Sandbox(time_scale=time_scale) as server,
         tempfile.TemporaryDirectory() as folder,
     ):
-        write_probes(Path(folder), server.url, time_scale)
-        catalog = load_catalog(Path(folder))
+        catalog = sandbox_catalog(server, Path(folder))
         on_start(server.url, len(catalog.platforms))
         for number in range(1, rounds + 1):
             tag = "peak" if number % 2 == 1 else "offpeak"
-            results = asyncio.run(
-                probe_platforms(
-                    catalog.platforms.values(),
-                    catalog,
-                    store,
-                    concurrency=DEMO_CONCURRENCY,
-                    tag=tag,
-                    control_url=f"{server.url}/",
-                    ignore_min_interval=True,
-                )
-            )
-            on_round(number, tag, results)
+            on_round(number, tag, probe_every_platform(store, server, catalog, tag=tag))
         return store.ratings()
+
+
+def sandbox_catalog(server: Sandbox, folder: Path) -> Catalog:
+    """A platform file per sandbox platform, written into `folder` and loaded."""
+    write_probes(folder, server.url, server.app.time_scale)
+    return load_catalog(folder)
+
+
+def probe_every_platform(
+    store: Store, server: Sandbox, catalog: Catalog, *, tag: str, concurrency: int = DEMO_CONCURRENCY
+) -> list[ProbeRecord]:
+    """One probe of every sandbox platform, whatever their min_interval; the sandbox is the
+    control URL (it is our network)."""
+    return asyncio.run(
+        probe_platforms(
+            catalog.platforms.values(),
+            catalog,
+            store,
+            concurrency=concurrency,
+            tag=tag,
+            control_url=f"{server.url}/",
+            ignore_min_interval=True,
+        )
+    )
