@@ -13,7 +13,7 @@ import sqlite_utils
 from watchdog.config import Promise, load_catalog
 from watchdog.sandbox import scenario_by_slug
 from watchdog.store import open_store, utc_now
-from watchdog.store.claims import claim, release
+from watchdog.store.claims import claim
 from watchdog.verdicts.templates import TemplateIndex
 
 from .conftest import run_cli
@@ -62,7 +62,7 @@ def test_claims_are_exclusive_between_connections(sandbox_probes, db_path):
         refused = claim(second, platforms, "run-b")
         assert refused.due == []
         assert all("claimed by run run-a" in why for _, why in refused.skipped)
-        release(first, platforms[0].slug, "run-a")
+        first.release_claim(platforms[0].slug, "run-a")
         assert [p.slug for p in claim(second, platforms, "run-b").due] == [platforms[0].slug]
 
 

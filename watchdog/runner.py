@@ -22,7 +22,7 @@ from .probe.driver import ProbeRun
 from .publish.ratings import compute_ratings
 from .records import ProbeRecord, State
 from .store import Store
-from .store.claims import claim, release
+from .store.claims import claim
 from .verdicts.templates import TemplateIndex
 
 # Starting many browser contexts at the same instant starves a small machine's CPU and skews
@@ -194,7 +194,7 @@ async def _probe_all(
                         )
                         result = await run.run()
             finally:
-                release(store, platform.slug, run_id)
+                store.release_claim(platform.slug, run_id)
             on_result(result)
             return result
 

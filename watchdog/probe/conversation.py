@@ -244,6 +244,10 @@ class Conversation:
             wake = min(wake, silence_handoff)
         return Wait(wake)
 
+    def greeting_wait(self) -> float:
+        """How long (real seconds) to wait for greetings before writing."""
+        return self._real(GREETING_WAIT_S)
+
     def _real(self, seconds: float) -> float:
         return to_real_seconds(seconds, self.probe.time_scale)
 

@@ -24,12 +24,10 @@ from playwright.async_api import TimeoutError as PlaywrightTimeout
 from ..config import Chat, Platform, QuestionSet
 from ..records import Claimed, MessageRecord, Outcome, ProbeRecord
 from ..store import Store, utc_now
-from ..timescale import to_real_seconds
 from ..verdicts.templates import TemplateIndex
 from .browser import USER_AGENT
 from .conversation import (
     ECHO_WAIT_S,
-    GREETING_WAIT_S,
     AskForHuman,
     Conversation,
     Drain,
@@ -171,7 +169,7 @@ class ProbeRun:
             self.conversation.count_from(await self._page_clock(frame))
         self._use_chat_frame(frame)
         self.on_ready()
-        await asyncio.sleep(self._real(GREETING_WAIT_S))
+        await asyncio.sleep(self.conversation.greeting_wait())
         await self._send(frame, self.probe.question)
         self.conversation.question_sent(time.monotonic())
         await self._await_replies(frame)
@@ -272,9 +270,6 @@ class ProbeRun:
                     await asyncio.wait_for(self.changed.wait(), timeout=max(0.0, step.until - time.monotonic()))
                 except TimeoutError:
                     pass
-
-    def _real(self, seconds: float) -> float:
-        return to_real_seconds(seconds, self.probe.time_scale)
 
     async def _screenshot(self, page: Page) -> str | None:
         path = self.store.evidence_dir / f"{self.probe.id}.png"

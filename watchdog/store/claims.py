@@ -73,10 +73,6 @@ def claim(
     return result
 
 
-def release(store: Store, slug: str, run_id: str) -> None:
-    store.release_claim(slug, run_id)
-
-
 def _stale_claims(store: Store) -> list[str]:
     host = socket.gethostname()
     expired = (datetime.now(UTC) - FOREIGN_CLAIM_EXPIRY).strftime("%Y-%m-%dT%H:%M:%S")
