@@ -120,7 +120,7 @@ def simulate_probe(
         handoff_text="转人工",
         max_wait_s=300.0,
     )
-    conversation = Conversation(probe, Handoff(), templates, visitor_marked=True)
+    conversation = Conversation(probe, Handoff(), templates)
     store.start_probe(probe)
     failure = None
     if scenario.http_status != 200:

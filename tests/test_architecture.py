@@ -13,16 +13,18 @@ import pytest
 
 PACKAGE = Path(__file__).parent.parent / "watchdog"
 # Each stage may import the stages listed (and itself); the rest of the package is above them all.
+BOTTOM = {"records", "timescale", "formatting", "text", "errors"}
 LAYERS = {
     "records": {"timescale"},
     "timescale": set(),
     "formatting": set(),
+    "text": set(),
     "errors": set(),
     "config": {"errors"},
-    "store": {"config", "errors", "records", "timescale", "formatting"},
-    "verdicts": {"store", "config", "errors", "records", "timescale", "formatting"},
-    "probe": {"verdicts", "store", "config", "errors", "records", "timescale", "formatting"},
-    "publish": {"store", "config", "errors", "records", "timescale", "formatting"},
+    "store": {"config", *BOTTOM},
+    "verdicts": {"store", "config", *BOTTOM},
+    "probe": {"verdicts", "store", "config", *BOTTOM},
+    "publish": {"store", "config", *BOTTOM},
 }
 
 

@@ -17,7 +17,7 @@ from watchdog.probe.conversation import (
     claimed_from_text,
     unreachable,
 )
-from watchdog.records import Claimed, Kind, Outcome, ProbeRecord, Side, State
+from watchdog.records import Claimed, Kind, Outcome, ProbeRecord, Seen, Side, State
 from watchdog.verdicts.templates import TemplateIndex
 
 ORIGIN = 1_763_800_000_000.0  # performance.timeOrigin of the page
@@ -28,7 +28,6 @@ ids = itertools.count(1)
 
 def conversation(
     *,
-    visitor_marked: bool = True,
     handoff: Handoff | None = None,
     max_wait_s: float = 600.0,
     time_scale: float = 1.0,
@@ -44,7 +43,7 @@ def conversation(
         claimed_status=Claimed.ONLINE,
         claimed_status_text="在线",
     )
-    talk = Conversation(probe, handoff or Handoff(), templates or TemplateIndex(), visitor_marked=visitor_marked)
+    talk = Conversation(probe, handoff or Handoff(), templates or TemplateIndex())
     talk.page_loaded(ORIGIN)
     return talk
 
@@ -105,7 +104,7 @@ def test_a_message_never_shown_is_timed_from_the_key_press_and_said_so():
 
 
 def test_ours_by_text_when_the_widget_does_not_mark_it():
-    talk = conversation(visitor_marked=False)
+    talk = conversation()
     ask(talk, QUESTION, 4000, echo_ms=4030)
     assert [(m.side, m.kind) for m in talk.messages] == [(Side.VISITOR, Kind.QUESTION)]
     # the same text again (a list re-shown) is not a second message of ours, nor theirs
@@ -114,7 +113,7 @@ def test_ours_by_text_when_the_widget_does_not_mark_it():
 
 
 def test_text_shown_before_the_chat_opened_is_not_a_message():
-    talk = conversation(visitor_marked=False)
+    talk = conversation()
     talk.count_from(ORIGIN + 2000)
     assert talk.observe(shown(1500, "首页 充值中心 联系我们")) == []
     assert talk.observe(shown(2500, "您好，欢迎光临！")) != []
@@ -272,3 +271,96 @@ def test_what_a_probe_saw_is_template_evidence_for_the_next():
     talk.observe(shown(30_000, text))
     talk.finish(None)
     assert templates.evidence(text, "another-probe") == (1, 1)
+
+
+def test_no_accusation_without_seeing_our_question():
+    """A wrong chat.message: the observer sees nothing, not even our question."""
+    talk = conversation()
+    ask(talk, QUESTION, 4000)  # never shown among the observed messages
+    ask(talk, "转人工", 64_000)
+    verdict = talk.finish(None)
+    assert (verdict.outcome, verdict.fake_online, verdict.bot_loop) == (Outcome.BLIND, False, False)
+    assert verdict.reasons[0].startswith("blind: the probe could not see the conversation: our question never showed")
+    assert "chat.message" in verdict.reasons[0]
+
+
+def test_automated_replies_without_our_question_seen_are_blind_too():
+    talk = conversation()
+    ask(talk, QUESTION, 4000)
+    talk.observe(shown(4600, "已收到您的问题，正在加急处理，请耐心等待。"))
+    assert talk.finish(None).outcome == Outcome.BLIND
+
+
+def test_a_human_is_no_accusation_and_needs_no_proof():
+    talk = conversation()
+    ask(talk, QUESTION, 4000)
+    talk.observe(shown(30_000, ANSWER))
+    assert talk.finish(None).outcome == Outcome.HUMAN
+
+
+def test_text_on_screen_that_the_observer_missed_makes_the_probe_blind():
+    talk = conversation()
+    ask(talk, QUESTION, 4000, echo_ms=4030)
+    talk.observe(shown(5000, "已收到您的问题，正在加急处理，请耐心等待。"))
+    missed = talk.reconcile(
+        [
+            (Side.VISITOR, QUESTION),
+            (Side.PLATFORM, "已收到您的问题，正在加急处理，请耐心等待。"),
+            (Side.PLATFORM, " 您好，话费一般10分钟到账 \ue600"),
+        ]
+    )
+    assert [(m.seq, m.text, m.at_ms, m.kind) for m in missed] == [(3, "您好，话费一般10分钟到账", None, None)]
+    verdict = talk.finish(None)
+    assert verdict.outcome == Outcome.BLIND and not verdict.fake_online
+    assert "the screen shows 1 of 2 platform message(s) that the observer never reported" in talk.probe.reasons[-1]
+
+
+def test_a_properly_timed_human_stands_whatever_else_the_screen_shows():
+    talk = conversation()
+    ask(talk, QUESTION, 4000, echo_ms=4030)
+    talk.observe(shown(30_000, ANSWER))
+    talk.reconcile([(Side.PLATFORM, ANSWER), (Side.PLATFORM, "以上回复由客服提供")])
+    assert talk.finish(None).outcome == Outcome.HUMAN
+
+
+def test_a_transcript_matching_the_screen_says_so():
+    talk = conversation()
+    ask(talk, QUESTION, 4000, echo_ms=4030)
+    talk.observe(shown(30_000, ANSWER))
+    assert talk.reconcile([(Side.VISITOR, QUESTION), (Side.PLATFORM, ANSWER)]) == []
+    talk.finish(None)
+    assert talk.probe.reasons[-1] == "checked against the screen at the end: 1 platform message(s), all recorded"
+
+
+def test_icon_glyphs_and_zero_width_characters_are_not_text():
+    talk = conversation()
+    ask(talk, QUESTION + "\u200b", 4000, echo_ms=4030)  # echoed with a zero-width space: still ours
+    assert talk.observe(shown(5000, "\ue601 \u200d")) == []  # an icon alone: no message
+    (reply,) = talk.observe(shown(6000, "\ue601 已收到\u200b您的\ufeff问题  请稍候\u2060", sender="\ue602客服-小林"))
+    assert (reply.text, reply.sender) == ("已收到您的问题 请稍候", "客服-小林")
+    assert reply.raw_text == "\ue601 已收到\u200b您的\ufeff问题  请稍候\u2060"
+
+
+def test_our_echo_is_known_by_its_text_even_when_the_widget_marks_it_as_theirs():
+    talk = conversation()
+    talk.sending(QUESTION, ORIGIN + 4000)
+    talk.observe(shown(4030, QUESTION))  # a chat.visitor selector that matches nothing
+    assert [(m.side, m.kind, m.seen) for m in talk.messages] == [(Side.VISITOR, Kind.QUESTION, Seen.LIVE)]
+
+
+def test_a_widget_may_decorate_our_text():
+    talk = conversation()
+    talk.sending(QUESTION, ORIGIN + 4000)
+    talk.observe(shown(4030, "我 " + QUESTION + " 已读", "visitor"))
+    assert talk.probe.question_at_ms == 4030.0 and talk.messages[0].kind == Kind.QUESTION
+
+
+def test_text_marked_as_ours_that_we_never_sent_forbids_any_accusation():
+    """A chat.visitor selector that matches every bubble: the platform's replies look like ours."""
+    talk = conversation()
+    ask(talk, QUESTION, 4000, echo_ms=4030)
+    (unknown,) = talk.observe(shown(30_000, ANSWER, "visitor"))
+    assert (unknown.side, unknown.kind) == (Side.VISITOR, Kind.UNKNOWN)
+    verdict = talk.finish(None)
+    assert (verdict.outcome, verdict.fake_online) == (Outcome.BLIND, False)
+    assert "the widget marks as ours 1 message(s) we never sent" in verdict.reasons[0]

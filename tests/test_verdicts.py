@@ -8,7 +8,7 @@ import sqlite3
 import pytest
 import sqlite_utils
 
-from watchdog.records import Claimed, MessageRecord, ProbeRecord, Side
+from watchdog.records import Claimed, Kind, MessageRecord, ProbeRecord, Side
 from watchdog.verdicts.classify import classify_messages
 from watchdog.verdicts.decide import decide
 from watchdog.verdicts.templates import TemplateIndex
@@ -69,10 +69,12 @@ def facts(*messages: MessageRecord, handoff: float | None = None) -> tuple[Probe
         claimed_status=Claimed.ONLINE,
         claimed_status_text="在线",
     )
-    return probe, [
-        MessageRecord("p1", seq, m.side, m.at_ms, m.text, typing_ms=m.typing_ms)
-        for seq, m in enumerate(messages, start=1)
-    ]
+    ours = [m for m in messages if m.side == Side.VISITOR]
+    for m in ours:  # as the probe records them: our question, then our handoff
+        m.kind = Kind.QUESTION if m is ours[0] else Kind.HANDOFF
+    for seq, m in enumerate(messages, start=1):
+        m.seq = seq
+    return probe, list(messages)
 
 
 def ours(at_ms: float, text: str = "q") -> MessageRecord:

@@ -39,6 +39,7 @@ class AccuracyReport:
     outcomes: Counter = field(default_factory=Counter)  # right / wrong
     flags: dict[str, Counter] = field(default_factory=lambda: {f: Counter() for f in FLAGS})
     mismatches: list[Mismatch] = field(default_factory=list)
+    needs_review: list[Mismatch] = field(default_factory=list)  # blind or chat_missing where not expected
 
     @property
     def outcome_accuracy(self) -> float:
@@ -86,6 +87,8 @@ class AccuracyReport:
                 f"{flag}: precision {precision:.1%} ({c['tp']}/{c['tp'] + c['fp']}), "
                 f"recall {recall:.1%} ({c['tp']}/{c['tp'] + c['fn']})"
             )
+        lines.append(f"needs review: {len(self.needs_review)} probe(s) (blind, or chat_missing where not expected)")
+        lines += [f"  {m.seed} {m.platform}: {m.got} ({'; '.join(m.reasons[:1])})" for m in self.needs_review]
         if self.mismatches:
             lines += ["", "mismatches (seed platform: expected -> got):"]
             lines += [
@@ -102,6 +105,10 @@ def _score_probe(
     got = {"outcome": str(probe.outcome), **{f: bool(getattr(probe, f)) for f in FLAGS}}
     want = {"outcome": expected["outcome"], **{f: expected[f] for f in FLAGS}}
     report.outcomes["right" if got["outcome"] == want["outcome"] else "wrong"] += 1
+    if probe.needs_review and got["outcome"] != want["outcome"]:
+        report.needs_review.append(
+            Mismatch(seed, probe.platform, str(want["outcome"]), str(probe.outcome), probe.reasons)
+        )
     for flag in FLAGS:
         report.flags[flag][("t" if got[flag] == want[flag] else "f") + ("p" if got[flag] else "n")] += 1
     if got != want:

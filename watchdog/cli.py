@@ -177,7 +177,7 @@ def _select(catalog: Catalog, slugs: tuple[str, ...], every: bool, probes_dir: P
 def _summary(results: list[ProbeRecord]) -> str:
     rows = []
     for r in results:
-        flags = [name for name in FLAGS if getattr(r, name)]
+        flags = [name for name in FLAGS if getattr(r, name)] + (["needs review"] if r.needs_review else [])
         rows.append(
             [
                 r.platform,

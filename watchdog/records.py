@@ -25,7 +25,14 @@ class Outcome(StrEnum):
     OFFLINE_DECLARED = "offline_declared"
     UNREACHABLE = "unreachable"
     CHAT_MISSING = "chat_missing"
+    BLIND = "blind"  # the chat was there, but the probe could not see the conversation
     PROBE_ERROR = "probe_error"
+
+
+# Outcomes that accuse a platform: only with proof that the probe saw the conversation.
+ACCUSING = (Outcome.NO_REPLY, Outcome.AUTO_ONLY)
+# Outcomes shown as "needs review" and kept out of ratings (probe_error is simply ours).
+NEEDS_REVIEW = (Outcome.CHAT_MISSING, Outcome.BLIND)
 
 
 class Kind(StrEnum):
@@ -37,6 +44,7 @@ class Kind(StrEnum):
     HUMAN = "human"
     QUESTION = "question"
     HANDOFF = "handoff"
+    UNKNOWN = "unknown"  # the widget marks it as ours (chat.visitor), but we never sent it
 
 
 AUTOMATED = (Kind.BOT, Kind.AUTO)
@@ -45,6 +53,14 @@ AUTOMATED = (Kind.BOT, Kind.AUTO)
 class Side(StrEnum):
     PLATFORM = "platform"
     VISITOR = "visitor"
+
+
+class Seen(StrEnum):
+    """How the probe knows a message was there."""
+
+    LIVE = "live"  # the observer reported it as it appeared, stamped on the page clock
+    SENT = "sent"  # ours, never shown by the widget: timed from pressing send
+    END = "end"  # on screen at the end but never reported: no time
 
 
 class Claimed(StrEnum):
@@ -92,8 +108,8 @@ class MessageRecord:
     probe_id: str
     seq: int  # 1, 2, ... in the order seen
     side: Side
-    at_ms: float  # when the widget showed it
-    text: str
+    at_ms: float | None  # when the widget showed it (None: seen only at the end)
+    text: str  # cleaned: no icon glyphs or zero-width characters, whitespace normalised
     sender: str | None = None
     dom_bot: bool = False  # the platform's own DOM marks it as a bot/system message
     typing_ms: float | None = None  # when a typing indicator showed before it
@@ -102,6 +118,8 @@ class MessageRecord:
     confidence: float | None = None
     reasons: list[str] = field(default_factory=list)
     recorded_at: str | None = None
+    raw_text: str | None = None  # as the page showed it, for evidence
+    seen: Seen = Seen.LIVE
 
     def classify(self, classification: Classification) -> None:
         self.kind = classification.kind
@@ -115,6 +133,7 @@ class MessageRecord:
     def from_row(cls, row: dict[str, Any]) -> MessageRecord:
         values = _known(cls, row)
         values["side"] = Side(values["side"])
+        values["seen"] = Seen(values.get("seen") or Seen.LIVE)
         values["kind"] = Kind(values["kind"]) if values.get("kind") else None
         values["dom_bot"] = bool(values.get("dom_bot"))
         values["reasons"] = json.loads(values.get("reasons") or "[]")
@@ -160,6 +179,11 @@ class ProbeRecord:
     failure_reason: str | None = None
     notes: list[str] = field(default_factory=list)  # what the probe noticed besides the verdict
     screenshot: str | None = None
+
+    @property
+    def needs_review(self) -> bool:
+        """The chat was not found, or the probe could not see the conversation: check by hand."""
+        return self.outcome in NEEDS_REVIEW
 
     @property
     def handoff_sent(self) -> bool:

@@ -12,11 +12,13 @@ in-page stamps) time the messages; `now` (the driver's monotonic seconds) times 
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
 from ..config import Chat, Handoff
-from ..records import AUTOMATED, Claimed, Classification, Kind, MessageRecord, Outcome, ProbeRecord, Side, State
+from ..records import AUTOMATED, Claimed, Classification, Kind, MessageRecord, Outcome, ProbeRecord, Seen, Side, State
+from ..text import clean_text
 from ..timescale import to_real_seconds
 from ..verdicts.classify import classify_messages
 from ..verdicts.decide import judge
@@ -26,6 +28,8 @@ GREETING_WAIT_S = 3.0  # before writing, wait this long for greetings
 GRACE_S = 15.0  # after the first human reply, keep recording this long
 ECHO_WAIT_S = 5.0  # how long our own message may take to show in the chat (a loaded machine is slow)
 NOT_SHOWN = "not shown by the widget: timed from pressing send"
+SEEN_AT_END = "on screen at the end, never reported by the observer: no time"
+UNKNOWN_VISITOR = "marked as ours by the widget (chat.visitor), but we never sent it"
 
 
 @dataclass(frozen=True)
@@ -78,12 +82,10 @@ def unreachable(reason: str, control_url: str | None, control_error: str | None)
 class Conversation:
     """One probe's messages and decisions. The driver feeds it and writes what it returns."""
 
-    def __init__(self, probe: ProbeRecord, handoff: Handoff, templates: TemplateIndex, *, visitor_marked: bool):
+    def __init__(self, probe: ProbeRecord, handoff: Handoff, templates: TemplateIndex):
         self.probe = probe
         self.handoff = handoff
         self.templates = templates
-        # With chat.visitor the widget marks our bubbles; without it, ours are known by their text.
-        self.visitor_marked = visitor_marked
         self.messages: list[MessageRecord] = []  # in the order seen; seq = index + 1
         self.live: list[Classification | None] = []  # live kinds, one per message; None for ours
         self.by_observer_id: dict[int, int] = {}  # the observer's message id -> index
@@ -134,20 +136,25 @@ class Conversation:
         return []
 
     def _record(self, event: dict[str, Any], at: float, frame_url: str | None) -> MessageRecord | None:
-        text = event["text"]
-        ours = event.get("side") == "visitor" or (
-            not self.visitor_marked and self.pending_echo is not None and text == self.pending_echo
-        )
-        if ours:
-            if self.pending_echo is None:
-                return None  # an old message of ours re-shown, or text we did not send
+        raw = str(event.get("text") or "")
+        text = clean_text(raw)
+        if not text:
+            return None  # an icon or a spacer: nothing a person reads
+        marked_ours = event.get("side") == "visitor"
+        # Ours is what we sent: the echo of our pending text, or what the widget marks as ours
+        # while we wait for that echo (a widget may decorate our text).
+        if text == self.pending_echo or (marked_ours and self.pending_echo is not None):
             self.pending_echo = None
             # The widget showed our message: time from that, not from pressing send.
             if self.probe.handoff_at_ms is not None:
                 self.probe.handoff_at_ms = at
             else:
                 self.probe.question_at_ms = at
-            return self._add_ours(text, at, frame_url, shown=True)
+            return self._add_ours(text, at, frame_url, Seen.LIVE, raw)
+        if marked_ours:
+            if any(m.side == Side.VISITOR and m.text == text for m in self.messages):
+                return None  # a message of ours shown again (the list re-rendered)
+            return self._add_unknown(text, at, frame_url, raw)
         last_reply = next((m.at_ms for m in reversed(self.messages) if m.side == Side.PLATFORM), None)
         typing_at = self.typing_seen_at
         if typing_at is not None and last_reply is not None and typing_at < last_reply:
@@ -158,10 +165,11 @@ class Conversation:
             Side.PLATFORM,
             at,
             text,
-            sender=event.get("sender") or None,
+            sender=clean_text(event.get("sender") or "") or None,
             dom_bot=bool(event.get("bot")),
             typing_ms=typing_at,
             frame_url=frame_url,
+            raw_text=raw,
         )
         self.messages.append(message)
         self._classify_live()
@@ -170,7 +178,25 @@ class Conversation:
             message.classify(live)
         return message
 
-    def _add_ours(self, text: str, at: float, frame_url: str | None, *, shown: bool) -> MessageRecord:
+    def _add_unknown(self, text: str, at: float, frame_url: str | None, raw: str) -> MessageRecord:
+        """Text the widget marks as ours that we never sent: whose it is, the probe cannot tell
+        (a chat.visitor selector that matches too much), so no accusation may rest on it."""
+        message = MessageRecord(
+            self.probe.id,
+            len(self.messages) + 1,
+            Side.VISITOR,
+            at,
+            text,
+            frame_url=frame_url,
+            kind=Kind.UNKNOWN,
+            reasons=[UNKNOWN_VISITOR],
+            raw_text=raw,
+        )
+        self.messages.append(message)
+        self.live.append(None)
+        return message
+
+    def _add_ours(self, text: str, at: float, frame_url: str | None, seen: Seen, raw: str) -> MessageRecord:
         kind = Kind.HANDOFF if self.probe.handoff_at_ms is not None else Kind.QUESTION
         message = MessageRecord(
             self.probe.id,
@@ -180,7 +206,9 @@ class Conversation:
             text,
             frame_url=frame_url,
             kind=kind,
-            reasons=[] if shown else [NOT_SHOWN],
+            reasons=[NOT_SHOWN] if seen == Seen.SENT else [],
+            raw_text=raw,
+            seen=seen,
         )
         self.messages.append(message)
         self.live.append(None)
@@ -196,7 +224,7 @@ class Conversation:
     def sending(self, text: str, pressed_at: float) -> None:
         """We are about to press send (page clock `pressed_at`): the stamp to time from,
         until the widget shows our message."""
-        self.pending_echo = text
+        self.pending_echo = clean_text(text)
         self.pressed_at = self.offset(pressed_at)
         if self.probe.question_at_ms is None:
             self.probe.question_at_ms = self.pressed_at
@@ -213,7 +241,7 @@ class Conversation:
             return []
         text, self.pending_echo = self.pending_echo, None
         self.probe.notes.append("the widget did not show our message: timed from pressing send")
-        return [self._add_ours(text, self.pressed_at, frame_url, shown=False)]
+        return [self._add_ours(text, self.pressed_at, frame_url, Seen.SENT, text)]
 
     def question_sent(self, now: float) -> None:
         """The question is out: the waits (max_wait, the silence before 转人工) start now."""
@@ -250,6 +278,47 @@ class Conversation:
 
     def _real(self, seconds: float) -> float:
         return to_real_seconds(seconds, self.probe.time_scale)
+
+    def reconcile(self, on_screen: list[tuple[Side, str]]) -> list[MessageRecord]:
+        """Compare what the chat shows at the end (read with Playwright's own engine) with the
+        transcript. Platform text on screen that was never recorded means the observer missed
+        something: it is recorded as seen only at the end, with no time, and the comparison
+        becomes a reason. Returns the records to write."""
+        # A bubble is judged by its text first: a wrong chat.visitor must not turn ours into theirs.
+        recorded = Counter(m.text for m in self.messages if m.seen != Seen.END)
+        ours = {m.text for m in self.messages if m.side == Side.VISITOR}
+        shown, missed = 0, list[MessageRecord]()
+        for side, raw in on_screen:
+            text = clean_text(raw)
+            if not text or (side == Side.VISITOR and text not in recorded) or text in ours:
+                continue
+            shown += 1
+            if recorded[text] > 0:
+                recorded[text] -= 1
+            else:
+                seq = len(self.messages) + len(missed) + 1
+                missed.append(
+                    MessageRecord(
+                        self.probe.id,
+                        seq,
+                        Side.PLATFORM,
+                        None,
+                        text,
+                        raw_text=raw,
+                        seen=Seen.END,
+                        reasons=[SEEN_AT_END],
+                    )
+                )
+        self.messages += missed
+        self.live += [None] * len(missed)
+        if missed:
+            self.probe.notes.append(
+                f"the screen shows {len(missed)} of {shown} platform message(s) that the "
+                f"observer never reported, e.g. {missed[0].text[:40]!r}"
+            )
+        else:
+            self.probe.notes.append(f"checked against the screen at the end: {shown} platform message(s), all recorded")
+        return missed
 
     # -- the verdict ----------------------------------------------------------------------
 

@@ -22,7 +22,7 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from ..config import Chat, Platform, QuestionSet
-from ..records import Claimed, MessageRecord, Outcome, ProbeRecord
+from ..records import Claimed, MessageRecord, Outcome, ProbeRecord, Side
 from ..store import Store, utc_now
 from ..verdicts.templates import TemplateIndex
 from .browser import USER_AGENT
@@ -37,6 +37,25 @@ from .conversation import (
     unreachable,
 )
 
+# Marks the elements a Playwright locator resolved (visitor bubbles, sender names), so that
+# READ_BUBBLES can tell, for each message bubble, whose it is and its text as the observer
+# reads it: textContent, whitespace collapsed, the sender name taken off its front.
+MARK = "(elements, role) => elements.forEach((e) => { e.__kefuWatchdogRole = role; })"
+READ_BUBBLES = """(bubbles) => {
+  const up = (e) => e.parentElement || (e.parentNode && e.parentNode.host) || null;
+  const clean = (s) => (s || "").replace(/\\s+/g, " ").trim();
+  const marked = new Set(bubbles);
+  return bubbles.filter((b) => { for (let a = up(b); a; a = up(a)) if (marked.has(a)) return false; return true; })
+    .map((b) => {
+      let ours = false;
+      for (let a = b; a && !ours; a = up(a)) ours = a.__kefuWatchdogRole === "visitor";
+      const name = Array.from(b.querySelectorAll("*")).find((e) => e.__kefuWatchdogRole === "sender");
+      const sender = name ? clean(name.textContent) : "";
+      let text = clean(b.textContent);
+      if (sender) text = clean(text.startsWith(sender) ? text.slice(sender.length) : text.replace(sender, ""));
+      return [ours, text];
+    });
+}"""
 PAGE_TIMEOUT_MS = 30_000
 ELEMENT_TIMEOUT_MS = 10_000
 CONTROL_TIMEOUT_S = 15.0
@@ -99,9 +118,7 @@ class ProbeRun:
         )
         if templates is None:
             templates = TemplateIndex(store.platform_texts())
-        self.conversation = Conversation(
-            probe, questions.handoff, templates, visitor_marked=bool(platform.chat.visitor)
-        )
+        self.conversation = Conversation(probe, questions.handoff, templates)
         self.chat_frame: Frame | None = None
         self.buffered: list[tuple[Frame, dict[str, Any]]] = []
         self.changed = asyncio.Event()
@@ -173,6 +190,7 @@ class ProbeRun:
         await self._send(frame, self.probe.question)
         self.conversation.question_sent(time.monotonic())
         await self._await_replies(frame)
+        await self._reconcile(frame)
 
     async def _load(self, page: Page) -> None:
         try:
@@ -270,6 +288,24 @@ class ProbeRun:
                     await asyncio.wait_for(self.changed.wait(), timeout=max(0.0, step.until - time.monotonic()))
                 except TimeoutError:
                     pass
+
+    async def _reconcile(self, frame: Frame) -> None:
+        """Read the chat's visible messages with Playwright's own engine (the platform file's
+        selectors as locators) and let the core compare them with the transcript."""
+        chat = self.platform.chat
+        if not chat.message:
+            self.probe.notes.append("no chat.message: the transcript could not be checked against the screen")
+            return
+        try:
+            for role, selector in (("visitor", chat.visitor), ("sender", chat.sender)):
+                if selector:
+                    await frame.locator(selector).evaluate_all(MARK, role)
+            bubbles = await frame.locator(chat.message).filter(visible=True).evaluate_all(READ_BUBBLES)
+        except PlaywrightError as e:
+            self.probe.notes.append(f"could not read the chat at the end: {str(e).splitlines()[0]}")
+            return
+        on_screen = [(Side.VISITOR if ours else Side.PLATFORM, str(text)) for ours, text in bubbles]
+        self._write(self.conversation.reconcile(on_screen))
 
     async def _screenshot(self, page: Page) -> str | None:
         path = self.store.evidence_dir / f"{self.probe.id}.png"

@@ -78,10 +78,12 @@ COLUMNS = {
         "first_human_median_s": "真人回复中位时间 Median seconds to the first human reply",
         "first_human_p90_s": "90th percentile seconds to the first human reply",
         "promise_kept_rate": "守诺率 Share answered by a human within the platform's promise (else 15 min)",
-        "needs_review": "Probes whose chat could not be found (chat_missing): checked by hand, not rated",
+        "needs_review": "Probes to check by hand, not rated: the chat was not found (chat_missing) or the probe "
+        "could not see the conversation (blind)",
     },
     "probes": {
-        "outcome": "human / auto_only / no_reply / offline_declared / unreachable / chat_missing / probe_error",
+        "outcome": "human / auto_only / no_reply / offline_declared / unreachable / chat_missing / blind / "
+        "probe_error (chat_missing and blind: needs review, not rated)",
         "claimed_status": "What the widget claimed: online / offline / unknown",
         "fake_online": "1: claimed online, but no human answered within max_wait",
         "bot_loop": "1: asked for a human (转人工), got only bot or automated replies",

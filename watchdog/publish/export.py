@@ -55,6 +55,7 @@ PROBES_COLUMNS = [
     "first_human_s",
     "replies",
     "handoff_sent",
+    "needs_review",
     "reasons",
     "screenshot",
 ]
@@ -104,6 +105,7 @@ def rows_for(
                 "first_human_s": simulated_seconds(p.first_human_ms, p.time_scale),
                 "replies": p.platform_messages,
                 "handoff_sent": int(p.handoff_sent),
+                "needs_review": int(p.needs_review),
                 "reasons": "; ".join(p.reasons),
                 "screenshot": p.screenshot,
             }
@@ -116,7 +118,7 @@ def rows_for(
             "probe_started_at": p.started_at,
             "seq": m.seq,
             "side": m.side,
-            "at_s": round(m.at_ms / 1000, 3),
+            "at_s": None if m.at_ms is None else round(m.at_ms / 1000, 3),
             "text": m.text,
             "sender": m.sender,
             "kind": m.kind,

@@ -146,7 +146,32 @@ def _v2_runs_and_claims(db: sqlite_utils.Database) -> None:
 
 
 # Append only: a database at user_version N has had MIGRATIONS[:N] applied.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1_initial, _v2_runs_and_claims]
+def _v3_clean_text_and_sight(db: sqlite_utils.Database) -> None:
+    """Message texts cleaned (the page's text kept in raw_text), and how each was seen."""
+    from ..text import clean_text
+
+    messages = db.table("messages")
+    messages.add_column("raw_text", str)
+    messages.add_column("seen", str)  # live / sent / end
+    db.execute(
+        "update messages set raw_text = text, seen = case when side = 'visitor' "
+        "and reasons like '%not shown by the widget%' then 'sent' else 'live' end"
+    )
+    db.conn.executemany(
+        "update messages set text = ? where rowid = ?",
+        [
+            (clean_text(text), rowid)
+            for rowid, text in db.execute("select rowid, text from messages")
+            if text is not None and clean_text(text) != text
+        ],
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
+    _v1_initial,
+    _v2_runs_and_claims,
+    _v3_clean_text_and_sight,
+]
 
 
 def migrate(db: sqlite_utils.Database) -> None:

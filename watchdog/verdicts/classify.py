@@ -61,10 +61,19 @@ def classify_messages(
 ) -> list[Classification | None]:
     """The kind of every platform-side message (None for ours), given all messages so far."""
     templates = templates or TemplateIndex()
+    # Text seen only at the end (never reported by the observer) has no time to judge it by.
+    timed = [m for m in messages if m.at_ms is not None]
     kinds: list[Classification | None] = []
-    for i, m in enumerate(messages):
-        kinds.append(None if m.side == Side.VISITOR else _classify(i, probe, messages, kinds, templates))
-    return kinds
+    for i, m in enumerate(timed):
+        kinds.append(None if m.side == Side.VISITOR else _classify(i, probe, timed, kinds, templates))
+    by_message = {id(m): kind for m, kind in zip(timed, kinds, strict=True)}
+    return [by_message.get(id(m)) for m in messages]
+
+
+def at(message: MessageRecord) -> float:
+    """The page time of a message that has one (every message classified or timed)."""
+    assert message.at_ms is not None, "a message seen only at the end has no time"
+    return message.at_ms
 
 
 def _previous_visitor(messages: list[MessageRecord], index: int) -> int | None:
@@ -82,9 +91,9 @@ def _answering_since(
     m = messages[index]
     earlier = messages[:index]
     last_reply = max(
-        (o.at_ms for o, k in zip(earlier, kinds, strict=False) if k is not None and k.kind == Kind.HUMAN), default=None
+        (at(o) for o, k in zip(earlier, kinds, strict=False) if k is not None and k.kind == Kind.HUMAN), default=None
     )
-    ours = [o.at_ms for o in earlier if o.side == Side.VISITOR]
+    ours = [at(o) for o in earlier if o.side == Side.VISITOR]
     unanswered = [s for s in ours if last_reply is None or s > last_reply]
     since = unanswered[0] if unanswered else (ours[-1] if ours else question_stamp)
     if m.typing_ms is not None and m.typing_ms < since:
@@ -101,17 +110,17 @@ def _classify(
 ) -> Classification:
     m = messages[index]
     q = probe.question_at_ms
-    if q is None or m.at_ms < q:
+    if q is None or at(m) < q:
         return Classification(Kind.GREETING, 0.95, ["appeared before our first message"])
     if m.dom_bot:
         return Classification(Kind.BOT, 0.95, ["the widget marks it as a bot or system message (chat.bot)"])
     if m.sender and BOT_SENDER.search(m.sender):
         return Classification(Kind.BOT, 0.9, [f"sender name {m.sender}"])
     asked = _previous_visitor(messages, index)
-    elapsed_s = probe.since_question(m.at_ms) - probe.since_question(_answering_since(index, messages, kinds, q))
+    elapsed_s = probe.since_question(at(m)) - probe.since_question(_answering_since(index, messages, kinds, q))
     elapsed = f"{elapsed_s:.1f} s"
     greeting_like = bool(GREETING.search(m.text)) and not on_topic(m.text, probe.question)
-    first_answer = not any(o.side == Side.PLATFORM and q <= o.at_ms < m.at_ms for o in messages)
+    first_answer = not any(o.side == Side.PLATFORM and q <= at(o) < at(m) for o in messages)
     if greeting_like and first_answer and elapsed_s < MIN_HUMAN_REPLY_S:
         return Classification(
             Kind.GREETING, 0.8, [f"a welcome line {elapsed} after our message: too fast to be an answer"]
@@ -122,7 +131,7 @@ def _classify(
             if (
                 j != index
                 and other.side == Side.PLATFORM
-                and other.at_ms >= q
+                and at(other) >= q
                 and similar(key, normalize(other.text))
                 and _previous_visitor(messages, j) != asked
             ):

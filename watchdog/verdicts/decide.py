@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from ..formatting import format_wait
-from ..records import Claimed, Classification, Kind, MessageRecord, Outcome, ProbeRecord, Side, Verdict
-from .classify import classify_messages
+from ..records import ACCUSING, Claimed, Classification, Kind, MessageRecord, Outcome, ProbeRecord, Seen, Side, Verdict
+from .classify import at, classify_messages
 from .templates import TemplateIndex
 
 
@@ -22,7 +22,8 @@ def judge(probe: ProbeRecord, messages: list[MessageRecord], templates: Template
 
 
 def decide(probe: ProbeRecord, messages: list[MessageRecord], kinds: list[Classification | None]) -> Verdict:
-    """One outcome and the flags of a probe (DESIGN.md section 5), with reasons."""
+    """One outcome and the flags of a probe (DESIGN.md section 5), with reasons. No accusation
+    without proof of sight (see `_blind`)."""
     if probe.failure is not None:
         return Verdict(probe.failure, reasons=[probe.failure_reason or ""])
     q = probe.question_at_ms
@@ -30,16 +31,16 @@ def decide(probe: ProbeRecord, messages: list[MessageRecord], kinds: list[Classi
     answers = [
         (m, k)
         for m, k in zip(messages, kinds, strict=True)
-        if k is not None and k.kind != Kind.GREETING and q is not None and m.at_ms >= q
+        if k is not None and k.kind != Kind.GREETING and q is not None and at(m) >= q
     ]
     humans = [m for m, k in answers if k.kind == Kind.HUMAN]
     verdict = Verdict(Outcome.NO_REPLY)
     if answers and q is not None:
-        verdict.first_reply_ms = round(answers[0][0].at_ms - q, 1)
+        verdict.first_reply_ms = round(at(answers[0][0]) - q, 1)
     if humans and q is not None:
         verdict.outcome = Outcome.HUMAN
-        verdict.first_human_ms = round(humans[0].at_ms - q, 1)
-        verdict.reasons.append(f"a human replied {probe.since_question(humans[0].at_ms):.1f} s after the question")
+        verdict.first_human_ms = round(at(humans[0]) - q, 1)
+        verdict.reasons.append(f"a human replied {probe.since_question(at(humans[0])):.1f} s after the question")
     elif answers:
         verdict.outcome = Outcome.AUTO_ONLY
         kinds_seen = sorted({k.kind.value for _, k in answers})
@@ -49,22 +50,50 @@ def decide(probe: ProbeRecord, messages: list[MessageRecord], kinds: list[Classi
         verdict.reasons.append(f"the widget said offline ({probe.claimed_status_text}) and nobody replied")
     else:
         verdict.reasons.append(f"no reply within {waited}")
-    if probe.claimed_status == Claimed.ONLINE and verdict.outcome in (Outcome.NO_REPLY, Outcome.AUTO_ONLY):
+    blind = _blind(verdict, messages)
+    if blind is not None:
+        return blind
+    if probe.claimed_status == Claimed.ONLINE and verdict.outcome in ACCUSING:
         verdict.fake_online = True
         nobody = "nobody" if verdict.outcome == Outcome.NO_REPLY else "no human"
-        verdict.reasons.append(
-            f"fake online: the widget claimed online ({probe.claimed_status_text}) but "
-            f"{nobody} answered within {waited}"
-        )
+        claimed = f"the widget claimed online ({probe.claimed_status_text})"
+        verdict.reasons.append(f"fake online: {claimed} but {nobody} answered within {waited}")
     if probe.handoff_at_ms is not None and not humans:
-        after_handoff = [k for m, k in answers if m.at_ms >= probe.handoff_at_ms]
+        after_handoff = [k for m, k in answers if at(m) >= probe.handoff_at_ms]
         if after_handoff:
             verdict.bot_loop = True
-            verdict.reasons.append(
-                f"bot loop: asked for a human, got {len(after_handoff)} automated "
-                f"repl{'y' if len(after_handoff) == 1 else 'ies'} and no human within {waited}"
-            )
+            replies = f"{len(after_handoff)} automated repl{'y' if len(after_handoff) == 1 else 'ies'}"
+            verdict.reasons.append(f"bot loop: asked for a human, got {replies} and no human within {waited}")
     if answers and all(k.kind == Kind.AUTO for _, k in answers):
         verdict.template_only = True
         verdict.reasons.append("template only: every reply was a greeting or a stalling template")
     return verdict
+
+
+def _blind(verdict: Verdict, messages: list[MessageRecord]) -> Verdict | None:
+    """Proof of sight: an accusing outcome needs our question recorded as the widget showed it,
+    and any outcome but a properly timed human needs every message on screen at the end to be
+    in the transcript. Without that, the probe is `blind`: it never counts against a platform."""
+    sight = any(m.side == Side.VISITOR and m.kind == Kind.QUESTION and m.seen == Seen.LIVE for m in messages)
+    missed = sum(1 for m in messages if m.side == Side.PLATFORM and m.seen == Seen.END)
+    observed = sum(1 for m in messages if m.side == Side.PLATFORM and m.seen == Seen.LIVE)
+    unknown = sum(1 for m in messages if m.kind == Kind.UNKNOWN)
+    timed_human = verdict.outcome == Outcome.HUMAN and sight
+    if verdict.outcome in ACCUSING and not sight:
+        why = (
+            f"our question never showed among the observed messages ({observed} platform message(s) observed): "
+            "check chat.message and chat.visitor in the platform file"
+        )
+    elif unknown and not timed_human:
+        why = (
+            f"the widget marks as ours {unknown} message(s) we never sent, so whose they are is unknown: "
+            "check chat.visitor in the platform file"
+        )
+    elif missed and not timed_human:
+        why = (
+            f"the screen shows {missed} platform message(s) the observer never reported: "
+            "check chat.message and chat.frame in the platform file"
+        )
+    else:
+        return None
+    return Verdict(Outcome.BLIND, reasons=[f"blind: the probe could not see the conversation: {why}"])

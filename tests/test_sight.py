@@ -1,0 +1,43 @@
+"""Proof of sight in a real browser: a platform file whose selectors miss the conversation
+makes the probe `blind`, never `no_reply` or `fake_online`."""
+
+from __future__ import annotations
+
+import pytest
+
+from .conftest import json_lines, run_cli, truth
+
+pytestmark = pytest.mark.browser
+
+# The users' mistakes: a message selector that matches nothing (a typo, or markup that
+# changed), a visitor selector that matches every bubble, and one that matches none.
+MISTAKES = {
+    "message": ('message = ".msg"', 'message = ".bubble"'),
+    "visitor-all": ('visitor = ".msg.me"', 'visitor = ".msg"'),
+    "visitor-none": ('visitor = ".msg.me"', 'visitor = ".msg.mine"'),
+}
+PLATFORMS = ("fake-online", "bot-loop", "template-only", "prompt-human")
+
+
+def test_wrong_selectors_never_accuse(probes_copy, db_path, sandbox):
+    for path in list(probes_copy.glob("*.toml")):
+        if path.stem in PLATFORMS:
+            for mistake, (right, wrong) in MISTAKES.items():
+                text = path.read_text(encoding="utf-8")
+                assert right in text
+                (probes_copy / f"{path.stem}_{mistake}.toml").write_text(text.replace(right, wrong), encoding="utf-8")
+        path.unlink()
+    result = run_cli("probe", "--all", "--json", "--probes", probes_copy, "--db", db_path, "--concurrency", "12")
+    assert result.exit_code == 0, result.output
+    rows = json_lines(result.stdout)
+    assert len(rows) == len(PLATFORMS) * len(MISTAKES)
+    expected = truth(sandbox)["platforms"]
+    for row in rows:
+        slug, mistake = row["platform"].split("_")
+        if mistake == "visitor-none":  # our messages are known by their text: it sees all
+            assert row["outcome"] == expected[slug]["expected"]["outcome"], row
+            assert row["fake_online"] == expected[slug]["expected"]["fake_online"], row
+            continue
+        assert (row["outcome"], row["fake_online"], row["bot_loop"]) == ("blind", False, False), row
+        assert row["reasons"][0].startswith("blind: the probe could not see the conversation: ")
+        assert ("chat.message" if mistake == "message" else "chat.visitor") in row["reasons"][0]
