@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 from pathlib import Path
 
 import httpx
@@ -76,6 +77,15 @@ def demo_db(tmp_path_factory) -> Path:
     """What `watchdog demo --rounds 5` leaves, built without a browser: every sandbox platform
     probed 5 times through the conversation core, with evidence, rated (shared: do not modify)."""
     return fill(tmp_path_factory.mktemp("demo") / "demo.db", rounds=5)
+
+
+@pytest.fixture
+def demo_copy(demo_db, tmp_path) -> Path:
+    """A private copy of the demo database, for tests that write to it."""
+    copy = tmp_path / "demo.db"
+    with sqlite3.connect(demo_db) as source, sqlite3.connect(copy) as target:
+        source.backup(target)  # the original is in WAL mode: a file copy could miss rows
+    return copy
 
 
 def datasette_get(datasette, path: str):

@@ -17,6 +17,7 @@ from watchdog.probe.conversation import AskForHuman, Conversation, Drain, Stop, 
 from watchdog.records import Claimed, Outcome, ProbeRecord
 from watchdog.sandbox import SCENARIOS, Scenario
 from watchdog.store import Store, open_store
+from watchdog.verdicts.revisions import revise_after
 from watchdog.verdicts.templates import TemplateIndex
 
 QUESTION = "你好，请问你们的话费充值一般多久到账？如果充值失败了怎么退款？"
@@ -131,10 +132,11 @@ def simulate_probe(
         conversation.page_loaded(0.0)
         probe.claimed_status = Claimed.ONLINE if scenario.status == "online" else Claimed.OFFLINE
         probe.claimed_status_text = "在线" if scenario.status == "online" else "离线"
-        if scenario.broken:
+        if scenario.broken or (scenario.shape == "vendor" and scenario.status == "offline"):
             failure = conversation.missing("chat.input textarea.chat-input not found in the chat")
         else:
-            _converse(store, conversation, SimulatedPage(scenario, random.Random(f"{seed}/{scenario.slug}")))
+            page = SimulatedPage(scenario, random.Random(f"{seed}/{scenario.slug}"))
+            _converse(store, conversation, page, sees=scenario.expected["outcome"] != "blind")
         screenshot = store.evidence_dir / f"{probe.id}.png"
         screenshot.parent.mkdir(parents=True, exist_ok=True)
         screenshot.write_bytes(png())
@@ -145,18 +147,22 @@ def simulate_probe(
     return probe
 
 
-def _converse(store: Store, conversation: Conversation, page: SimulatedPage) -> None:
+def _converse(store: Store, conversation: Conversation, page: SimulatedPage, *, sees: bool) -> None:
+    """`sees`: False plays a platform file whose selectors miss the chat (the observer sees nothing)."""
     now = OPENED_MS
 
     def deliver_until(moment: float) -> None:
         while (at := page.next_at()) is not None and at <= moment:
-            for message in conversation.observe(page.pop(), "https://sandbox.test/chat"):
+            event = page.pop()
+            for message in conversation.observe(event, "https://sandbox.test/chat") if sees else []:
                 store.save_message(message)
 
     def send(text: str) -> None:
         conversation.sending(text, now)
         page.receive(text, now)
         deliver_until(now + ECHO_MS)
+        for message in conversation.echo_missing():
+            store.save_message(message)
 
     deliver_until(now + GREETING_WAIT_MS)
     now += GREETING_WAIT_MS
@@ -197,8 +203,9 @@ def fill(
             started = (end - timedelta(hours=rounds - number)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
             tag = "peak" if number % 2 == 0 else "offpeak"
             for index, scenario in enumerate(scenarios):
-                simulate_probe(
+                probe = simulate_probe(
                     store, scenario, templates, started_at=started, tag=tag, vantage=vantage, seed=number * 1000 + index
                 )
+                revise_after(store, templates, probe)  # as the runner does after each probe
         compute_ratings(store)
     return db_path

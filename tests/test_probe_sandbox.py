@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import sqlite_utils
 
@@ -61,6 +63,18 @@ def test_claimed_status_read_from_each_widget_shape(probed_all):
     assert claimed["template-only"] == "online"  # shadow-root widget
     assert claimed["honest-offline"] == "offline"
     assert claimed["down"] == "unknown"
+    assert claimed["vendor-online"] == "online"  # an icon, built 0.7 s after load
+    assert claimed["vendor-offline"] == "offline"
+    assert claimed["popup-human"] == "unknown"  # a link that opens the chat: no status
+
+
+@pytest.mark.browser
+def test_no_stored_text_holds_icon_glyphs_or_zero_width_characters(probed_all):
+    db = sqlite_utils.Database(probed_all[1])
+    rows = list(db.query("select text, raw_text, sender from messages"))
+    assert any(re.search("[\ue000-\uf8ff]", r["raw_text"] or "") for r in rows)  # the vendor's icons were there
+    for row in rows:
+        assert not re.search("[\ue000-\uf8ff\u200b-\u200d\u2060\ufeff]", row["text"] + (row["sender"] or "")), row
 
 
 @pytest.mark.browser
@@ -72,6 +86,8 @@ def test_every_message_stored_once_with_its_in_page_time(probed_all, sandbox):
     for probe in db["probes"].rows:
         if probe["platform"] not in sessions:
             assert probe["platform_messages"] == 0
+            continue
+        if probe["outcome"] == "blind":  # its platform file cannot see the chat (on purpose)
             continue
         stored = [
             (m["side"], m["text"]) for m in db["messages"].rows_where("probe_id = ?", [probe["id"]], order_by="seq")

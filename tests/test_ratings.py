@@ -65,8 +65,8 @@ def test_leaderboard_orders_platforms_by_behaviour(demo_db):
     assert ratings["prompt-human"]["offpeak_first_human_median_s"] is not None
 
 
-def test_ratings_command_prints_leaderboard(demo_db):
-    result = run_cli("ratings", "--db", demo_db)
+def test_ratings_command_prints_leaderboard(demo_copy):
+    result = run_cli("ratings", "--db", demo_copy)
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
     assert lines[0].split()[:4] == ["rank", "name", "platform", "grade"]

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 
 import pytest
 import sqlite_utils
 
 from watchdog.records import Claimed, Kind, MessageRecord, ProbeRecord, Side
+from watchdog.sandbox import SCENARIOS
 from watchdog.verdicts.classify import classify_messages
 from watchdog.verdicts.decide import decide
 from watchdog.verdicts.templates import TemplateIndex
@@ -26,10 +26,8 @@ def test_every_stored_verdict_has_a_reason(demo_db):
         assert 0 < message["confidence"] <= 1
 
 
-def test_reclassify_recomputes_without_probing(demo_db, tmp_path):
-    db_path = tmp_path / "copy.db"
-    with sqlite3.connect(demo_db) as source, sqlite3.connect(db_path) as copy:
-        source.backup(copy)  # the original is in WAL mode: a file copy could miss rows
+def test_reclassify_recomputes_without_probing(demo_copy):
+    db_path = demo_copy
     db = sqlite_utils.Database(db_path)
     columns = "platform, outcome, fake_online, bot_loop, template_only, reasons"
     before = {p["id"]: p for p in db.query(f"select id, {columns} from probes")}
@@ -43,14 +41,27 @@ def test_reclassify_recomputes_without_probing(demo_db, tmp_path):
     assert f"reclassified {len(before)} probe(s)" in result.stderr
     after = {p["id"]: p for p in sqlite_utils.Database(db_path).query(f"select id, {columns} from probes")}
     kinds_after = {(m["probe_id"], m["seq"]): m["kind"] for m in sqlite_utils.Database(db_path)["messages"].rows}
-    # Every verdict comes back from the stored messages, except where the evidence grew: the
-    # human-like bot's first probes were judged before its text was seen in 3 other probes.
-    changed = {probe_id for probe_id in before if after[probe_id] != before[probe_id]}
-    assert {before[probe_id]["platform"] for probe_id in changed} == {"humanlike-bot"}
-    assert {after[probe_id]["outcome"] for probe_id in changed} == {"auto_only"}
-    assert {key: kind for key, kind in kinds_after.items() if key[0] not in changed} == {
-        key: kind for key, kind in kinds_before.items() if key[0] not in changed
-    }
+    # Every verdict comes back from the stored messages: the demo's were already revised as the
+    # template evidence grew (the human-like bot's first probes), so nothing else changes.
+    assert after == before
+    assert kinds_after == kinds_before
+
+
+def test_verdicts_revise_themselves_when_a_text_turns_out_to_be_a_template(demo_db):
+    """The human-like bot says the same thing in every probe: once 3 other probes have it, its
+    first probes (judged before that evidence existed) are revised, with a reason."""
+    db = sqlite_utils.Database(demo_db)
+    bots = list(
+        db.query(
+            "select outcome, fake_online, reasons from probes where platform = 'humanlike-bot' order by started_at"
+        )
+    )
+    assert [p["outcome"] for p in bots] == ["auto_only"] * len(bots)
+    revised = [p for p in bots if "is now a template" in p["reasons"]]
+    assert revised and all("the outcome went from human to auto_only" in p["reasons"] for p in revised)
+    bot_only = [s.slug for s in SCENARIOS if s.expected["outcome"] in ("auto_only", "no_reply")]
+    rates = {r["platform"]: r["human_rate"] for r in db["ratings"].rows}
+    assert all(not rates[slug] for slug in bot_only), rates  # no bot-only platform reaches a human
 
 
 def test_reclassify_missing_database(tmp_path):

@@ -211,10 +211,20 @@ def run_probes(
             click.echo(json.dumps(result.as_json(), ensure_ascii=False))
         progress.message(result.line())
 
+    def revised(earlier: ProbeRecord) -> None:
+        progress.message(f"{earlier.platform}: revised probe {earlier.id} to {earlier.outcome} ({earlier.notes[-1]})")
+
     try:
         results = asyncio.run(
             probe_platforms(
-                platforms, catalog, store, on_skip=skip, on_start=progress.start, on_result=report, **options
+                platforms,
+                catalog,
+                store,
+                on_skip=skip,
+                on_start=progress.start,
+                on_result=report,
+                on_revised=revised,
+                **options,
             )
         )
     finally:

@@ -27,6 +27,13 @@ SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 DURATION_PATTERN = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)")
 DURATION_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
 HOURS_PATTERN = re.compile(r"^(\d\d):(\d\d)-(\d\d):(\d\d)$")
+# Selector syntax only Playwright's engines know: an engine prefix (text=, xpath=, role=, ...),
+# XPath or quoted text, chained clauses (>>), and Playwright's own pseudo-classes.
+PLAYWRIGHT_ENGINE = re.compile(r"^\s*(?:[a-z][a-z-]*(?::light)?\s*=|//|\.\.|[\"'])")
+PLAYWRIGHT_ONLY = re.compile(
+    r">>|:(?:has-text|text|text-is|text-matches|nth-match|right-of|left-of|above|below|near)"
+    r"\(|:visible\b|:light\b|\binternal:"
+)
 
 
 @dataclass(frozen=True)
@@ -157,6 +164,20 @@ class _Table:
             return None
         return value.strip()
 
+    def css(self, key: str) -> str | None:
+        """A selector the in-page observer matches: CSS as Playwright reads it, without the
+        engines and pseudo-classes only Playwright has (the observer runs in the page)."""
+        value = self.text(key)
+        only_playwright = value and (PLAYWRIGHT_ENGINE.match(value) or PLAYWRIGHT_ONLY.search(value))
+        if value and only_playwright:
+            self._problem(
+                self.prefix + key,
+                f"{only_playwright.group(0).strip()!r} is Playwright-only syntax, which "
+                "the in-page observer cannot match: use plain CSS (combinators, :not(), :has(), attributes)",
+            )
+            return None
+        return value
+
     def texts(self, key: str, default: tuple[str, ...] = ()) -> tuple[str, ...]:
         """A string or a list of strings."""
         value = self._take(key, False)
@@ -264,11 +285,11 @@ def parse_platform(path: Path, problems: list[Problem]) -> Platform | None:
         status_online=chat_table.text("status_online"),
         status_offline=chat_table.text("status_offline"),
         send=chat_table.text("send"),
-        message=chat_table.text("message"),
-        visitor=chat_table.text("visitor"),
-        bot=chat_table.text("bot"),
-        sender=chat_table.text("sender"),
-        typing=chat_table.text("typing"),
+        message=chat_table.css("message"),
+        visitor=chat_table.css("visitor"),
+        bot=chat_table.css("bot"),
+        sender=chat_table.css("sender"),
+        typing=chat_table.css("typing"),
     )
     chat_table.finish()
     promise_table = top.table("promise")

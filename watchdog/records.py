@@ -133,6 +133,7 @@ class MessageRecord:
     def from_row(cls, row: dict[str, Any]) -> MessageRecord:
         values = _known(cls, row)
         values["side"] = Side(values["side"])
+        values.setdefault("at_ms", None)  # text seen only at the end has no time
         values["seen"] = Seen(values.get("seen") or Seen.LIVE)
         values["kind"] = Kind(values["kind"]) if values.get("kind") else None
         values["dom_bot"] = bool(values.get("dom_bot"))

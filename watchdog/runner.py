@@ -23,6 +23,7 @@ from .publish.ratings import compute_ratings
 from .records import ProbeRecord, State
 from .store import Store
 from .store.claims import claim
+from .verdicts.revisions import revise_after
 from .verdicts.templates import TemplateIndex
 
 # Starting many browser contexts at the same instant starves a small machine's CPU and skews
@@ -54,12 +55,15 @@ async def probe_platforms(
     on_skip: Callable[[str, str], None] = lambda slug, why: None,
     on_start: Callable[[Platform], None] = lambda platform: None,
     on_result: Callable[[ProbeRecord], None] = lambda result: None,
+    on_revised: Callable[[ProbeRecord], None] = lambda earlier: None,
 ) -> list[ProbeRecord]:
     """Probe each platform that is due once, then recompute the ratings.
 
     Platforms probed within their min_interval, or claimed by another run, are skipped
-    (reported through `on_skip`). Results come in the order given. With `handle_signals`,
-    SIGTERM and Ctrl-C record the probes in flight as interrupted and raise Interrupted.
+    (reported through `on_skip`). Results come in the order given. Earlier probes whose
+    verdicts a probe's texts change (they turn out to be templates) are revised at once and
+    reported through `on_revised`. With `handle_signals`, SIGTERM and Ctrl-C record the probes
+    in flight as interrupted and raise Interrupted.
     """
     platforms = list(platforms)
     vantage = vantage or socket.gethostname()
@@ -98,6 +102,7 @@ async def probe_platforms(
                     control_url=control_url,
                     on_start=on_start,
                     on_result=on_result,
+                    on_revised=on_revised,
                 )
             except asyncio.CancelledError:
                 if not received:
@@ -162,6 +167,7 @@ async def _probe_all(
     control_url: str | None,
     on_start: Callable[[Platform], None],
     on_result: Callable[[ProbeRecord], None],
+    on_revised: Callable[[ProbeRecord], None],
 ) -> list[ProbeRecord]:
     if not platforms:
         return []
@@ -196,6 +202,8 @@ async def _probe_all(
             finally:
                 store.release_claim(platform.slug, run_id)
             on_result(result)
+            for revised in revise_after(store, templates, result):
+                on_revised(revised)
             return result
 
         try:

@@ -29,6 +29,7 @@ GRACE_S = 15.0  # after the first human reply, keep recording this long
 ECHO_WAIT_S = 5.0  # how long our own message may take to show in the chat (a loaded machine is slow)
 NOT_SHOWN = "not shown by the widget: timed from pressing send"
 SEEN_AT_END = "on screen at the end, never reported by the observer: no time"
+STATUS_MOMENTS = {"load": "at load", "question": "when we asked", "end": "at the end"}
 UNKNOWN_VISITOR = "marked as ours by the widget (chat.visitor), but we never sent it"
 
 
@@ -97,6 +98,7 @@ class Conversation:
         self.sent_at: float | None = None  # now() when the question was out
         self.human_at: float | None = None  # now() when the first human reply was seen
         self.drained = False
+        self.statuses: list[tuple[str, Claimed, str]] = []  # (when, claimed, its text) as read
 
     # -- the page clock -------------------------------------------------------------------
 
@@ -320,6 +322,24 @@ class Conversation:
             self.probe.notes.append(f"checked against the screen at the end: {shown} platform message(s), all recorded")
         return missed
 
+    def status_seen(self, moment: str, claimed: Claimed, text: str) -> None:
+        """A reading of the widget's status: at load (awaited), when the question was sent, at
+        the end. The claim that counts is the one shown when we asked (else the first known)."""
+        self.statuses.append((moment, claimed, text))
+        known = [(when, status, said) for when, status, said in self.statuses if status != Claimed.UNKNOWN]
+        chosen = next((reading for reading in known if reading[0] == "question"), known[0] if known else None)
+        if chosen is None:
+            self.probe.claimed_status, self.probe.claimed_status_text = claimed, text
+        else:
+            self.probe.claimed_status, self.probe.claimed_status_text = chosen[1], chosen[2]
+
+    def _status_changes(self) -> str | None:
+        known = [(when, status) for when, status, _ in self.statuses if status != Claimed.UNKNOWN]
+        if len({status for _, status in known}) < 2:
+            return None
+        said = ", ".join(f"{status} {STATUS_MOMENTS.get(when, when)}" for when, status in known)
+        return f"the widget's status changed during the probe: {said}"
+
     # -- the verdict ----------------------------------------------------------------------
 
     def missing(self, reason: str) -> Failure:
@@ -336,6 +356,9 @@ class Conversation:
         becomes template evidence for the probes after it."""
         probe = self.probe
         probe.state = State.INTERRUPTED if interrupted else State.FINISHED
+        changes = self._status_changes()
+        if changes:
+            probe.notes.append(changes)
         if failure is not None:
             probe.failure, probe.failure_reason = failure
         judge(probe, self.messages, self.templates)

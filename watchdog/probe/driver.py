@@ -57,6 +57,9 @@ READ_BUBBLES = """(bubbles) => {
     });
 }"""
 PAGE_TIMEOUT_MS = 30_000
+STATUS_WAIT_MS = 5_000  # a vendor's embed builds its status some time after the page loaded
+STATUS_REREAD_MS = 1_000
+POPUP_WAIT_S = 1.0  # after clicking chat.open, this long for a new window to open
 ELEMENT_TIMEOUT_MS = 10_000
 CONTROL_TIMEOUT_S = 15.0
 
@@ -67,8 +70,51 @@ def observer_script(chat: Chat) -> str:
     return source.replace("__CONFIG__", json.dumps(config, ensure_ascii=False))
 
 
+async def ensure_observer(frame: Frame, chat: Chat) -> None:
+    """The observer in the chat frame even where the init script did not run: a window that
+    window.open gave a same-origin page keeps its first Window, and Chromium does not run init
+    scripts for the page that replaces its blank document."""
+    if not await frame.evaluate("!!document.__kefuWatchdogObserver"):
+        await frame.evaluate(observer_script(chat))
+
+
 def new_probe_id(slug: str) -> str:
     return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{slug}-{secrets.token_hex(3)}"
+
+
+async def read_status(page: Page, chat: Chat, wait_ms: int) -> tuple[Claimed, str] | None:
+    """What the widget claims, waiting up to `wait_ms` for its status to show: a text element
+    (chat.status; it may get its text late), or whichever of chat.status_offline and
+    chat.status_online is present. None when it shows none."""
+    deadline = time.monotonic() + wait_ms / 1000
+    if chat.status:
+        element = page.locator(chat.status).first
+        while True:
+            try:
+                text = (await element.inner_text(timeout=max(1, (deadline - time.monotonic()) * 1000))).strip()
+            except PlaywrightTimeout:
+                return None
+            if text or time.monotonic() >= deadline:
+                return claimed_from_text(text, chat), text
+            await asyncio.sleep(0.1)
+    shown = [
+        (selector, claimed)
+        for selector, claimed in ((chat.status_offline, Claimed.OFFLINE), (chat.status_online, Claimed.ONLINE))
+        if selector
+    ]
+    if not shown:
+        return None
+    either = page.locator(shown[0][0])
+    for selector, _ in shown[1:]:
+        either = either.or_(page.locator(selector))
+    try:
+        await either.first.wait_for(state="attached", timeout=max(1, wait_ms))
+    except PlaywrightTimeout:
+        return None
+    for selector, claimed in shown:
+        if await page.locator(selector).count() > 0:
+            return claimed, selector
+    return None
 
 
 class _Stopped(Exception):
@@ -119,6 +165,7 @@ class ProbeRun:
         if templates is None:
             templates = TemplateIndex(store.platform_texts())
         self.conversation = Conversation(probe, questions.handoff, templates)
+        self.chat_page: Page | None = None  # where the chat is: the page, or a window it opened
         self.chat_frame: Frame | None = None
         self.buffered: list[tuple[Frame, dict[str, Any]]] = []
         self.changed = asyncio.Event()
@@ -156,7 +203,7 @@ class ProbeRun:
             failure = (Outcome.PROBE_ERROR, f"internal error: {type(e).__name__}: {e}")
         finally:
             if page is not None:
-                self.probe.screenshot = await self._screenshot(page)
+                self.probe.screenshot = await self._screenshot(self.chat_page or page)
             if context is not None:
                 try:
                     await context.close()
@@ -171,17 +218,14 @@ class ProbeRun:
     async def _converse(self, page: Page) -> None:
         chat = self.platform.chat
         await self._load(page)
-        await self._read_status(page)
-        if chat.open:
-            try:
-                await page.locator(chat.open).first.click(timeout=ELEMENT_TIMEOUT_MS)
-            except PlaywrightTimeout:
-                raise self._missing(f"chat.open {chat.open} not found on the page") from None
-        frame = await self._find_chat_frame(page)
+        await self._read_status(page, "load", STATUS_WAIT_MS)  # the status is on the platform's page
+        self.chat_page = await self._open_chat(page) if chat.open else page
+        frame = await self._find_chat_frame(self.chat_page)
         try:
             await frame.locator(chat.input).first.wait_for(state="visible", timeout=ELEMENT_TIMEOUT_MS)
         except PlaywrightTimeout:
             raise self._missing(f"chat.input {chat.input} not found in the chat") from None
+        await ensure_observer(frame, chat)
         if not chat.message:
             self.conversation.count_from(await self._page_clock(frame))
         self._use_chat_frame(frame)
@@ -189,8 +233,38 @@ class ProbeRun:
         await asyncio.sleep(self.conversation.greeting_wait())
         await self._send(frame, self.probe.question)
         self.conversation.question_sent(time.monotonic())
+        await self._read_status(page, "question", STATUS_REREAD_MS)
         await self._await_replies(frame)
         await self._reconcile(frame)
+        await self._read_status(page, "end", STATUS_REREAD_MS)
+
+    async def _open_chat(self, page: Page) -> Page:
+        """Click chat.open; when that opens a new window or tab, the chat is there."""
+        opened: list[Page] = []
+
+        def on_popup(popup: Page) -> None:
+            opened.append(popup)
+
+        page.on("popup", on_popup)
+        try:
+            await page.locator(self.platform.chat.open or "").first.click(timeout=ELEMENT_TIMEOUT_MS)
+        except PlaywrightTimeout:
+            raise self._missing(f"chat.open {self.platform.chat.open} not found on the page") from None
+        deadline = time.monotonic() + POPUP_WAIT_S
+        while not opened and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        page.remove_listener("popup", on_popup)
+        if not opened:
+            return page
+        popup = opened[0]
+        try:
+            await popup.wait_for_load_state("domcontentloaded", timeout=PAGE_TIMEOUT_MS)
+        except PlaywrightTimeout:
+            raise self._missing("the chat window opened by chat.open did not load") from None
+        # From here on every time is on the chat window's own clock.
+        self.conversation.page_loaded(await popup.evaluate("performance.timeOrigin"))
+        self.probe.notes.append(f"the chat opened in a new window ({popup.url})")
+        return popup
 
     async def _load(self, page: Page) -> None:
         try:
@@ -218,20 +292,14 @@ class ProbeRun:
                 control_error = type(e).__name__
         return _Stopped(unreachable(reason, self.control_url, control_error))
 
-    async def _read_status(self, page: Page) -> None:
-        chat, probe = self.platform.chat, self.probe
-        if chat.status:
-            try:
-                text = (await page.locator(chat.status).first.inner_text(timeout=ELEMENT_TIMEOUT_MS)).strip()
-            except PlaywrightTimeout:
-                probe.notes.append(f"chat.status {chat.status} not found: status unknown")
-                return
-            probe.claimed_status, probe.claimed_status_text = claimed_from_text(text, chat), text
-            return
-        for selector, status in ((chat.status_offline, Claimed.OFFLINE), (chat.status_online, Claimed.ONLINE)):
-            if selector and await page.locator(selector).count() > 0:
-                probe.claimed_status, probe.claimed_status_text = status, selector
-                return
+    async def _read_status(self, page: Page, moment: str, wait_ms: int) -> None:
+        reading = await read_status(page, self.platform.chat, wait_ms)
+        if reading is not None:
+            self.conversation.status_seen(moment, *reading)
+        elif moment == "load" and (
+            self.platform.chat.status or self.platform.chat.status_online or self.platform.chat.status_offline
+        ):
+            self.probe.notes.append(f"no status shown within {wait_ms / 1000:g} s: status unknown")
 
     async def _find_chat_frame(self, page: Page) -> Frame:
         frame = page.main_frame

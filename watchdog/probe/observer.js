@@ -3,8 +3,10 @@
 // (performance.timeOrigin + performance.now()) the moment it entered the DOM, through the
 // __kefuWatchdog binding. Response times are differences of these stamps: no polling.
 (() => {
-  if (window.__kefuWatchdogObserver) return;
-  window.__kefuWatchdogObserver = true;
+  // Once per document, not per window: a window opened by window.open keeps its Window when
+  // its first, blank document gives way to the chat page, and that page must be watched.
+  if (document.__kefuWatchdogObserver) return;
+  document.__kefuWatchdogObserver = true;
   const config = __CONFIG__; // {message, visitor, bot, sender, typing}: CSS selectors or null
   const now = () => performance.timeOrigin + performance.now();
   const clean = (s) => (s || "").replace(/\s+/g, " ").trim();
@@ -24,19 +26,87 @@
   }
   const report = (event) => { pending.push(event); flush(); };
 
-  const closestOrSelf = (el, selector) => {
-    try { return !!(selector && (el.matches(selector) || el.closest(selector))); }
-    catch (e) { reportSelectorError(selector, e); return false; }
-  };
   const reported = new Set();
   function reportSelectorError(selector, error) {
     if (reported.has(selector)) return;
     reported.add(selector);
     report({ type: "error", message: `selector ${selector} is not valid CSS: ${error.message}` });
   }
-  function query(root, selector) {
-    try { return Array.from(root.querySelectorAll(selector)); }
-    catch (e) { reportSelectorError(selector, e); return []; }
+
+  // Selectors as Playwright's CSS engine reads them: combinators cross open shadow roots (an
+  // element's parent is its shadow host when it sits at the top of a shadow root), and each
+  // compound is matched by the browser itself, so :not(), :has(), :is() and attribute
+  // selectors mean what they mean in CSS. Playwright-only syntax (text=, >>, :has-text()) is
+  // refused by `watchdog check`.
+  const up = (el) => el.parentElement || (el.parentNode && el.parentNode.host) || null;
+  const parsed = new Map();
+  function split(selector) {
+    // -> [[{compound, before}]]: the list's complex selectors, each a row of compounds with the
+    //    combinator that joins a compound to the one before it (" ", ">", "+", "~").
+    if (parsed.has(selector)) return parsed.get(selector);
+    const complexes = [];
+    let parts = [], buffer = "", depth = 0, quote = "", combinator = null;
+    const end = () => {
+      if (!buffer.trim()) return;
+      parts.push({ compound: buffer.trim(), before: parts.length ? combinator || " " : null });
+      buffer = "";
+      combinator = null;
+    };
+    for (let i = 0; i < selector.length; i++) {
+      const ch = selector[i];
+      if (ch === "\\") { buffer += ch + (selector[++i] || ""); continue; }
+      if (quote) { buffer += ch; if (ch === quote) quote = ""; continue; }
+      if (ch === '"' || ch === "'") { quote = ch; buffer += ch; continue; }
+      if (ch === "(" || ch === "[") depth++;
+      else if (ch === ")" || ch === "]") depth--;
+      if (depth > 0 || ch === ")" || ch === "]") { buffer += ch; continue; }
+      if (ch === ",") { end(); complexes.push(parts); parts = []; combinator = null; continue; }
+      if (ch === ">" || ch === "+" || ch === "~") { end(); combinator = ch; continue; }
+      if (/\s/.test(ch)) { end(); continue; }
+      buffer += ch;
+    }
+    end();
+    complexes.push(parts);
+    const result = complexes.filter((row) => row.length);
+    parsed.set(selector, result);
+    return result;
+  }
+  function matchesCompound(el, compound) {
+    try { return el.matches(compound); } catch (e) { reportSelectorError(compound, e); return false; }
+  }
+  function matchesBefore(el, row, i) { // el matches row[i]: do the compounds before it match around it?
+    if (i === 0) return true;
+    const { before } = row[i];
+    const previous = row[i - 1].compound;
+    const fits = (other) => matchesCompound(other, previous) && matchesBefore(other, row, i - 1);
+    if (before === ">") { const parent = up(el); return !!parent && fits(parent); }
+    if (before === "+") { const sibling = el.previousElementSibling; return !!sibling && fits(sibling); }
+    const next = before === "~" ? (other) => other.previousElementSibling : up;
+    for (let other = next(el); other; other = next(other)) if (fits(other)) return true;
+    return false;
+  }
+  function matches(el, selector) {
+    return !!selector && split(selector).some((row) =>
+      matchesCompound(el, row[row.length - 1].compound) && matchesBefore(el, row, row.length - 1));
+  }
+  const closestOrSelf = (el, selector) => {
+    for (let node = el; node && selector; node = up(node)) if (matches(node, selector)) return true;
+    return false;
+  };
+  function query(scope, selector) { // elements under a root or element matching the selector, once each
+    if (!selector) return [];
+    const found = new Set();
+    for (const row of split(selector)) {
+      let candidates;
+      try { candidates = scope.querySelectorAll(row[row.length - 1].compound); }
+      catch (e) { reportSelectorError(selector, e); return []; }
+      for (const el of candidates) if (matchesBefore(el, row, row.length - 1)) found.add(el);
+    }
+    const elements = Array.from(found);
+    if (split(selector).length > 1) {
+      elements.sort((a, b) => (a.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING ? -1 : 1));
+    }
+    return elements;
   }
 
   function describe(el) {
@@ -49,6 +119,8 @@
   }
 
   const roots = [document]; // plus every shadow root, open or closed, as it is attached
+  // For tests: the elements a selector matches, as the observer sees them.
+  window.__kefuWatchdogQuery = (selector) => roots.flatMap((root) => query(root, selector));
   const ids = new WeakMap(); // element -> id of the message it shows
   const texts = new Map(); // id -> last reported text
   let previous = []; // [{id, key}] in page order at the last scan

@@ -33,15 +33,29 @@ def _chat_selectors(scenario: Scenario) -> dict[str, str]:
         "typing": ".typing",
         "bot": ".msg.robot",
     }
+    if scenario.shape == "vendor":
+        return {
+            "open": "#vc-launcher",
+            "status_online": ".vc-dot--online",
+            "status_offline": ".vc-dot--offline",
+            "input": ".vc-field",
+            "send": ".vc-submit",
+            "message": ".vc-item",
+            "visitor": ".vc-item--guest",
+            "sender": ".vc-who",
+            **dict(scenario.selectors),
+        }
     if scenario.shape == "iframe":
         chat = {"frame": "iframe.kf", "status_online": "#kf-icon.on", "status_offline": "#kf-icon.off", **common}
+    elif scenario.shape == "popup":
+        chat = {"open": "#kf-link", **common}  # the chat opens in a new window: no status on the page
     else:
         chat = {"open": "#kefu-btn", "status": "#kefu-status", **common}
     if scenario.shape == "shadow":
         chat["input"] = ".editor"  # Playwright's CSS pierces open shadow roots
     if scenario.send == "button":
         chat["send"] = "button.send"
-    return chat
+    return {**chat, **dict(scenario.selectors)}
 
 
 def platform_file(scenario: Scenario, base_url: str, time_scale: float, query: str = "") -> str:

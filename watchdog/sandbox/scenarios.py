@@ -42,7 +42,9 @@ class Scenario:
     slug: str
     name: str
     behaviour: str
-    shape: str = "div"  # div: plain elements; iframe: chat in an iframe; shadow: web component
+    # div: plain elements; iframe: chat in an iframe; shadow: web component with a shadow root;
+    # vendor: a third-party embed built after load, icon-only status; popup: chat in a new window
+    shape: str = "div"
     send: str = "button"  # button: click the send button; enter: press Enter
     status: str = "online"
     greeting: tuple[Line, ...] = ()
@@ -56,6 +58,9 @@ class Scenario:
     # cannot know, so single-run tests leave such platforms out.
     learned: bool = False
     expected: dict = field(default_factory=dict)
+    # The platform file's selectors where they differ from the shape's usual ones: a user's own
+    # (crossing a shadow root), or a user's mistake.
+    selectors: tuple[tuple[str, str], ...] = ()
 
 
 def _expect(
@@ -289,6 +294,54 @@ SCENARIOS: tuple[Scenario, ...] = (
         "a person answers with a QQ number, phone number or WeChat id, and pasted markup",
         on_question=(human(20, "客服-小红", typing_s=4, text=LEAKY_ANSWER),),
         expected=_expect("human"),
+    ),
+    Scenario(
+        "vendor-online",
+        "云端卡盟",
+        "a vendor's embed built 0.7 s after load, status only an icon; a person answers in 20 s",
+        shape="vendor",
+        greeting=(Line("您好，欢迎咨询云端卡盟！", "greeting", 1, "云端卡盟"),),
+        on_question=(human(20, "客服-小周"),),
+        expected=_expect("human"),
+    ),
+    Scenario(
+        "vendor-offline",
+        "夜猫卡盟",
+        "the same vendor's embed showing offline: its icon says so and it offers only a leave-a-message form",
+        shape="vendor",
+        status="offline",
+        expected=_expect("offline_declared"),
+    ),
+    Scenario(
+        "popup-human",
+        "弹窗卡盟",
+        "the 在线客服 link opens the chat in a new window; a person answers in 20 s",
+        shape="popup",
+        on_question=(human(20, "客服-阿珍", typing_s=5),),
+        expected=_expect("human"),
+    ),
+    Scenario(
+        "shadow-human",
+        "影子卡盟",
+        "a web component whose messages the platform file reaches with selectors crossing its shadow root",
+        shape="shadow",
+        send="enter",
+        on_question=(human(15, "客服-小影", typing_s=4),),
+        selectors=(
+            ("message", "kefu-widget .msgs .msg"),
+            ("visitor", "kefu-widget .msg.me"),
+            ("sender", "kefu-widget .name"),
+            ("typing", "kefu-widget .typing"),
+        ),
+        expected=_expect("human"),
+    ),
+    Scenario(
+        "misconfigured",
+        "错配卡盟",
+        "says 在线 and nobody answers, but its platform file's message selector is wrong (a user's mistake)",
+        greeting=(Line("欢迎光临，客服在线为您服务！", "greeting", 0.3),),
+        selectors=(("message", ".message"), ("visitor", ".message.me")),
+        expected=_expect("blind", handoff=True),
     ),
 )
 

@@ -22,6 +22,8 @@ from ..serving import ServerThread
 from ..timescale import to_real_seconds, to_simulated_seconds
 from .scenarios import SCENARIOS, Line, Scenario
 
+# The vendor's embed builds its launcher and status this long after the page loaded.
+VENDOR_DELAY_MS = 700
 Send = Any  # ASGI callables
 Receive = Any
 
@@ -57,7 +59,9 @@ class SandboxApp:
         self.time_scale = time_scale
         self.seed = seed  # None: nominal delays; a number: delays varied, reproducibly
         self.sessions: dict[str, Session] = {}
-        self.widget_js = (resources.files("watchdog.sandbox") / "widget.js").read_bytes()
+        self.scripts = {
+            name: (resources.files("watchdog.sandbox") / name).read_bytes() for name in ("widget.js", "vendor.js")
+        }
 
     async def __call__(self, scope: dict, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -66,8 +70,8 @@ class SandboxApp:
         method = scope["method"]
         if not parts:
             return await _respond(send, 200, self._index(), "text/html; charset=utf-8")
-        if parts == ["widget.js"]:
-            return await _respond(send, 200, self.widget_js, "text/javascript")
+        if len(parts) == 1 and parts[0] in self.scripts:
+            return await _respond(send, 200, self.scripts[parts[0]], "text/javascript")
         if parts == ["truth"]:
             body = json.dumps(self.truth(), ensure_ascii=False)
             return await _respond(send, 200, body, "application/json")
@@ -78,7 +82,7 @@ class SandboxApp:
             if scenario.http_status != 200:
                 return await _respond(send, scenario.http_status, "服务暂时不可用", "text/plain; charset=utf-8")
             return await _respond(send, 200, self._page(scenario, scope), "text/html; charset=utf-8")
-        if parts[0] == "p" and parts[2:] == ["chat"]:
+        if parts[0] == "p" and parts[2:] in (["chat"], ["window"]):
             return await _respond(send, 200, self._chat_frame(scenario), "text/html; charset=utf-8")
         if parts[0] == "api" and len(parts) == 3:
             if parts[2] == "events" and method == "GET":
@@ -230,6 +234,27 @@ class SandboxApp:
         )
         status_word = "在线" if scenario.status == "online" else "离线"
         config = self._widget_config(scenario)
+        if scenario.shape == "vendor":
+            options = {
+                "api": f"/api/{scenario.slug}",
+                "online": scenario.status == "online",
+                "delay_ms": VENDOR_DELAY_MS,
+                "title": f"{scenario.name} 客服",
+            }
+            body = (
+                f'{shop}<script src="/vendor.js"></script>'
+                f"<script>startVendorChat({json.dumps(options, ensure_ascii=False)});</script>"
+            )
+            return _document(scenario.name, body)
+        if scenario.shape == "popup":
+            query = scope["query_string"].decode()
+            src = f"/p/{scenario.slug}/window" + (f"?{query}" if query else "")
+            link = (
+                f'<a id="kf-link" href="{html.escape(src)}">在线客服 {status_word}</a><script>'
+                "document.getElementById('kf-link').onclick = (event) => { event.preventDefault();"
+                " window.open(event.currentTarget.href, 'kefu', 'width=420,height=560'); };</script>"
+            )
+            return _document(scenario.name, shop + link)
         if scenario.shape == "iframe":
             query = scope["query_string"].decode()
             src = f"/p/{scenario.slug}/chat" + (f"?{query}" if query else "")

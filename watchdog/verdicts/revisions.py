@@ -1,11 +1,12 @@
-"""Verdicts recomputed for stored probes (`watchdog reclassify`) when the rules improve or the
-template evidence has grown, without probing again."""
+"""Verdicts recomputed for stored probes without probing again: by hand (`watchdog reclassify`)
+when the rules improve, and by themselves when a probe's texts turn earlier replies into
+templates (`revise_after`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..records import FLAGS, ProbeRecord
+from ..records import FLAGS, Kind, ProbeRecord, Side, State
 from ..store import Store
 from .decide import judge
 from .templates import TemplateIndex
@@ -37,3 +38,33 @@ def reclassify(store: Store, platform: str | None = None) -> Revision:
 
 def _decision(probe: ProbeRecord) -> tuple[object, ...]:
     return (probe.outcome, *(getattr(probe, flag) for flag in FLAGS))
+
+
+def revise_after(store: Store, templates: TemplateIndex, probe: ProbeRecord) -> list[ProbeRecord]:
+    """After `probe` (its texts already in `templates`): earlier probes in which a human seemed
+    to send a text that now counts as a template are judged again, and those whose outcome or
+    flags change are stored with a reason saying so. Returns those revised."""
+    revised = []
+    texts = {m.text for m in store.messages(probe.id) if m.side == Side.PLATFORM}
+    earlier = set().union(*(templates.probes_with(text) for text in texts)) - {probe.id} if texts else set()
+    for probe_id in sorted(earlier):
+        other = store.probe(probe_id)
+        if other.state != State.FINISHED:
+            continue
+        messages = store.messages(probe_id)
+        now_templates = [m.text for m in messages if m.kind == Kind.HUMAN and templates.is_template(m.text, probe_id)]
+        if not now_templates:
+            continue
+        before = _decision(other)
+        was = other.outcome
+        judge(other, messages, templates)
+        if _decision(other) == before:
+            continue
+        other.notes.append(
+            f"revised after probe {probe.id}: {now_templates[0][:30]!r} is now a template "
+            f"(the same text in other probes), so the outcome went from {was} to {other.outcome}"
+        )
+        judge(other, messages, templates)  # the reasons carry the note
+        store.save_verdict(other, messages)
+        revised.append(other)
+    return revised

@@ -68,13 +68,27 @@ class TemplateIndex:
             self.answers[(key, exclude_probe)] = self._evidence(key, exclude_probe)
         return self.answers[(key, exclude_probe)]
 
+    def probes_with(self, text: str) -> set[str]:
+        """Every probe that sent this text or a near-duplicate of it."""
+        return self._matching(normalize(text))[0]
+
+    def is_template(self, text: str, probe_id: str) -> bool:
+        """Whether, for this probe, the text counts as a template (seen in enough other probes)."""
+        return self.evidence(text, probe_id)[0] >= TEMPLATE_MIN_PROBES
+
     def _evidence(self, key: str, exclude_probe: str) -> tuple[int, int]:
+        probes, platforms = self._matching(key, exclude_probe)
+        return len(probes), len(platforms)
+
+    def _matching(self, key: str, exclude_probe: str = "") -> tuple[set[str], set[str]]:
         probes: set[str] = set()
         platforms: set[str] = set()
+        if len(key) < MIN_TEMPLATE_CHARS:
+            return probes, platforms
         mine = _shingles(key)
         for other, (other_probes, other_platforms) in self.seen.items():
             others = other_probes - {exclude_probe}
             if others and _near(key, other, mine, self.shingles[other]):
                 probes |= others
                 platforms |= other_platforms
-        return len(probes), len(platforms)
+        return probes, platforms
