@@ -68,7 +68,7 @@ def truth(sandbox) -> dict:
 def probed_all(sandbox, sandbox_probes, tmp_path_factory):
     """One `watchdog probe --all --json` run over the whole sandbox, shared by tests."""
     db = tmp_path_factory.mktemp("probed-all") / "all.db"
-    result = run_cli("probe", "--all", "--json", "--probes", sandbox_probes, "--db", db, "--concurrency", "15")
+    result = run_cli("probe", "--all", "--json", "--probes", sandbox_probes, "--db", db, "--concurrency", "32")
     return result, db
 
 

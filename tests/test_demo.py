@@ -1,4 +1,6 @@
-"""`watchdog demo`, as a newcomer runs it: it ends with a working Datasette URL."""
+"""`watchdog demo`, as a newcomer runs it: it ends with a working Datasette URL, and publishes
+no bot as reaching a human (the human-like bot's first probes are revised once its text has
+been seen in 3 other probes: 4 rounds)."""
 
 from __future__ import annotations
 
@@ -10,13 +12,28 @@ import sys
 import httpx
 import pytest
 
+from watchdog.sandbox import SCENARIOS
+
 pytestmark = pytest.mark.browser
 
 
 def test_demo_ends_with_a_working_datasette_url(tmp_path):
     db = tmp_path / "demo.db"
     process = subprocess.Popen(
-        [sys.executable, "-m", "watchdog", "demo", "--rounds", "1", "--port", "0", "--db", str(db)],
+        [
+            sys.executable,
+            "-m",
+            "watchdog",
+            "demo",
+            "--rounds",
+            "4",
+            "--time-scale",
+            "0.005",
+            "--port",
+            "0",
+            "--db",
+            str(db),
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -28,6 +45,10 @@ def test_demo_ends_with_a_working_datasette_url(tmp_path):
         url = line.split()[0]
         page = httpx.get(f"{url}demo/ratings", timeout=10)
         assert page.status_code == 200 and "闪电卡盟" in page.text
+        ratings = httpx.get(f"{url}demo/ratings.json?_shape=array", timeout=10).json()
+        bot_only = {s.slug for s in SCENARIOS if s.expected["outcome"] in ("auto_only", "no_reply")}
+        reached = {r["platform"]: r["human_rate"] for r in ratings if r["platform"] in bot_only}
+        assert len(reached) == len(bot_only) and not any(reached.values()), reached
         assert httpx.get(f"{url}-/charts", timeout=10).status_code == 200
     finally:
         process.send_signal(signal.SIGINT)

@@ -39,6 +39,7 @@ class AccuracyReport:
     outcomes: Counter = field(default_factory=Counter)  # right / wrong
     flags: dict[str, Counter] = field(default_factory=lambda: {f: Counter() for f in FLAGS})
     mismatches: list[Mismatch] = field(default_factory=list)
+    reviewed: Counter = field(default_factory=Counter)  # blind / chat_missing probes: expected or not
     needs_review: list[Mismatch] = field(default_factory=list)  # blind or chat_missing where not expected
 
     @property
@@ -87,7 +88,10 @@ class AccuracyReport:
                 f"{flag}: precision {precision:.1%} ({c['tp']}/{c['tp'] + c['fp']}), "
                 f"recall {recall:.1%} ({c['tp']}/{c['tp'] + c['fn']})"
             )
-        lines.append(f"needs review: {len(self.needs_review)} probe(s) (blind, or chat_missing where not expected)")
+        lines.append(
+            f"needs review: {sum(self.reviewed.values())} probe(s) ({self.reviewed['expected']} as the "
+            f"sandbox expects, {self.reviewed['unexpected']} not)"
+        )
         lines += [f"  {m.seed} {m.platform}: {m.got} ({'; '.join(m.reasons[:1])})" for m in self.needs_review]
         if self.mismatches:
             lines += ["", "mismatches (seed platform: expected -> got):"]
@@ -105,6 +109,8 @@ def _score_probe(
     got = {"outcome": str(probe.outcome), **{f: bool(getattr(probe, f)) for f in FLAGS}}
     want = {"outcome": expected["outcome"], **{f: expected[f] for f in FLAGS}}
     report.outcomes["right" if got["outcome"] == want["outcome"] else "wrong"] += 1
+    if probe.needs_review:
+        report.reviewed["expected" if got["outcome"] == want["outcome"] else "unexpected"] += 1
     if probe.needs_review and got["outcome"] != want["outcome"]:
         report.needs_review.append(
             Mismatch(seed, probe.platform, str(want["outcome"]), str(probe.outcome), probe.reasons)
@@ -146,7 +152,7 @@ def run_accuracy(
     store: Store,
     *,
     time_scale: float = 0.02,
-    concurrency: int = 16,
+    concurrency: int = 32,
     on_seed: Callable[[int], None] = lambda seed: None,
 ) -> AccuracyReport:
     """Probe every sandbox platform once per seed into `store` (templates accumulate, as they

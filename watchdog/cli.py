@@ -381,7 +381,7 @@ def reclassify(db_path: Path, platform: str | None) -> None:
     help="Keep the probes in this database (default: a temporary one).",
 )
 @click.option("--time-scale", type=click.FloatRange(min=0.001), default=0.02, show_default=True)
-@click.option("--concurrency", type=click.IntRange(1, 500), default=16, show_default=True)
+@click.option("--concurrency", type=click.IntRange(1, 500), default=32, show_default=True)
 @_errors_as_messages
 def accuracy(seeds: int, db_path: Path | None, time_scale: float, concurrency: int) -> None:
     """Score the verdicts against the sandbox's ground truth: confusion matrix of message

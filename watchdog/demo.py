@@ -15,7 +15,7 @@ from .runner import probe_platforms
 from .sandbox import Sandbox, write_probes
 from .store import Store, open_store
 
-DEMO_CONCURRENCY = 16
+DEMO_CONCURRENCY = 32  # every sandbox platform at once: one wave a round
 
 
 def fresh_database(db_path: Path) -> None:

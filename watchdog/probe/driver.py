@@ -59,6 +59,7 @@ READ_BUBBLES = """(bubbles) => {
 PAGE_TIMEOUT_MS = 30_000
 STATUS_WAIT_MS = 5_000  # a vendor's embed builds its status some time after the page loaded
 STATUS_REREAD_MS = 1_000
+START_HOLD_MS = 2_000  # a probe waiting longer than this for the chat gives up its start slot
 POPUP_WAIT_S = 1.0  # after clicking chat.open, this long for a new window to open
 ELEMENT_TIMEOUT_MS = 10_000
 CONTROL_TIMEOUT_S = 15.0
@@ -221,10 +222,15 @@ class ProbeRun:
         await self._read_status(page, "load", STATUS_WAIT_MS)  # the status is on the platform's page
         self.chat_page = await self._open_chat(page) if chat.open else page
         frame = await self._find_chat_frame(self.chat_page)
+        chat_input = frame.locator(chat.input).first
         try:
-            await frame.locator(chat.input).first.wait_for(state="visible", timeout=ELEMENT_TIMEOUT_MS)
+            await chat_input.wait_for(state="visible", timeout=START_HOLD_MS)
         except PlaywrightTimeout:
-            raise self._missing(f"chat.input {chat.input} not found in the chat") from None
+            self.on_ready()  # a chat slow to show, or missing, must not hold back the other probes' starts
+            try:
+                await chat_input.wait_for(state="visible", timeout=ELEMENT_TIMEOUT_MS - START_HOLD_MS)
+            except PlaywrightTimeout:
+                raise self._missing(f"chat.input {chat.input} not found in the chat") from None
         await ensure_observer(frame, chat)
         if not chat.message:
             self.conversation.count_from(await self._page_clock(frame))
@@ -250,8 +256,12 @@ class ProbeRun:
             await page.locator(self.platform.chat.open or "").first.click(timeout=ELEMENT_TIMEOUT_MS)
         except PlaywrightTimeout:
             raise self._missing(f"chat.open {self.platform.chat.open} not found on the page") from None
+        chat = self.platform.chat
+        in_page = page.locator(chat.input).first if not chat.frame else None
         deadline = time.monotonic() + POPUP_WAIT_S
         while not opened and time.monotonic() < deadline:
+            if in_page is not None and await in_page.is_visible():
+                break  # the chat opened in the page itself
             await asyncio.sleep(0.05)
         page.remove_listener("popup", on_popup)
         if not opened:
