@@ -183,23 +183,15 @@ class Conversation:
     def _add_unknown(self, text: str, at: float, frame_url: str | None, raw: str) -> MessageRecord:
         """Text the widget marks as ours that we never sent: whose it is, the probe cannot tell
         (a chat.visitor selector that matches too much), so no accusation may rest on it."""
-        message = MessageRecord(
-            self.probe.id,
-            len(self.messages) + 1,
-            Side.VISITOR,
-            at,
-            text,
-            frame_url=frame_url,
-            kind=Kind.UNKNOWN,
-            reasons=[UNKNOWN_VISITOR],
-            raw_text=raw,
-        )
-        self.messages.append(message)
-        self.live.append(None)
-        return message
+        return self._add_visitor_side(text, at, frame_url, raw, Kind.UNKNOWN, [UNKNOWN_VISITOR], Seen.LIVE)
 
     def _add_ours(self, text: str, at: float, frame_url: str | None, seen: Seen, raw: str) -> MessageRecord:
         kind = Kind.HANDOFF if self.probe.handoff_at_ms is not None else Kind.QUESTION
+        return self._add_visitor_side(text, at, frame_url, raw, kind, [NOT_SHOWN] if seen == Seen.SENT else [], seen)
+
+    def _add_visitor_side(
+        self, text: str, at: float, frame_url: str | None, raw: str, kind: Kind, reasons: list[str], seen: Seen
+    ) -> MessageRecord:
         message = MessageRecord(
             self.probe.id,
             len(self.messages) + 1,
@@ -208,7 +200,7 @@ class Conversation:
             text,
             frame_url=frame_url,
             kind=kind,
-            reasons=[NOT_SHOWN] if seen == Seen.SENT else [],
+            reasons=reasons,
             raw_text=raw,
             seen=seen,
         )
