@@ -79,8 +79,11 @@ async def resolve(browser, platform: Platform) -> dict[str, tuple[list[int], lis
     selectors = [getattr(platform.chat, f) for f in FIELDS if getattr(platform.chat, f)] + HARDER.get(platform.slug, [])
     found = {}
     for selector in selectors:
-        theirs = await frame.locator(selector).evaluate_all(IDS)
-        ours = await frame.evaluate(OURS, selector)
+        for _ in range(10):  # a reply may land between the two look-ups: compare a still page
+            theirs = await frame.locator(selector).evaluate_all(IDS)
+            ours = await frame.evaluate(OURS, selector)
+            if await frame.locator(selector).evaluate_all(IDS) == theirs:
+                break
         found[selector] = (sorted(ours), sorted(theirs))
     await context.close()
     return found
