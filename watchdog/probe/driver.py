@@ -60,7 +60,7 @@ PAGE_TIMEOUT_MS = 30_000
 STATUS_WAIT_MS = 5_000  # a vendor's embed builds its status some time after the page loaded
 STATUS_REREAD_MS = 1_000
 START_HOLD_MS = 2_000  # a probe waiting longer than this for the chat gives up its start slot
-POPUP_WAIT_S = 1.0  # after clicking chat.open, this long for a new window to open
+POPUP_WAIT_S = 3.0  # after clicking chat.open, this long for a new window (unless the chat shows in the page)
 ELEMENT_TIMEOUT_MS = 10_000
 CONTROL_TIMEOUT_S = 15.0
 
@@ -257,10 +257,10 @@ class ProbeRun:
         except PlaywrightTimeout:
             raise self._missing(f"chat.open {self.platform.chat.open} not found on the page") from None
         chat = self.platform.chat
-        in_page = page.locator(chat.input).first if not chat.frame else None
+        in_page = page.locator(chat.frame[0] if chat.frame else chat.input).first
         deadline = time.monotonic() + POPUP_WAIT_S
         while not opened and time.monotonic() < deadline:
-            if in_page is not None and await in_page.is_visible():
+            if await in_page.is_visible():
                 break  # the chat opened in the page itself
             await asyncio.sleep(0.05)
         page.remove_listener("popup", on_popup)
