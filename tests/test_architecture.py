@@ -20,7 +20,7 @@ LAYERS = {
     "formatting": set(),
     "text": set(),
     "errors": set(),
-    "config": {"errors"},
+    "config": {"errors", "formatting"},
     "store": {"config", *BOTTOM},
     "verdicts": {"store", "config", *BOTTOM},
     "probe": {"verdicts", "store", "config", *BOTTOM},

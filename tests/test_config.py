@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -132,3 +135,46 @@ def test_check_cli_all_valid(probes):
 def test_shipped_probes_folder_is_valid():
     result = run_cli("check", "--probes", Path(__file__).parent.parent / "probes")
     assert result.exit_code == 0, result.output
+
+
+BASE = 'name = "x"\nurl = "https://a.cn/"\n[chat]\ninput = "t"\n'
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        (BASE + "[probe]\ntime_scale = nan\n", "probe.time_scale: must be a number above 0 and at most 1"),
+        (BASE + "[probe]\ntime_scale = inf\n", "probe.time_scale: must be a number above 0 and at most 1"),
+        (BASE + "[probe]\ntime_scale = 50\n", "probe.time_scale: must be a number above 0 and at most 1"),
+        (BASE + '[probe]\nmax_wait = "99999999999999999999999h"\n', "probe.max_wait: must be at most 2 h"),
+        (BASE + '[probe]\nmax_wait = "3h"\n', "probe.max_wait: must be at most 2 h"),
+        (BASE + '[probe]\nmin_interval = "400d"\n', "probe.min_interval: must be at most 30 d"),
+    ],
+)
+def test_absurd_numbers_and_durations_are_refused(probes, text, problem):
+    path = write(probes, "absurd.toml", text)
+    catalog = load_catalog(probes)
+    assert [str(p) for p in catalog.problems] == [f"{path}: {problem}"]
+    assert "gucheng" in catalog.platforms
+
+
+def test_hostile_files_give_one_line_each_and_the_valid_ones_load(probes):
+    os.mkfifo(probes / "pipe.toml")  # reading it would block forever
+    (probes / "folder.toml").mkdir()
+    (probes / "huge.toml").write_text(BASE + "# " + "x" * 300_000 + "\n", encoding="utf-8")
+    (probes / "gbk.toml").write_bytes('name = "孤城卡盟"\nurl = "https://a.cn/"\n[chat]\ninput = "t"\n'.encode("gbk"))
+    result = subprocess.run(
+        [sys.executable, "-m", "watchdog", "check", "--probes", str(probes), "--schedules", str(probes / "none")],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 1
+    assert sorted(result.stdout.splitlines()) == [
+        f"{probes / 'folder.toml'}: file: not a regular file: remove it or rename it",
+        f"{probes / 'gbk.toml'}: file: not UTF-8 text: save it as UTF-8 (it may be GBK)",
+        f"{probes / 'huge.toml'}: file: larger than 256 KB: not a platform file",
+        f"{probes / 'pipe.toml'}: file: not a regular file: remove it or rename it",
+    ]
+    assert "Traceback" not in result.stderr
+    assert "gucheng" in load_catalog(probes).platforms

@@ -6,6 +6,9 @@ import sqlite3
 import subprocess
 import sys
 
+import pytest
+
+from watchdog.errors import StoreError
 from watchdog.records import Kind, MessageRecord, Outcome, ProbeRecord, Side, State
 from watchdog.sandbox import scenario_by_slug
 from watchdog.store import open_store
@@ -77,3 +80,27 @@ def test_ten_processes_opening_one_new_database_all_succeed(db_path):
     assert [p.returncode for p in processes] == [0] * 10, errors
     with sqlite3.connect(db_path) as conn:
         assert conn.execute("pragma user_version").fetchone() == (len(MIGRATIONS),)
+
+
+def test_another_applications_database_is_refused_untouched(tmp_path):
+    other = tmp_path / "notes.db"
+    with sqlite3.connect(other) as conn:
+        conn.execute("create table notes (body text)")
+        conn.execute("insert into notes values ('我的笔记')")
+    before = other.read_bytes()
+    with pytest.raises(StoreError, match="not a watchdog database \\(it has other tables: notes\\)"):
+        with open_store(other):
+            pass
+    assert other.read_bytes() == before and not (tmp_path / "notes.db-wal").exists()
+
+
+def test_a_newer_schema_is_refused_untouched(db_path):
+    with open_store(db_path):
+        pass
+    with sqlite3.connect(db_path) as conn:
+        conn.execute(f"pragma user_version = {len(MIGRATIONS) + 1}")
+    before = db_path.read_bytes()
+    with pytest.raises(StoreError, match="made by a newer watchdog"):
+        with open_store(db_path):
+            pass
+    assert db_path.read_bytes() == before

@@ -18,6 +18,7 @@ from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import ConfigError
+from .formatting import format_wait
 
 DEFAULT_QUESTIONS = "presale-zh"
 DEFAULT_ONLINE_WORDS = ("在线", "online")
@@ -26,6 +27,11 @@ DEFAULT_OFFLINE_WORDS = ("离线", "不在线", "留言", "下班", "offline")
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 DURATION_PATTERN = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)")
 DURATION_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
+# Bounds that no honest file exceeds: a probe waits at most this long for a human...
+MAX_WAIT_S = 2 * 3600.0
+# ...and no duration (intervals, promises) is longer than this; no file is larger than this.
+MAX_DURATION_S = 30 * 86400.0
+MAX_FILE_BYTES = 256 * 1024
 HOURS_PATTERN = re.compile(r"^(\d\d):(\d\d)-(\d\d):(\d\d)$")
 # Selector syntax only Playwright's engines know: an engine prefix (text=, xpath=, role=, ...),
 # XPath or quoted text, chained clauses (>>), and Playwright's own pseudo-classes.
@@ -190,7 +196,7 @@ class _Table:
             return default
         return tuple(v.strip() for v in value)
 
-    def duration(self, key: str, default: float | None) -> float | None:
+    def duration(self, key: str, default: float | None, longest: float = MAX_DURATION_S) -> float | None:
         value = self._take(key, False)
         if value is None:
             return default
@@ -200,17 +206,19 @@ class _Table:
             seconds = parse_duration(value)
             if seconds <= 0:
                 raise ValueError("must be longer than zero")
+            if seconds > longest:
+                raise ValueError(f"must be at most {format_wait(longest)}")
             return seconds
         except ValueError as e:
             self._problem(self.prefix + key, str(e))
             return default
 
-    def number(self, key: str, default: float) -> float:
+    def number(self, key: str, default: float, largest: float) -> float:
         value = self._take(key, False)
         if value is None:
             return default
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-            self._problem(self.prefix + key, "must be a positive number")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= largest:
+            self._problem(self.prefix + key, f"must be a number above 0 and at most {largest:g}")  # nan and inf too
             return default
         return float(value)
 
@@ -233,9 +241,18 @@ class _Table:
 
 
 def _read_toml(path: Path, problems: list[Problem]) -> dict | None:
+    """The file's TOML, or None with one problem: not a regular file (a FIFO would hang the
+    read), too large, not UTF-8, not TOML."""
     try:
-        with path.open("rb") as f:
-            return tomllib.load(f)
+        if not path.is_file():
+            problems.append(Problem(str(path), "file", "not a regular file: remove it or rename it"))
+            return None
+        if path.stat().st_size > MAX_FILE_BYTES:
+            problems.append(Problem(str(path), "file", f"larger than {MAX_FILE_BYTES // 1024} KB: not a platform file"))
+            return None
+        return tomllib.loads(path.read_bytes().decode("utf-8"))
+    except UnicodeDecodeError:
+        problems.append(Problem(str(path), "file", "not UTF-8 text: save it as UTF-8 (it may be GBK)"))
     except tomllib.TOMLDecodeError as e:
         problems.append(Problem(str(path), "toml", f"not valid TOML: {e}"))
     except OSError as e:
@@ -308,9 +325,9 @@ def parse_platform(path: Path, problems: list[Problem]) -> Platform | None:
     defaults = ProbeSettings()
     settings = ProbeSettings(
         questions=probe_table.text("questions") or defaults.questions,
-        max_wait_s=probe_table.duration("max_wait", defaults.max_wait_s) or defaults.max_wait_s,
+        max_wait_s=probe_table.duration("max_wait", defaults.max_wait_s, MAX_WAIT_S) or defaults.max_wait_s,
         min_interval_s=probe_table.duration("min_interval", defaults.min_interval_s) or defaults.min_interval_s,
-        time_scale=probe_table.number("time_scale", defaults.time_scale),
+        time_scale=probe_table.number("time_scale", defaults.time_scale, 1.0),
     )
     probe_table.finish()
     top.finish()

@@ -8,8 +8,8 @@ from collections.abc import Sequence
 
 
 def format_wait(seconds: float) -> str:
-    """A duration as people say it: "6 h", "5 min", "42 s"."""
-    for unit, size in (("h", 3600), ("min", 60)):
+    """A duration as people say it: "30 d", "6 h", "5 min", "42 s"."""
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
         if seconds >= size and seconds % size == 0:
             return f"{seconds / size:g} {unit}"
     return f"{seconds:g} s"

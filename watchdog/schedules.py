@@ -16,7 +16,7 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from .config import Catalog, Platform, Problem, _read_toml, _Table
+from .config import MAX_WAIT_S, Catalog, Platform, Problem, _read_toml, _Table
 from .errors import ConfigError
 from .formatting import format_wait
 
@@ -105,7 +105,7 @@ def parse_schedule(path: Path, catalog: Catalog | None, problems: list[Problem])
             _cron_trigger(cron, timezone)
         except ValueError as e:
             problems.append(Problem(where, "cron", f"{e} (five fields: minute hour day month day-of-week)"))
-    concurrency = top.number("concurrency", 8)
+    concurrency = top.number("concurrency", 8, 500)
     if concurrency != int(concurrency):
         problems.append(Problem(where, "concurrency", "must be a whole number"))
     schedule = Schedule(
@@ -117,7 +117,7 @@ def parse_schedule(path: Path, catalog: Catalog | None, problems: list[Problem])
         timezone=timezone,
         tag=top.text("tag"),
         platforms=top.texts("platforms", ("*",)),
-        max_wait_s=top.duration("max_wait", None),
+        max_wait_s=top.duration("max_wait", None, MAX_WAIT_S),
         concurrency=int(concurrency),
     )
     top.finish()

@@ -23,7 +23,7 @@ import sqlite_utils
 from ..config import Platform
 from ..errors import StoreError
 from ..records import MessageRecord, Outcome, ProbeRecord, State
-from .schema import migrate
+from .schema import migrate, refuse_foreign
 
 
 def utc_now() -> str:
@@ -40,6 +40,7 @@ class Store:
         try:
             self.db = sqlite_utils.Database(self.path)
             self.db.execute("PRAGMA busy_timeout = 10000")
+            refuse_foreign(self.db)  # before anything is written to it
             self.db.enable_wal()
             self.db.execute("PRAGMA synchronous = NORMAL")
             migrate(self.db)

@@ -174,6 +174,18 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
 ]
 
 
+def refuse_foreign(db: sqlite_utils.Database) -> None:
+    """Raise, having written nothing, for a database that is not ours to write: another
+    application's (tables, but none of ours) or one made by a newer watchdog."""
+    version = _version(db.conn)
+    if version > len(MIGRATIONS):
+        raise sqlite3.DatabaseError(f"made by a newer watchdog (schema {version}); upgrade this one first")
+    tables = {row[0] for row in db.conn.execute("select name from sqlite_master where type = 'table'")}
+    if version == 0 and tables and "probes" not in tables:
+        shown = ", ".join(sorted(tables)[:3]) + (", ..." if len(tables) > 3 else "")
+        raise sqlite3.DatabaseError(f"not a watchdog database (it has other tables: {shown}); choose another file")
+
+
 def migrate(db: sqlite_utils.Database) -> None:
     """Bring the database to the newest schema. The write lock is taken before the version is
     read, so processes opening one new database at once migrate it exactly once."""
