@@ -13,6 +13,7 @@ import contextlib
 import os
 import socket
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,6 +25,8 @@ from ..config import Platform
 from ..errors import StoreError
 from ..records import MessageRecord, Outcome, ProbeRecord, State
 from .schema import migrate, refuse_foreign
+
+SET_UP_ATTEMPTS = 10
 
 
 def utc_now() -> str:
@@ -40,12 +43,25 @@ class Store:
         try:
             self.db = sqlite_utils.Database(self.path)
             self.db.execute("PRAGMA busy_timeout = 10000")
-            refuse_foreign(self.db)  # before anything is written to it
-            self.db.enable_wal()
-            self.db.execute("PRAGMA synchronous = NORMAL")
-            migrate(self.db)
+            self._set_up()
         except sqlite3.DatabaseError as e:
             raise StoreError(f"{self.path}: cannot use this database: {e}") from e
+
+    def _set_up(self) -> None:
+        """Refuse what is not ours, switch to WAL, migrate. Processes opening one new file at
+        once can deadlock on the lock upgrade, which SQLite answers at once with "locked"
+        (waiting could not help): each tries again after a short, growing pause."""
+        for attempt in range(1, SET_UP_ATTEMPTS + 1):
+            try:
+                refuse_foreign(self.db)  # before anything is written to it
+                self.db.enable_wal()
+                self.db.execute("PRAGMA synchronous = NORMAL")
+                migrate(self.db)
+                return
+            except sqlite3.OperationalError as e:
+                if "locked" not in str(e) or attempt == SET_UP_ATTEMPTS:
+                    raise
+                time.sleep(0.02 * attempt)
 
     @property
     def evidence_dir(self) -> Path:
