@@ -80,14 +80,9 @@ class SimulatedPage:
     def receive(self, text: str, at: float) -> None:
         shown = at + ECHO_MS
         self.push(shown, {"type": "message", "text": text, "sender": "", "bot": False, "side": "visitor"})
+        lines, self.handed_off = self.scenario.answer(text, self.visitor_messages, self.handed_off)
         self.visitor_messages += 1
-        if self.visitor_messages == 1:
-            self.schedule(self.scenario.on_question, shown)
-        elif "人工" in text and not self.handed_off:
-            self.handed_off = True
-            self.schedule(self.scenario.on_handoff, shown)
-        else:
-            self.schedule(self.scenario.on_other, shown)
+        self.schedule(lines, shown)
 
     def next_at(self) -> float | None:
         return self.queue[0][0] if self.queue else None

@@ -39,7 +39,7 @@ class AccuracyReport:
     outcomes: Counter = field(default_factory=Counter)  # right / wrong
     flags: dict[str, Counter] = field(default_factory=lambda: {f: Counter() for f in FLAGS})
     mismatches: list[Mismatch] = field(default_factory=list)
-    reviewed: Counter = field(default_factory=Counter)  # blind / chat_missing probes: expected or not
+    reviewed_as_expected: int = 0  # blind or chat_missing where the sandbox expects it
     needs_review: list[Mismatch] = field(default_factory=list)  # blind or chat_missing where not expected
 
     @property
@@ -88,9 +88,10 @@ class AccuracyReport:
                 f"{flag}: precision {precision:.1%} ({c['tp']}/{c['tp'] + c['fp']}), "
                 f"recall {recall:.1%} ({c['tp']}/{c['tp'] + c['fn']})"
             )
+        unexpected = len(self.needs_review)
         lines.append(
-            f"needs review: {sum(self.reviewed.values())} probe(s) ({self.reviewed['expected']} as the "
-            f"sandbox expects, {self.reviewed['unexpected']} not)"
+            f"needs review: {self.reviewed_as_expected + unexpected} probe(s) ({self.reviewed_as_expected} as the "
+            f"sandbox expects, {unexpected} not)"
         )
         lines += [f"  {m.seed} {m.platform}: {m.got} ({'; '.join(m.reasons[:1])})" for m in self.needs_review]
         if self.mismatches:
@@ -109,9 +110,9 @@ def _score_probe(
     got = {"outcome": str(probe.outcome), **{f: bool(getattr(probe, f)) for f in FLAGS}}
     want = {"outcome": expected["outcome"], **{f: expected[f] for f in FLAGS}}
     report.outcomes["right" if got["outcome"] == want["outcome"] else "wrong"] += 1
-    if probe.needs_review:
-        report.reviewed["expected" if got["outcome"] == want["outcome"] else "unexpected"] += 1
-    if probe.needs_review and got["outcome"] != want["outcome"]:
+    if probe.needs_review and got["outcome"] == want["outcome"]:
+        report.reviewed_as_expected += 1
+    elif probe.needs_review:
         report.needs_review.append(
             Mismatch(seed, probe.platform, str(want["outcome"]), str(probe.outcome), probe.reasons)
         )

@@ -13,7 +13,7 @@ from .config import Catalog, load_catalog
 from .records import ProbeRecord
 from .runner import probe_platforms
 from .sandbox import Sandbox, write_probes
-from .store import Store, open_store
+from .store import Store, evidence_dir, open_store
 
 DEMO_CONCURRENCY = 32  # every sandbox platform at once: one wave a round
 
@@ -22,7 +22,7 @@ def fresh_database(db_path: Path) -> None:
     """Remove the database, its WAL files and its evidence folder: the demo starts afresh."""
     for stale in (db_path, Path(f"{db_path}-wal"), Path(f"{db_path}-shm")):
         stale.unlink(missing_ok=True)
-    shutil.rmtree(db_path.parent / f"{db_path.stem}-evidence", ignore_errors=True)
+    shutil.rmtree(evidence_dir(db_path), ignore_errors=True)
 
 
 def run_demo(

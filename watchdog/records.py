@@ -241,10 +241,6 @@ class ProbeRecord:
             values[name] = bool(values.get(name))
         for name in ("reasons", "notes"):
             values[name] = json.loads(values.get(name) or "[]")
-        for name in ("claimed_status_text", "question"):
-            values[name] = values.get(name) or ""
-        for name, default in (("max_wait_s", 600.0), ("time_scale", 1.0), ("platform_messages", 0)):
-            values[name] = values.get(name) or default
         return cls(**values)
 
 

@@ -62,6 +62,15 @@ class Scenario:
     # (crossing a shadow root), or a user's mistake.
     selectors: tuple[tuple[str, str], ...] = ()
 
+    def answer(self, text: str, earlier: int, handed_off: bool) -> tuple[tuple[Line, ...], bool]:
+        """The lines that answer a visitor's message after `earlier` ones, and whether a human
+        has now been asked for: the question first, then the first 转人工, then anything."""
+        if earlier == 0:
+            return self.on_question, handed_off
+        if "人工" in text and not handed_off:
+            return self.on_handoff, True
+        return self.on_other, handed_off
+
 
 def _expect(
     outcome: str,

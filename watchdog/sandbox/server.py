@@ -118,15 +118,13 @@ class SandboxApp:
                     "shown_at": payload.get("shown_at"),
                 }
             )
-            session.visitor_messages += 1
-            if session.visitor_messages == 1:
+            if session.visitor_messages == 0:
                 session.anchor = time.monotonic()
-                self._schedule(session, scenario.on_question)
-            elif "人工" in payload.get("text", "") and not session.handed_off:
-                session.handed_off = True
-                self._schedule(session, scenario.on_handoff)
-            else:
-                self._schedule(session, scenario.on_other)
+            lines, session.handed_off = scenario.answer(
+                payload.get("text", ""), session.visitor_messages, session.handed_off
+            )
+            session.visitor_messages += 1
+            self._schedule(session, lines)
             return {"ok": True}
         if action == "shown":
             for message in session.messages:

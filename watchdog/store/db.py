@@ -29,6 +29,11 @@ from .schema import migrate, refuse_foreign
 SET_UP_ATTEMPTS = 10
 
 
+def evidence_dir(db_path: Path) -> Path:
+    """Screenshots live next to the database: watchdog.db -> watchdog-evidence/."""
+    return db_path.parent / f"{db_path.stem}-evidence"
+
+
 def utc_now() -> str:
     """UTC wall-clock time as stored everywhere: ISO 8601 with milliseconds and a Z."""
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
@@ -65,8 +70,7 @@ class Store:
 
     @property
     def evidence_dir(self) -> Path:
-        """Screenshots live next to the database: watchdog.db -> watchdog-evidence/."""
-        return self.path.parent / f"{self.path.stem}-evidence"
+        return evidence_dir(self.path)
 
     def close(self) -> None:
         """Closing checkpoints the WAL into the file: copy the file only after this."""

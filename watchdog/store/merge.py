@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import StoreError
-from .db import Store
+from .db import Store, evidence_dir
 from .schema import MIGRATIONS
 
 
@@ -122,7 +122,7 @@ def _copy_screenshots(store: Store, conn: sqlite3.Connection, source: Path) -> N
     ).fetchall()
     for probe_id, screenshot in rows:
         name = Path(screenshot).name
-        original = source.parent / f"{source.stem}-evidence" / name
+        original = evidence_dir(source) / name
         if not original.is_file():
             original = Path(screenshot)
         copy = store.evidence_dir / name

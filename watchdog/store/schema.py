@@ -8,6 +8,8 @@ from collections.abc import Callable
 
 import sqlite_utils
 
+from ..text import clean_text
+
 
 def _v1_initial(db: sqlite_utils.Database) -> None:
     db.table("platforms").create(
@@ -148,8 +150,6 @@ def _v2_runs_and_claims(db: sqlite_utils.Database) -> None:
 # Append only: a database at user_version N has had MIGRATIONS[:N] applied.
 def _v3_clean_text_and_sight(db: sqlite_utils.Database) -> None:
     """Message texts cleaned (the page's text kept in raw_text), and how each was seen."""
-    from ..text import clean_text
-
     messages = db.table("messages")
     messages.add_column("raw_text", str)
     messages.add_column("seen", str)  # live / sent / end

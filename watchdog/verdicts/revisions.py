@@ -46,7 +46,7 @@ def revise_after(store: Store, templates: TemplateIndex, probe: ProbeRecord) -> 
     flags change are stored with a reason saying so. Returns those revised."""
     revised = []
     texts = {m.text for m in store.messages(probe.id) if m.side == Side.PLATFORM}
-    earlier = set().union(*(templates.probes_with(text) for text in texts)) - {probe.id} if texts else set()
+    earlier = set[str]().union(*(templates.probes_with(text) for text in texts)) - {probe.id}
     for probe_id in sorted(earlier):
         other = store.probe(probe_id)
         if other.state != State.FINISHED:
@@ -60,11 +60,12 @@ def revise_after(store: Store, templates: TemplateIndex, probe: ProbeRecord) -> 
         judge(other, messages, templates)
         if _decision(other) == before:
             continue
-        other.notes.append(
+        note = (
             f"revised after probe {probe.id}: {now_templates[0][:30]!r} is now a template "
             f"(the same text in other probes), so the outcome went from {was} to {other.outcome}"
         )
-        judge(other, messages, templates)  # the reasons carry the note
+        other.notes.append(note)  # kept by later re-judging, which rebuilds reasons from the notes
+        other.reasons.append(note)
         store.save_verdict(other, messages)
         revised.append(other)
     return revised
