@@ -15,9 +15,9 @@ PACKAGE = Path(__file__).parent.parent / "watchdog"
 # Each stage may import the stages listed (and itself); the rest of the package is above them all.
 BOTTOM = {"records", "timescale", "formatting", "text", "errors"}
 LAYERS = {
-    "records": {"timescale"},
+    "records": {"timescale", "text"},
     "timescale": set(),
-    "formatting": set(),
+    "formatting": {"text"},
     "text": set(),
     "errors": set(),
     "config": {"errors", "formatting"},

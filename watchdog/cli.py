@@ -23,7 +23,7 @@ from .accuracy import run_accuracy
 from .config import Catalog, Platform, load_catalog, parse_duration
 from .demo import run_demo
 from .errors import ConfigError, WatchdogError
-from .formatting import format_table, percent_or_dash, seconds_or_dash
+from .formatting import for_terminal, format_table, percent_or_dash, seconds_or_dash
 from .progress import Progress
 from .publish.datasette import build_datasette
 from .publish.export import KINDS as EXPORT_COLUMNS
@@ -46,6 +46,11 @@ F = TypeVar("F", bound=Callable[..., Any])
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
 # A site any probing machine in China should reach; override for other vantages or offline use.
 DEFAULT_CONTROL_URL = "https://www.baidu.com/"
+
+
+def echo(text: str, err: bool = False) -> None:
+    """Print a line: page text in it (status texts, replies) can never act on the terminal."""
+    click.echo(for_terminal(text), err=err)
 
 
 def probes_option(command):
@@ -92,7 +97,7 @@ def opened(db_path: Path, *, existing: bool = False) -> Iterator[Store]:
     """`open_store`, saying on stderr when probes of a dead process were marked interrupted."""
     with open_store(db_path, existing=existing) as store:
         if store.interrupted:
-            click.echo(f"marked {len(store.interrupted)} probe(s) of an earlier run as interrupted", err=True)
+            echo(f"marked {len(store.interrupted)} probe(s) of an earlier run as interrupted", err=True)
         yield store
 
 
@@ -119,7 +124,7 @@ def _errors_as_messages(function):
         try:
             return function(*args, **kwargs)
         except WatchdogError as e:
-            raise click.ClickException(str(e)) from None
+            raise click.ClickException(for_terminal(str(e))) from None
 
     return wrapper
 
@@ -153,8 +158,8 @@ def check(probes_dir: Path, schedules_dir: Path) -> None:
         problems += schedule_set.problems
         summary += f"; {schedule_set.files} schedule file(s), {len(schedule_set.schedules)} valid"
     for problem in problems:
-        click.echo(str(problem))
-    click.echo(f"{summary}; {len(problems)} problem(s)", err=True)
+        echo(str(problem))
+    echo(f"{summary}; {len(problems)} problem(s)", err=True)
     if problems:
         sys.exit(1)
 
@@ -208,7 +213,7 @@ def run_probes(
     def report(result: ProbeRecord) -> None:
         progress.done(result.platform)
         if as_json:
-            click.echo(json.dumps(result.as_json(), ensure_ascii=False))
+            echo(json.dumps(result.as_json(), ensure_ascii=False))
         progress.message(result.line())
 
     def revised(earlier: ProbeRecord) -> None:
@@ -230,7 +235,7 @@ def run_probes(
     finally:
         progress.close()
     if results and not as_json:
-        click.echo(_summary(results))
+        echo(_summary(results))
     return results
 
 
@@ -286,22 +291,20 @@ def probe(
     if catalog.files == 0:
         raise ConfigError(f"{probes_dir}: no platform files (*.toml) to probe")
     for problem in catalog.problems:
-        click.echo(f"skipped: {problem}", err=True)
+        echo(f"skipped: {problem}", err=True)
     platforms = _select(catalog, slugs, every, probes_dir)
     with opened(db_path) as store:
         if dry_run:
             decided = plan(
                 store, platforms, ignore_min_interval=ignore_min_interval, promised_hours_only=promised_hours_only
             )
-            click.echo(
+            echo(
                 format_table(
                     ["platform", "would probe", "why not"],
                     [[p.slug, "yes", ""] for p in decided.due] + [[slug, "no", why] for slug, why in decided.skipped],
                 )
             )
-            click.echo(
-                f"{len(decided.due)} to probe, {len(decided.skipped)} skipped (dry run: nothing probed)", err=True
-            )
+            echo(f"{len(decided.due)} to probe, {len(decided.skipped)} skipped (dry run: nothing probed)", err=True)
         elif platforms:
             run_probes(
                 catalog,
@@ -338,7 +341,7 @@ def schedule(
     schedule_set = load_schedules(schedules_dir, catalog)
     if schedule_set.problems:
         for problem in schedule_set.problems:
-            click.echo(str(problem), err=True)
+            echo(str(problem), err=True)
         raise ConfigError(
             f"{len(schedule_set.problems)} problem(s) in schedule files: fix them, then check with `watchdog check`"
         )
@@ -346,7 +349,7 @@ def schedule(
         raise ConfigError(f"{schedules_dir}: no schedule files (*.toml) to run")
 
     def log(line: str) -> None:
-        click.echo(f"{datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ} {line}", err=True)
+        echo(f"{datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ} {line}", err=True)
 
     with opened(db_path) as store:
         run_until_signalled(
@@ -363,7 +366,7 @@ def reclassify(db_path: Path, platform: str | None) -> None:
     """Recompute the verdicts of stored probes with the current rules, without probing again."""
     with opened(db_path, existing=True) as store:
         revision = reclassify_probes(store, platform)
-    click.echo(f"reclassified {revision.probes} probe(s); {revision.changed} changed outcome or flags", err=True)
+    echo(f"reclassified {revision.probes} probe(s); {revision.changed} changed outcome or flags", err=True)
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
@@ -392,9 +395,9 @@ def accuracy(seeds: int, db_path: Path | None, time_scale: float, concurrency: i
             store,
             time_scale=time_scale,
             concurrency=concurrency,
-            on_seed=lambda seed: click.echo(f"seed {seed}/{seeds} ...", err=True),
+            on_seed=lambda seed: echo(f"seed {seed}/{seeds} ...", err=True),
         )
-    click.echo(report.format())
+    echo(report.format())
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
@@ -417,10 +420,10 @@ def accuracy(seeds: int, db_path: Path | None, time_scale: float, concurrency: i
 def sandbox(host: str, port: int, time_scale: float, seed: int | None, write_probes_dir: Path | None) -> None:
     """Serve the simulated platforms (known behaviour, ground truth at /truth) until Ctrl-C."""
     server = Sandbox(host, port, time_scale, seed=seed).start()
-    click.echo(f"sandbox: {server.url}/ (time scale {time_scale}; ground truth at {server.url}/truth)", err=True)
+    echo(f"sandbox: {server.url}/ (time scale {time_scale}; ground truth at {server.url}/truth)", err=True)
     if write_probes_dir:
         written = write_probes(write_probes_dir, server.url, time_scale)
-        click.echo(f"wrote {len(written)} platform files to {write_probes_dir}", err=True)
+        echo(f"wrote {len(written)} platform files to {write_probes_dir}", err=True)
     try:
         threading.Event().wait()
     except KeyboardInterrupt:
@@ -460,8 +463,8 @@ def ratings(db_path: Path, window: str) -> None:
     days = (duration_type(window) or 0) / 86400
     with opened(db_path, existing=True) as store:
         rows = compute_ratings(store, Window(days))
-    click.echo(leaderboard(rows))
-    click.echo(FORMULA, err=True)
+    echo(leaderboard(rows))
+    echo(FORMULA, err=True)
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
@@ -486,7 +489,7 @@ def export(
     if output:
         with output.open("w", encoding="utf-8", newline="") as f:
             write_csv(rows, EXPORT_COLUMNS[what], f, bom=not no_bom)
-        click.echo(f"wrote {len(rows)} row(s) to {output}", err=True)
+        echo(f"wrote {len(rows)} row(s) to {output}", err=True)
     else:
         write_csv(rows, EXPORT_COLUMNS[what], sys.stdout, bom=not no_bom)
 
@@ -507,9 +510,9 @@ def merge(sources: tuple[Path, ...], output: Path) -> None:
     check_sources(list(sources), output)
     with opened(output) as store:
         for count in merge_databases(list(sources), store):
-            click.echo(str(count), err=True)
+            echo(str(count), err=True)
         compute_ratings(store)
-    click.echo(f"ratings recomputed in {output}", err=True)
+    echo(f"ratings recomputed in {output}", err=True)
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
@@ -529,7 +532,7 @@ def serve(db_path: Path, host: str, port: int, public: bool) -> None:
 
 def _serve_until_interrupted(datasette, host: str, port: int, mode: str) -> None:
     with ServerThread(datasette.app(), host, port) as server:
-        click.echo(f"{server.url}/  ({mode}; Ctrl-C to stop)")
+        echo(f"{server.url}/  ({mode}; Ctrl-C to stop)")
         try:
             threading.Event().wait()
         except KeyboardInterrupt:
@@ -566,20 +569,18 @@ def demo(db_path: Path, rounds: int, time_scale: float, port: int, no_serve: boo
     """The first command to try: probe the built-in sandbox, rate it, and publish the ratings."""
 
     def started(url: str, platforms: int) -> None:
-        click.echo(
+        echo(
             f"sandbox at {url}: probing its {platforms} platforms {rounds} times "
             f"(simulated time x{1 / time_scale:g}) into {db_path} ...",
             err=True,
         )
 
     def round_done(number: int, tag: str, results: list[ProbeRecord]) -> None:
-        click.echo(
-            f"round {number}/{rounds} ({tag}): " + ", ".join(f"{r.platform} {r.outcome}" for r in results), err=True
-        )
+        echo(f"round {number}/{rounds} ({tag}): " + ", ".join(f"{r.platform} {r.outcome}" for r in results), err=True)
 
     rows = run_demo(db_path, rounds=rounds, time_scale=time_scale, on_start=started, on_round=round_done)
     if no_serve:
-        click.echo(leaderboard(rows))
+        echo(leaderboard(rows))
         return
-    click.echo("the ratings, with charts and evidence, are at:", err=True)
+    echo("the ratings, with charts and evidence, are at:", err=True)
     _serve_until_interrupted(build_datasette(db_path), "127.0.0.1", port, "read-only")

@@ -3,8 +3,20 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Sequence
+
+from .text import valid_text
+
+# What a terminal would act on rather than show: C0 controls but newline and tab, DEL, C1
+# controls (\x9b starts an escape sequence too), and bidirectional overrides.
+TERMINAL_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def for_terminal(text: str) -> str:
+    """Text safe to print: controls shown as \\u001b-style escapes, never acted on."""
+    return TERMINAL_CONTROLS.sub(lambda m: f"\\u{ord(m.group()):04x}", valid_text(text))
 
 
 def format_wait(seconds: float) -> str:

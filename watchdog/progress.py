@@ -6,6 +6,7 @@ import shutil
 from typing import TextIO
 
 from .config import Platform
+from .formatting import for_terminal
 
 BAR_WIDTH = 20
 
@@ -39,7 +40,7 @@ class Progress:
 
     def message(self, text: str) -> None:
         self._clear()
-        self.stream.write(text + "\n")
+        self.stream.write(for_terminal(text) + "\n")
         self._draw()
 
     def close(self) -> None:

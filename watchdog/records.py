@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from . import __version__
+from .text import valid_text
 from .timescale import to_simulated_seconds
 
 
@@ -245,16 +246,18 @@ class ProbeRecord:
 
 
 def _to_row(record: Any) -> dict[str, Any]:
-    """Lists as JSON text, booleans as 0/1, enums as their values."""
+    """Lists as JSON text, booleans as 0/1, enums as their values, text always valid Unicode."""
     row: dict[str, Any] = {}
     for f in fields(record):
         value = getattr(record, f.name)
         if isinstance(value, list):
-            value = json.dumps(value, ensure_ascii=False)
+            value = json.dumps([valid_text(v) if isinstance(v, str) else v for v in value], ensure_ascii=False)
         elif isinstance(value, bool):
             value = int(value)
         elif isinstance(value, StrEnum):
             value = value.value
+        elif isinstance(value, str):
+            value = valid_text(value)
         row[f.name] = value
     return row
 

@@ -18,9 +18,9 @@ from typing import Any
 
 from ..config import Chat, Handoff
 from ..records import AUTOMATED, Claimed, Classification, Kind, MessageRecord, Outcome, ProbeRecord, Seen, Side, State
-from ..text import clean_text
+from ..text import clean_text, page_text, without_time_labels
 from ..timescale import to_real_seconds
-from ..verdicts.classify import classify_messages
+from ..verdicts.classify import Classifier
 from ..verdicts.decide import judge
 from ..verdicts.templates import TemplateIndex
 
@@ -31,6 +31,10 @@ NOT_SHOWN = "not shown by the widget: timed from pressing send"
 SEEN_AT_END = "on screen at the end, never reported by the observer: no time"
 STATUS_MOMENTS = {"load": "at load", "question": "when we asked", "end": "at the end"}
 UNKNOWN_VISITOR = "marked as ours by the widget (chat.visitor), but we never sent it"
+MAX_STATUS_CHARS = 200  # a status is a word or two; page text beyond this is noise
+# The page's clock must agree with ours to within this (seconds), or this share of the time.
+CLOCK_TOLERANCE_S = 2.0
+CLOCK_TOLERANCE_SHARE = 0.05
 
 
 @dataclass(frozen=True)
@@ -91,6 +95,8 @@ class Conversation:
         self.live: list[Classification | None] = []  # live kinds, one per message; None for ours
         self.by_observer_id: dict[int, int] = {}  # the observer's message id -> index
         self.time_origin: float | None = None  # page clock at navigation start (ms)
+        self.ours_shown: set[str] = set()  # texts of the visitor-side messages recorded
+        self.last_reply_at: float | None = None  # page time of the last platform message
         self.counting_from: float | None = None  # text-node mode: ignore what was there before
         self.pending_echo: str | None = None  # text we sent that the widget has not shown yet
         self.pressed_at: float | None = None  # page time we pressed send for it
@@ -99,6 +105,11 @@ class Conversation:
         self.human_at: float | None = None  # now() when the first human reply was seen
         self.drained = False
         self.statuses: list[tuple[str, Claimed, str]] = []  # (when, claimed, its text) as read
+        self.classifier = Classifier(probe, templates)
+        self.replies: Counter[Kind] = Counter()  # live kinds of the replies so far (greetings aside)
+        self.document: str | None = None  # the chat document's token (observer.js)
+        self.navigated_to: str | None = None  # where the chat went when its page navigated
+        self.clock_readings: list[tuple[float, float, float]] = []  # (our before, page clock, our after)
 
     # -- the page clock -------------------------------------------------------------------
 
@@ -113,7 +124,40 @@ class Conversation:
         """Without chat.message every new text node counts: only those added from now on."""
         self.counting_from = self.offset(page_clock)
 
+    def clock_reading(self, before: float, page_clock: float, after: float) -> None:
+        """The page clock (ms), read by a call that started at our monotonic `before` and
+        returned at `after` (s): at the end the two clocks must have advanced alike, or the
+        page's times cannot be trusted. A slow call widens what counts as alike."""
+        self.clock_readings.append((before, page_clock, after))
+
+    def _clock_disagreement(self) -> str | None:
+        if len(self.clock_readings) < 2:
+            return None
+        (before0, page0, after0), (before1, page1, after1) = self.clock_readings[0], self.clock_readings[-1]
+        theirs = (page1 - page0) / 1000
+        shortest, longest = before1 - after0, after1 - before0
+        slack = max(CLOCK_TOLERANCE_S, CLOCK_TOLERANCE_SHARE * longest)
+        if shortest - slack <= theirs <= longest + slack:
+            return None
+        return (
+            f"the page's clock is not to be trusted: it advanced {theirs:.1f} s while "
+            f"{(shortest + longest) / 2:.1f} s passed, so none of its times can time a reply"
+        )
+
     # -- what the observer reports ----------------------------------------------------------
+
+    def chat_document(self, token: str) -> None:
+        """The document the chat is in; events from any other document of its frame mean the
+        chat navigated (a reload or a redirect) and its conversation is gone."""
+        self.document = token
+
+    def observe_batch(self, batch: dict[str, Any], frame_url: str | None = None) -> list[MessageRecord]:
+        """One batch of the chat frame's observer events (observer.js sends them so)."""
+        if self.document is not None and batch.get("doc") != self.document:
+            if self.sent_at is not None and self.navigated_to is None:
+                self.navigated_to = page_text(frame_url or "")
+            return []
+        return [record for event in batch.get("events", []) for record in self.observe(event, frame_url)]
 
     def observe(self, event: dict[str, Any], frame_url: str | None = None) -> list[MessageRecord]:
         """One event from the chat frame's observer; returns the message records to write."""
@@ -122,11 +166,14 @@ class Conversation:
         if kind == "typing" and at is not None:
             self.typing_seen_at = at
         elif kind == "error":
-            self.probe.notes.append(str(event.get("message")))
+            self.probe.notes.append(page_text(str(event.get("message"))))
         elif kind == "update" and event.get("id") in self.by_observer_id:
             message = self.messages[self.by_observer_id[event["id"]]]
-            message.text = event["text"]
-            self._classify_live()
+            text = clean_text(page_text(str(event.get("text") or "")))
+            if not text or text == message.text:
+                return []
+            message.text = text
+            self._classify_again()
             return [message]
         elif kind == "message" and at is not None:
             if self.counting_from is not None and at < self.counting_from:
@@ -138,14 +185,14 @@ class Conversation:
         return []
 
     def _record(self, event: dict[str, Any], at: float, frame_url: str | None) -> MessageRecord | None:
-        raw = str(event.get("text") or "")
+        raw = page_text(str(event.get("text") or ""))
         text = clean_text(raw)
         if not text:
             return None  # an icon or a spacer: nothing a person reads
         marked_ours = event.get("side") == "visitor"
         # Ours is what we sent: the echo of our pending text, or what the widget marks as ours
         # while we wait for that echo (a widget may decorate our text).
-        if text == self.pending_echo or (marked_ours and self.pending_echo is not None):
+        if without_time_labels(text) == self.pending_echo or (marked_ours and self.pending_echo is not None):
             self.pending_echo = None
             # The widget showed our message: time from that, not from pressing send.
             if self.probe.handoff_at_ms is not None:
@@ -154,10 +201,10 @@ class Conversation:
                 self.probe.question_at_ms = at
             return self._add_ours(text, at, frame_url, Seen.LIVE, raw)
         if marked_ours:
-            if any(m.side == Side.VISITOR and m.text == text for m in self.messages):
+            if without_time_labels(text) in self.ours_shown:
                 return None  # a message of ours shown again (the list re-rendered)
             return self._add_unknown(text, at, frame_url, raw)
-        last_reply = next((m.at_ms for m in reversed(self.messages) if m.side == Side.PLATFORM), None)
+        last_reply = self.last_reply_at
         typing_at = self.typing_seen_at
         if typing_at is not None and last_reply is not None and typing_at < last_reply:
             typing_at = None  # that indicator belonged to an earlier reply
@@ -167,15 +214,15 @@ class Conversation:
             Side.PLATFORM,
             at,
             text,
-            sender=clean_text(event.get("sender") or "") or None,
+            sender=clean_text(page_text(str(event.get("sender") or ""))) or None,
             dom_bot=bool(event.get("bot")),
             typing_ms=typing_at,
             frame_url=frame_url,
             raw_text=raw,
         )
         self.messages.append(message)
-        self._classify_live()
-        live = self.live[-1]
+        self.last_reply_at = at
+        live = self._classify_next(message)
         if live is not None:
             message.classify(live)
         return message
@@ -205,20 +252,35 @@ class Conversation:
             seen=seen,
         )
         self.messages.append(message)
-        self.live.append(None)
+        self.ours_shown.add(without_time_labels(text))
+        self._classify_next(message)
         return message
 
-    def _classify_live(self) -> None:
-        """Kinds of the messages so far, to decide when to ask for a human and when to stop:
-        computed once per new platform message, not at every wake of the waiting loop."""
-        self.live = classify_messages(self.probe, self.messages, self.templates)
+    def _classify_next(self, message: MessageRecord) -> Classification | None:
+        """The live kind of a new message, to decide when to ask for a human and when to stop:
+        computed once, at a cost that does not grow with the conversation."""
+        kind = None
+        if message.at_ms is not None:
+            self.classifier.remember(message)
+            kind = self.classifier.next(message)
+        self.live.append(kind)
+        if kind is not None and kind.kind != Kind.GREETING:
+            self.replies[kind.kind] += 1
+        return kind
+
+    def _classify_again(self) -> None:
+        """A message's text changed: every live kind again, from the start."""
+        self.classifier = Classifier(self.probe, self.templates)
+        self.live, self.replies = [], Counter()
+        for message in self.messages:
+            self._classify_next(message)
 
     # -- what the driver does -------------------------------------------------------------
 
     def sending(self, text: str, pressed_at: float) -> None:
         """We are about to press send (page clock `pressed_at`): the stamp to time from,
         until the widget shows our message."""
-        self.pending_echo = clean_text(text)
+        self.pending_echo = without_time_labels(clean_text(text))
         self.pressed_at = self.offset(pressed_at)
         if self.probe.question_at_ms is None:
             self.probe.question_at_ms = self.pressed_at
@@ -247,24 +309,30 @@ class Conversation:
         sent_at = self.sent_at if self.sent_at is not None else now
         give_up = sent_at + self._real(self.probe.max_wait_s)
         silence_handoff = sent_at + self._real(self.handoff.after_silence_s)
-        replies = [k.kind for k in self.live if k is not None and k.kind != Kind.GREETING]
-        if self.human_at is None and Kind.HUMAN in replies:
+        replies = self.replies
+        if self.human_at is None and replies[Kind.HUMAN]:
             self.human_at = now
         stop_at = give_up if self.human_at is None else min(give_up, self.human_at + self._real(GRACE_S))
+        if self.navigated_to is not None:
+            return Stop("the chat navigated")
         if now >= stop_at:
             return Stop("a human replied" if self.human_at is not None else "max_wait passed")
         if self.probe.handoff_at_ms is None and self.human_at is None:
-            automated = self.handoff.after_auto_reply and any(kind in AUTOMATED for kind in replies)
-            silent = not replies and now >= silence_handoff
+            automated = self.handoff.after_auto_reply and any(replies[kind] for kind in AUTOMATED)
+            silent = not +replies and now >= silence_handoff
             if silent and not self.drained:
                 self.drained = True
                 return Drain()
             if automated or silent:
                 return AskForHuman(self.handoff.text)
         wake = stop_at
-        if self.probe.handoff_at_ms is None and not replies:
+        if self.probe.handoff_at_ms is None and not +replies:
             wake = min(wake, silence_handoff)
         return Wait(wake)
+
+    def hard_deadline(self, grace_s: float) -> float:
+        """Real seconds from its start after which a probe is stopped whatever the page does."""
+        return self._real(self.probe.max_wait_s) + grace_s
 
     def greeting_wait(self) -> float:
         """How long (real seconds) to wait for greetings before writing."""
@@ -279,16 +347,18 @@ class Conversation:
         something: it is recorded as seen only at the end, with no time, and the comparison
         becomes a reason. Returns the records to write."""
         # A bubble is judged by its text first: a wrong chat.visitor must not turn ours into theirs.
-        recorded = Counter(m.text for m in self.messages if m.seen != Seen.END)
-        ours = {m.text for m in self.messages if m.side == Side.VISITOR}
+        # Time labels aside: a widget may have redrawn "刚刚" as "30秒前" since.
+        recorded = Counter(without_time_labels(m.text) for m in self.messages if m.seen != Seen.END)
         shown, missed = 0, list[MessageRecord]()
-        for side, raw in on_screen:
+        for side, shown_text in on_screen:
+            raw = page_text(shown_text)
             text = clean_text(raw)
-            if not text or (side == Side.VISITOR and text not in recorded) or text in ours:
+            said = without_time_labels(text)
+            if not said or (side == Side.VISITOR and said not in recorded) or said in self.ours_shown:
                 continue
             shown += 1
-            if recorded[text] > 0:
-                recorded[text] -= 1
+            if recorded[said] > 0:
+                recorded[said] -= 1
             else:
                 seq = len(self.messages) + len(missed) + 1
                 missed.append(
@@ -317,6 +387,7 @@ class Conversation:
     def status_seen(self, moment: str, claimed: Claimed, text: str) -> None:
         """A reading of the widget's status: at load (awaited), when the question was sent, at
         the end. The claim that counts is the one shown when we asked (else the first known)."""
+        text = clean_text(page_text(text))[:MAX_STATUS_CHARS]
         self.statuses.append((moment, claimed, text))
         known = [(when, status, said) for when, status, said in self.statuses if status != Claimed.UNKNOWN]
         chosen = next((reading for reading in known if reading[0] == "question"), known[0] if known else None)
@@ -333,6 +404,22 @@ class Conversation:
         return f"the widget's status changed during the probe: {said}"
 
     # -- the verdict ----------------------------------------------------------------------
+
+    def _lost_sight(self) -> Failure | None:
+        """A page whose clock cannot be trusted, or a chat that navigated away before anyone
+        answered, gives no verdict: what was seen is kept, with the reason."""
+        clock = self._clock_disagreement()
+        if clock is not None:
+            return Outcome.PROBE_ERROR, clock
+        if self.navigated_to is None:
+            return None
+        if self.replies[Kind.HUMAN]:
+            self.probe.notes.append(f"the chat's page navigated after a human replied (to {self.navigated_to})")
+            return None
+        return Outcome.PROBE_ERROR, (
+            f"the chat's page navigated during the probe (to {self.navigated_to}): the conversation was lost "
+            "before anyone answered, so there is no verdict"
+        )
 
     def missing(self, reason: str) -> Failure:
         """The chat or its input is not there: an honest offline widget, or needs review."""
@@ -351,6 +438,8 @@ class Conversation:
         changes = self._status_changes()
         if changes:
             probe.notes.append(changes)
+        if failure is None:
+            failure = self._lost_sight()
         if failure is not None:
             probe.failure, probe.failure_reason = failure
         judge(probe, self.messages, self.templates)

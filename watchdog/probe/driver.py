@@ -8,22 +8,24 @@ A platform's failure (page down, no chat input, silence) is a result, never an e
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from importlib import resources
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
-from playwright.async_api import Browser, BrowserContext, Frame, Page
+from playwright.async_api import Browser, BrowserContext, Dialog, Frame, Page
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from ..config import Chat, Platform, QuestionSet
 from ..records import Claimed, MessageRecord, Outcome, ProbeRecord, Side
 from ..store import Store, utc_now
+from ..text import TIME_LABEL, clean_text, page_text
 from ..verdicts.templates import TemplateIndex
 from .browser import USER_AGENT
 from .conversation import (
@@ -56,7 +58,15 @@ READ_BUBBLES = """(bubbles) => {
       return [ours, text];
     });
 }"""
+T = TypeVar("T")
 PAGE_TIMEOUT_MS = 30_000
+PAGE_CALL_TIMEOUT_S = 10.0  # a page that does not answer a call this long is frozen (a busy loop)
+# A probe ends by this long after max_wait at the latest, whatever the page does; what it
+# saw is kept and its outcome is probe_error.
+HARD_GRACE_S = 35.0
+CLOSE_TIMEOUT_S = 5.0
+# observer.js's handle: the page clock as it was before page scripts ran, its document, flush().
+OBSERVER = "document.__kefuWatchdogHandle"
 STATUS_WAIT_MS = 5_000  # a vendor's embed builds its status some time after the page loaded
 STATUS_REREAD_MS = 1_000
 START_HOLD_MS = 2_000  # a probe waiting longer than this for the chat gives up its start slot
@@ -66,17 +76,33 @@ CONTROL_TIMEOUT_S = 15.0
 
 
 def observer_script(chat: Chat) -> str:
-    config = {key: getattr(chat, key) for key in ("message", "visitor", "bot", "sender", "typing")}
+    selectors = ("message", "visitor", "bot", "sender", "typing")
+    config: dict[str, str | None] = {key: getattr(chat, key) for key in selectors}
+    config["timeLabel"] = TIME_LABEL.pattern
     source = (resources.files("watchdog.probe") / "observer.js").read_text(encoding="utf-8")
     return source.replace("__CONFIG__", json.dumps(config, ensure_ascii=False))
+
+
+async def page_call(call: Awaitable[T], what: str) -> T:
+    """A call into the page that a frozen page cannot hold up: Unresponsive after
+    PAGE_CALL_TIMEOUT_S."""
+    try:
+        return await asyncio.wait_for(call, PAGE_CALL_TIMEOUT_S)
+    except TimeoutError:
+        limit = f"{PAGE_CALL_TIMEOUT_S:g} s"
+        raise Unresponsive(f"the page did not answer ({what}) within {limit}: a frozen page") from None
+
+
+class Unresponsive(Exception):
+    """The page stopped answering the browser (a busy loop): nothing more can be read from it."""
 
 
 async def ensure_observer(frame: Frame, chat: Chat) -> None:
     """The observer in the chat frame even where the init script did not run: a window that
     window.open gave a same-origin page keeps its first Window, and Chromium does not run init
     scripts for the page that replaces its blank document."""
-    if not await frame.evaluate("!!document.__kefuWatchdogObserver"):
-        await frame.evaluate(observer_script(chat))
+    if not await page_call(frame.evaluate(f"!!{OBSERVER}"), "is the observer there"):
+        await page_call(frame.evaluate(observer_script(chat)), "adding the observer")
 
 
 def new_probe_id(slug: str) -> str:
@@ -179,8 +205,10 @@ class ProbeRun:
         self.store.start_probe(self.probe)
         failure: Failure | None = None
         interrupted = False
+        frozen = False
         context: BrowserContext | None = None
         page: Page | None = None
+        deadline_s = self.conversation.hard_deadline(HARD_GRACE_S)
         try:
             context = await self.browser.new_context(
                 user_agent=USER_AGENT,
@@ -190,26 +218,38 @@ class ProbeRun:
             )
             await context.expose_binding("__kefuWatchdog", self._on_event)
             await context.add_init_script(script=observer_script(self.platform.chat))
+            context.on("dialog", self._on_dialog)
             page = await context.new_page()
-            await self._converse(page)
+            await asyncio.wait_for(self._converse(page), deadline_s)
         except _Stopped as stop:
             failure = stop.failure
+        except Unresponsive as e:
+            failure, frozen = (Outcome.PROBE_ERROR, str(e)), True
+        except TimeoutError:
+            failure, frozen = (
+                (
+                    Outcome.PROBE_ERROR,
+                    f"the probe did not end within {deadline_s:.0f} s (max_wait plus "
+                    f"{HARD_GRACE_S:g} s): stopped, with what it saw kept",
+                ),
+                True,
+            )
         except (asyncio.CancelledError, KeyboardInterrupt):
             failure = (Outcome.PROBE_ERROR, "interrupted: the run was stopped before the probe ended")
             interrupted = True
             raise
         except PlaywrightError as e:
-            failure = (Outcome.PROBE_ERROR, f"browser error: {str(e).splitlines()[0]}")
+            failure = (Outcome.PROBE_ERROR, f"browser error: {page_text(str(e).splitlines()[0])}")
         except Exception as e:  # a bug of ours must not end the other probes of the run
-            failure = (Outcome.PROBE_ERROR, f"internal error: {type(e).__name__}: {e}")
+            failure = (Outcome.PROBE_ERROR, f"internal error: {type(e).__name__}: {page_text(str(e))}")
         finally:
-            if page is not None:
+            if page is not None and not frozen and not interrupted:
                 self.probe.screenshot = await self._screenshot(self.chat_page or page)
+            elif page is not None:
+                self.probe.notes.append("no screenshot: the page was not answering, or the run was stopped")
             if context is not None:
-                try:
-                    await context.close()
-                except PlaywrightError:
-                    pass
+                with contextlib.suppress(PlaywrightError, TimeoutError):
+                    await asyncio.wait_for(context.close(), CLOSE_TIMEOUT_S)
             # Also when interrupted: the probe is recorded as such before the error goes on.
             self.probe.finished_at = utc_now()
             self.conversation.finish(failure, interrupted=interrupted)
@@ -232,16 +272,21 @@ class ProbeRun:
             except PlaywrightTimeout:
                 raise self._missing(f"chat.input {chat.input} not found in the chat") from None
         await ensure_observer(frame, chat)
+        await self._read_clock(frame)
         if not chat.message:
             self.conversation.count_from(await self._page_clock(frame))
-        self._use_chat_frame(frame)
+        await self._use_chat_frame(frame)
         self.on_ready()
         await asyncio.sleep(self.conversation.greeting_wait())
         await self._send(frame, self.probe.question)
         self.conversation.question_sent(time.monotonic())
         await self._read_status(page, "question", STATUS_REREAD_MS)
         await self._await_replies(frame)
+        if self.conversation.navigated_to is not None:
+            return  # the chat is gone: nothing left to read from it
+        await self._drain(frame)
         await self._reconcile(frame)
+        await self._read_clock(frame)
         await self._read_status(page, "end", STATUS_REREAD_MS)
 
     async def _open_chat(self, page: Page) -> Page:
@@ -260,7 +305,7 @@ class ProbeRun:
         in_page = page.locator(chat.frame[0] if chat.frame else chat.input).first
         deadline = time.monotonic() + POPUP_WAIT_S
         while not opened and time.monotonic() < deadline:
-            if await in_page.is_visible():
+            if await page_call(in_page.is_visible(), "is the chat open"):
                 break  # the chat opened in the page itself
             await asyncio.sleep(0.05)
         page.remove_listener("popup", on_popup)
@@ -272,7 +317,8 @@ class ProbeRun:
         except PlaywrightTimeout:
             raise self._missing("the chat window opened by chat.open did not load") from None
         # From here on every time is on the chat window's own clock.
-        self.conversation.page_loaded(await popup.evaluate("performance.timeOrigin"))
+        await ensure_observer(popup.main_frame, self.platform.chat)
+        self.conversation.page_loaded(await page_call(popup.evaluate(f"{OBSERVER}.origin"), "its clock"))
         self.probe.notes.append(f"the chat opened in a new window ({popup.url})")
         return popup
 
@@ -289,7 +335,7 @@ class ProbeRun:
             self.store.save_probe(self.probe)
             if response.status >= 400:
                 raise _Stopped((Outcome.UNREACHABLE, f"page answered HTTP {response.status}"))
-        self.conversation.page_loaded(await page.evaluate("performance.timeOrigin"))
+        self.conversation.page_loaded(await page_call(page.evaluate(f"{OBSERVER}.origin"), "its clock"))
 
     async def _unreachable(self, reason: str) -> _Stopped:
         """Not the platform's fault if our own network is down: load the control URL first."""
@@ -328,7 +374,13 @@ class ProbeRun:
         return _Stopped(self.conversation.missing(reason))
 
     async def _page_clock(self, frame: Frame) -> float:
-        return float(await frame.evaluate("performance.timeOrigin + performance.now()"))
+        return float(await page_call(frame.evaluate(f"{OBSERVER}.now()"), "its clock"))
+
+    async def _read_clock(self, frame: Frame) -> None:
+        """The page clock next to ours, to check at the end that the page kept real time."""
+        before = time.monotonic()
+        page_clock = await self._page_clock(frame)
+        self.conversation.clock_reading(before, page_clock, time.monotonic())
 
     async def _send(self, frame: Frame, text: str) -> None:
         chat = self.platform.chat
@@ -355,9 +407,7 @@ class ProbeRun:
             if isinstance(step, Stop):
                 return
             if isinstance(step, Drain):
-                await frame.evaluate("0")  # messages the page reported before are handled first
-                for _ in range(3):
-                    await asyncio.sleep(0)
+                await self._drain(frame)
             elif isinstance(step, AskForHuman):
                 await self._send(frame, step.text)
             else:
@@ -366,6 +416,12 @@ class ProbeRun:
                     await asyncio.wait_for(self.changed.wait(), timeout=max(0.0, step.until - time.monotonic()))
                 except TimeoutError:
                     pass
+
+    async def _drain(self, frame: Frame) -> None:
+        """Everything the observer has seen reaches the conversation before it decides."""
+        await page_call(frame.evaluate(f"{OBSERVER}.flush()"), "a round trip")
+        for _ in range(3):
+            await asyncio.sleep(0)
 
     async def _reconcile(self, frame: Frame) -> None:
         """Read the chat's visible messages with Playwright's own engine (the platform file's
@@ -377,8 +433,10 @@ class ProbeRun:
         try:
             for role, selector in (("visitor", chat.visitor), ("sender", chat.sender)):
                 if selector:
-                    await frame.locator(selector).evaluate_all(MARK, role)
-            bubbles = await frame.locator(chat.message).filter(visible=True).evaluate_all(READ_BUBBLES)
+                    await page_call(frame.locator(selector).evaluate_all(MARK, role), "marking the chat")
+            bubbles = await page_call(
+                frame.locator(chat.message).filter(visible=True).evaluate_all(READ_BUBBLES), "reading the chat"
+            )
         except PlaywrightError as e:
             self.probe.notes.append(f"could not read the chat at the end: {str(e).splitlines()[0]}")
             return
@@ -397,21 +455,29 @@ class ProbeRun:
 
     # -- events from the in-page observer ---------------------------------------------------
 
-    def _use_chat_frame(self, frame: Frame) -> None:
+    async def _use_chat_frame(self, frame: Frame) -> None:
+        self.conversation.chat_document(await page_call(frame.evaluate(f"{OBSERVER}.doc"), "its document"))
         self.chat_frame = frame
         buffered, self.buffered = self.buffered, []
-        for source_frame, event in buffered:
+        for source_frame, batch in buffered:
             if source_frame is frame:
-                self._write(self.conversation.observe(event, frame.url))
+                self._write(self.conversation.observe_batch(batch, frame.url))
 
-    def _on_event(self, source: dict[str, Any], event: dict[str, Any]) -> None:
+    def _on_event(self, source: dict[str, Any], batch: dict[str, Any]) -> None:
         frame = source["frame"]
         if self.chat_frame is None:
-            self.buffered.append((frame, event))
+            self.buffered.append((frame, batch))
         elif frame is self.chat_frame:
-            self._write(self.conversation.observe(event, frame.url))
+            self._write(self.conversation.observe_batch(batch, frame.url))
             self.changed.set()
 
+    async def _on_dialog(self, dialog: Dialog) -> None:
+        """Accept what the page asks (a widget may confirm before sending), and note it."""
+        said = clean_text(page_text(dialog.message))[:200]
+        self.probe.notes.append(f"the page showed a {dialog.type} dialog, accepted: {said}")
+        with contextlib.suppress(PlaywrightError):
+            await dialog.accept()
+
     def _write(self, messages: list[MessageRecord]) -> None:
-        for message in messages:
-            self.store.save_message(message)
+        if messages:
+            self.store.save_messages(messages)

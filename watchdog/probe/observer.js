@@ -1,30 +1,61 @@
 // Injected by kefu-watchdog into every frame of a probe's browser context.
-// A MutationObserver reports each new chat message, stamped with the page clock
-// (performance.timeOrigin + performance.now()) the moment it entered the DOM, through the
-// __kefuWatchdog binding. Response times are differences of these stamps: no polling.
+// A MutationObserver reports each new chat message, stamped with the page clock the moment
+// it entered the DOM, through the __kefuWatchdog binding. Response times are differences of
+// these stamps: no polling.
 (() => {
   // Once per document, not per window: a window opened by window.open keeps its Window when
   // its first, blank document gives way to the chat page, and that page must be watched.
-  if (document.__kefuWatchdogObserver) return;
-  document.__kefuWatchdogObserver = true;
-  const config = __CONFIG__; // {message, visitor, bot, sender, typing}: CSS selectors or null
-  const now = () => performance.timeOrigin + performance.now();
+  if (document.__kefuWatchdogHandle) return;
+  // {message, visitor, bot, sender, typing}: CSS selectors or null; timeLabel: text.TIME_LABEL
+  const config = __CONFIG__;
+  // The clock is taken before any page script runs: a page that later replaces or skews
+  // performance.now cannot change the stamps. The driver reads the same clock, which the
+  // page cannot redefine either.
+  const origin = performance.timeOrigin;
+  const elapsed = Performance.prototype.now.bind(performance);
+  const now = () => origin + elapsed();
+  // Each document gets its own token: events from another document of the chat's frame mean
+  // the chat navigated (a reload, a redirect).
+  const doc = Math.random().toString(36).slice(2) + now().toString(36);
+  // What the driver reads (document.__kefuWatchdogHandle), fixed so the page cannot replace it.
+  const handle = { origin, now, doc, flush: () => flush() };
+  Object.defineProperty(document, "__kefuWatchdogHandle", {
+    value: Object.freeze(handle), writable: false, configurable: false, enumerable: false,
+  });
   const clean = (s) => (s || "").replace(/\s+/g, " ").trim();
+  // Relative times ("刚刚", "6秒前") and clock times change when a widget redraws its list:
+  // they are left out when telling whether a message is the same one.
+  const TIME_LABEL = new RegExp(config.timeLabel, "gi");
+  const sameness = (text) => clean(text.replace(TIME_LABEL, " "));
   const SKIP = new Set(["SCRIPT", "STYLE", "NOSCRIPT", "TEXTAREA", "INPUT", "SELECT", "OPTION", "TEMPLATE"]);
   const SKIP_SELECTOR = Array.from(SKIP).join(",");
 
   // The binding may not be installed yet in a frame that is just starting: queue until it is.
+  // Events go out in batches, at most one binding call every FLUSH_MS (a flood of messages
+  // must not cost a call each); the stamps inside are what time them. The driver calls
+  // flush() itself before it decides anything on what the page has shown.
+  const FLUSH_MS = 50;
+  const setTimer = window.setTimeout.bind(window); // the page may replace its own later
   const pending = [];
-  let retry = null;
+  let binding = null; // kept once found: the page cannot swap it for its own
+  let timer = null;
+  let lastFlush = -Infinity;
   function flush() {
-    const binding = window.__kefuWatchdog;
-    if (typeof binding !== "function") {
-      retry = retry || setTimeout(() => { retry = null; flush(); }, 20);
+    timer = null;
+    if (!binding && typeof window.__kefuWatchdog === "function") binding = window.__kefuWatchdog;
+    if (!binding) {
+      timer = setTimer(flush, 20);
       return;
     }
-    while (pending.length) binding(pending.shift());
+    lastFlush = now();
+    if (pending.length) binding({ doc, events: pending.splice(0) });
   }
-  const report = (event) => { pending.push(event); flush(); };
+  const report = (event) => {
+    pending.push(event);
+    if (timer === null) timer = setTimer(flush, Math.max(0, lastFlush + FLUSH_MS - now()));
+  };
+
+  report({ type: "document" }); // a new document in the chat's frame: the chat navigated
 
   const reported = new Set();
   function reportSelectorError(selector, error) {
@@ -121,24 +152,86 @@
   const roots = [document]; // plus every shadow root, open or closed, as it is attached
   // For tests: the elements a selector matches, as the observer sees them.
   window.__kefuWatchdogQuery = (selector) => roots.flatMap((root) => query(root, selector));
-  const ids = new WeakMap(); // element -> id of the message it shows
-  const texts = new Map(); // id -> last reported text
-  let previous = []; // [{id, key}] in page order at the last scan
+  const ids = new WeakMap(); // element -> id of the message it shows (0: no text yet)
+  const keys = new Map(); // id -> side and text without time labels, as last reported
+  let previous = []; // [{id, key}] in page order
+  const entries = new Map(); // id -> its entry in previous
   let nextId = 1;
 
-  // Widgets that re-render their whole list replace every element on each update. A new
-  // element only counts as a new message beyond the longest overlap between the end of
-  // the previous list and the start of the current one (same side and text, in order).
-  function scanMessages(stamp) {
+  // Each callback looks only at what changed: new message elements are messages, a change
+  // inside a known one is an update (its cost grows with the change, not with the chat). A
+  // widget that removes message elements (it re-renders its list) gets the whole list read
+  // again: a new element only counts as a new message beyond the longest overlap between
+  // the end of the previous list and the start of the current one (same side and text, in
+  // order, time labels aside).
+  function scanMessages(mutations, stamp) {
+    if (mutations.some(removesMessages)) return rescan(stamp);
+    const added = new Set();
+    const changed = new Set();
+    for (const mutation of mutations) {
+      const nodes = mutation.type === "childList" ? Array.from(mutation.addedNodes) : [];
+      for (const node of nodes) {
+        if (node.nodeType !== Node.ELEMENT_NODE || !node.isConnected) continue;
+        if (matches(node, config.message)) added.add(node);
+        for (const el of query(node, config.message)) added.add(el);
+      }
+      const owner = knownAncestor(mutation.target);
+      if (owner) changed.add(owner);
+    }
+    const fresh = Array.from(added).filter((el) => !knownAncestor(up(el)) && !hasAncestorIn(el, added));
+    fresh.sort((a, b) => (a.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING ? -1 : 1));
+    for (const el of changed) if (!fresh.includes(el)) update(el, stamp);
+    for (const el of fresh) {
+      ids.set(el, 0);
+      update(el, stamp);
+    }
+  }
+  function update(el, stamp) { // a message element seen new or changed: report what is new
+    const message = describe(el);
+    const key = message.side + "\u0000" + sameness(message.text);
+    let id = ids.get(el);
+    if (!message.text) return;
+    if (!id) {
+      id = nextId++;
+      ids.set(el, id);
+      report({ type: "message", id, at: insertionStamp(el, stamp), ...message });
+      const entry = { id, key };
+      previous.push(entry);
+      entries.set(id, entry);
+    } else if (keys.get(id) !== key) {
+      report({ type: "update", id, at: stamp, text: message.text });
+      if (entries.has(id)) entries.get(id).key = key;
+    }
+    keys.set(id, key);
+  }
+  function knownAncestor(node) {
+    for (let n = node; n; n = n.parentNode || n.host) if (n.nodeType === Node.ELEMENT_NODE && ids.has(n)) return n;
+    return null;
+  }
+  function hasAncestorIn(el, set) {
+    for (let n = up(el); n; n = up(n)) if (set.has(n)) return true;
+    return false;
+  }
+  function removesMessages(mutation) {
+    for (const node of mutation.removedNodes) {
+      if (node.nodeType !== Node.ELEMENT_NODE) continue;
+      if (ids.has(node)) return true;
+      for (const el of node.getElementsByTagName("*")) if (ids.has(el)) return true;
+    }
+    return false;
+  }
+  function rescan(stamp) {
     const elements = roots.flatMap((root) => query(root, config.message));
-    const outermost = elements.filter((el) => !elements.some((o) => o !== el && o.contains(el)));
+    const set = new Set(elements);
+    const outermost = elements.filter((el) => !hasAncestorIn(el, set));
     const current = [];
     for (const el of outermost) {
       const message = describe(el);
-      if (message.text) current.push({ el, message, key: message.side + "\u0000" + message.text });
+      if (message.text) current.push({ el, message, key: message.side + "\u0000" + sameness(message.text) });
+      else ids.set(el, 0);
     }
+    const keyOf = (item) => (ids.get(item.el) ? keys.get(ids.get(item.el)) ?? item.key : item.key);
     let overlap = Math.min(previous.length, current.length);
-    const keyOf = (item) => (ids.has(item.el) ? previous.find((p) => p.id === ids.get(item.el))?.key ?? item.key : item.key);
     for (; overlap > 0; overlap--) {
       const start = previous.length - overlap;
       let same = true;
@@ -148,18 +241,20 @@
     const next = [];
     current.forEach((item, index) => {
       let id = ids.get(item.el);
-      if (id === undefined && index < overlap) id = previous[previous.length - overlap + index].id;
-      if (id === undefined) {
+      if (!id && index < overlap) id = previous[previous.length - overlap + index].id;
+      if (!id) {
         id = nextId++;
         report({ type: "message", id, at: insertionStamp(item.el, stamp), ...item.message });
-      } else if (texts.get(id) !== item.message.text) {
+      } else if (keys.get(id) !== item.key) {
         report({ type: "update", id, at: stamp, text: item.message.text });
       }
       ids.set(item.el, id);
-      texts.set(id, item.message.text);
-      next.push({ id, key: index < overlap ? previous[previous.length - overlap + index].key : item.key });
+      keys.set(id, item.key);
+      next.push({ id, key: item.key });
     });
     previous = next;
+    entries.clear();
+    for (const entry of previous) entries.set(entry.id, entry);
   }
 
   // Without a message selector, every new text node is a message (the spec's default).
@@ -193,10 +288,15 @@
     return out;
   }
 
+  // Whether the typing indicator shows needs a layout, which costs as much as the page is big:
+  // looked at no more than every TYPING_CHECK_MS, not at every change (a flood of messages).
+  const TYPING_CHECK_MS = 100;
   let typingShown = false;
-  function scanTyping(stamp) {
+  let typingCheck = null;
+  function scanTyping() {
+    typingCheck = null;
     const shown = roots.some((root) => query(root, config.typing).some((el) => el.getClientRects().length > 0));
-    if (shown && !typingShown) report({ type: "typing", at: stamp });
+    if (shown && !typingShown) report({ type: "typing", at: now() });
     typingShown = shown;
   }
 
@@ -237,9 +337,9 @@
 
   const observer = new MutationObserver((mutations) => {
     const stamp = now();
-    if (config.message) scanMessages(stamp);
+    if (config.message) scanMessages(mutations, stamp);
     else scanTextNodes(mutations, stamp);
-    if (config.typing) scanTyping(stamp);
+    if (config.typing && typingCheck === null) typingCheck = setTimer(scanTyping, TYPING_CHECK_MS);
     lastScan = stamp;
   });
   const options = { childList: true, subtree: true, characterData: true, attributes: !!config.typing };

@@ -131,6 +131,13 @@ class Store:
             message.recorded_at = utc_now()
         self.db.table("messages").insert(message.to_row(), replace=True)
 
+    def save_messages(self, messages: list[MessageRecord]) -> None:
+        """Several at once (a burst the page reported together), in one transaction."""
+        now = utc_now()
+        for message in messages:
+            message.recorded_at = message.recorded_at or now
+        self.db.table("messages").insert_all((m.to_row() for m in messages), replace=True)
+
     def save_verdict(self, probe: ProbeRecord, messages: Iterable[MessageRecord]) -> None:
         """A probe's verdict and its messages' kinds, in one transaction."""
         with self.db.atomic():

@@ -16,10 +16,11 @@ in hindsight (the stored verdict, recomputable with `watchdog reclassify`).
 
 from __future__ import annotations
 
+import bisect
 import re
 
 from ..records import Classification, Kind, MessageRecord, ProbeRecord, Side
-from .templates import MIN_TEMPLATE_CHARS, TEMPLATE_MIN_PROBES, TemplateIndex, normalize, similar
+from .templates import MIN_TEMPLATE_CHARS, TEMPLATE_MIN_PROBES, NearIndex, TemplateIndex, normalize
 
 # A person needs this long to read a question and start answering...
 MIN_HUMAN_REPLY_S = 1.5
@@ -59,13 +60,14 @@ def on_topic(reply: str, question: str) -> bool:
 def classify_messages(
     probe: ProbeRecord, messages: list[MessageRecord], templates: TemplateIndex | None = None
 ) -> list[Classification | None]:
-    """The kind of every platform-side message (None for ours), given all messages so far."""
-    templates = templates or TemplateIndex()
+    """The kind of every platform-side message (None for ours), given all messages: in
+    hindsight, a reply repeated later in answer to another message of ours is a bot's too."""
+    classifier = Classifier(probe, templates)
     # Text seen only at the end (never reported by the observer) has no time to judge it by.
     timed = [m for m in messages if m.at_ms is not None]
-    kinds: list[Classification | None] = []
-    for i, m in enumerate(timed):
-        kinds.append(None if m.side == Side.VISITOR else _classify(i, probe, timed, kinds, templates))
+    for m in timed:
+        classifier.remember(m)
+    kinds = [classifier.next(m) for m in timed]
     by_message = {id(m): kind for m, kind in zip(timed, kinds, strict=True)}
     return [by_message.get(id(m)) for m in messages]
 
@@ -76,94 +78,126 @@ def at(message: MessageRecord) -> float:
     return message.at_ms
 
 
-def _previous_visitor(messages: list[MessageRecord], index: int) -> int | None:
-    return next((j for j in range(index - 1, -1, -1) if messages[j].side == Side.VISITOR), None)
+class Classifier:
+    """Classifies one probe's timed messages in the order they were seen, each at a cost that
+    does not grow with the conversation (a flood of thousands of messages stays linear).
 
+    `remember` makes a message's text known to the bot-by-rote rule (in hindsight every
+    message is remembered first; live, each as it arrives); `next` classifies the next
+    message, given those before it."""
 
-def _answering_since(
-    index: int, messages: list[MessageRecord], kinds: list[Classification | None], question_stamp: float
-) -> float:
-    """When the person (or program) behind message `index` can have started on it: our earliest
-    message it may answer, i.e. the first one since a person last wrote (greetings, bots and
-    templates answer nothing). If a typing indicator was already showing before that, it
-    answers an even earlier one. A person whose answer crosses our 转人工 is thus never timed
-    from the 转人工: no false accusation from our own timing."""
-    m = messages[index]
-    earlier = messages[:index]
-    last_reply = max(
-        (at(o) for o, k in zip(earlier, kinds, strict=False) if k is not None and k.kind == Kind.HUMAN), default=None
-    )
-    ours = [at(o) for o in earlier if o.side == Side.VISITOR]
-    unanswered = [s for s in ours if last_reply is None or s > last_reply]
-    since = unanswered[0] if unanswered else (ours[-1] if ours else question_stamp)
-    if m.typing_ms is not None and m.typing_ms < since:
-        since = max((s for s in ours if s <= m.typing_ms), default=question_stamp)
-    return since
+    def __init__(self, probe: ProbeRecord, templates: TemplateIndex | None = None):
+        self.probe = probe
+        self.templates = templates or TemplateIndex()
+        self.seen = 0  # messages remembered
+        self.done = 0  # messages classified
+        self.last_visitor_seen: int | None = None  # remember()'s and next()'s own positions
+        self.last_visitor_done: int | None = None
+        self.replies_at: list[float] = []  # page times of platform messages, sorted
+        # Rote replies: template key -> {our message it followed (its position): latest page time}.
+        self.rote: dict[str, dict[int | None, float]] = {}
+        self.rote_keys = NearIndex()
+        self.ours: list[float] = []  # page times of our messages classified so far
+        self.unanswered = 0  # first of `ours` after the last human reply
+        self.last_human: float | None = None
 
+    def remember(self, m: MessageRecord) -> None:
+        position = self.seen
+        self.seen += 1
+        if m.side == Side.VISITOR:
+            self.last_visitor_seen = position
+            return
+        bisect.insort(self.replies_at, at(m))
+        key = normalize(m.text)
+        if key:
+            answered = self.rote.setdefault(key, {})
+            answered[self.last_visitor_seen] = max(at(m), answered.get(self.last_visitor_seen, at(m)))
+            self.rote_keys.add(key)
 
-def _classify(
-    index: int,
-    probe: ProbeRecord,
-    messages: list[MessageRecord],
-    kinds: list[Classification | None],
-    templates: TemplateIndex,
-) -> Classification:
-    m = messages[index]
-    q = probe.question_at_ms
-    if q is None or at(m) < q:
-        return Classification(Kind.GREETING, 0.95, ["appeared before our first message"])
-    if m.dom_bot:
-        return Classification(Kind.BOT, 0.95, ["the widget marks it as a bot or system message (chat.bot)"])
-    if m.sender and BOT_SENDER.search(m.sender):
-        return Classification(Kind.BOT, 0.9, [f"sender name {m.sender}"])
-    asked = _previous_visitor(messages, index)
-    elapsed_s = probe.since_question(at(m)) - probe.since_question(_answering_since(index, messages, kinds, q))
-    elapsed = f"{elapsed_s:.1f} s"
-    greeting_like = bool(GREETING.search(m.text)) and not on_topic(m.text, probe.question)
-    first_answer = not any(o.side == Side.PLATFORM and q <= at(o) < at(m) for o in messages)
-    if greeting_like and first_answer and elapsed_s < MIN_HUMAN_REPLY_S:
-        return Classification(
-            Kind.GREETING, 0.8, [f"a welcome line {elapsed} after our message: too fast to be an answer"]
-        )
-    key = normalize(m.text)
-    if len(key) >= MIN_TEMPLATE_CHARS:
-        for j, other in enumerate(messages):
-            if (
-                j != index
-                and other.side == Side.PLATFORM
-                and at(other) >= q
-                and similar(key, normalize(other.text))
-                and _previous_visitor(messages, j) != asked
-            ):
-                return Classification(
-                    Kind.BOT,
-                    0.85,
-                    ["the same text again in answer to a different message of ours (a bot answering by rote)"],
-                )
-    stall = next((phrase for phrase in STALLING if phrase in m.text), None)
-    if stall and not on_topic(m.text, probe.question):
-        return Classification(Kind.AUTO, 0.85, [f"stalling template ({stall}) that does not address the question"])
-    probes, platforms = templates.evidence(m.text, probe.id)
-    if probes >= TEMPLATE_MIN_PROBES:
-        return Classification(
-            Kind.AUTO,
-            0.8,
-            [f"same text as replies in {probes} other probes on {platforms} platform{'s' if platforms != 1 else ''}"],
-        )
-    if greeting_like:
-        return Classification(Kind.AUTO, 0.75, ["a canned greeting that does not address the question"])
-    if elapsed_s < MIN_HUMAN_REPLY_S:
-        return Classification(Kind.AUTO, 0.8, [f"replied {elapsed} after our message with {len(m.text)} characters"])
-    if len(m.text) > elapsed_s * MAX_HUMAN_CHARS_PER_S:
-        return Classification(
-            Kind.AUTO, 0.7, [f"{len(m.text)} characters {elapsed} after our message: faster than a person types"]
-        )
-    reasons = [f"replied {elapsed} after our message with {len(m.text)} characters"]
-    confidence = 0.6
-    if m.typing_ms is not None:
-        confidence += 0.2
-        reasons.append("typing indicator shown before it")
-    if on_topic(m.text, probe.question):
-        confidence += 0.1
-        reasons.append("addresses the question")
-    return Classification(Kind.HUMAN, round(confidence, 2), reasons)
+    def next(self, m: MessageRecord) -> Classification | None:
+        self.done += 1
+        if m.side == Side.VISITOR:
+            self.last_visitor_done = self.done - 1
+            self.ours.append(at(m))
+            return None
+        kind = self._classify(m)
+        if kind.kind == Kind.HUMAN:
+            self.last_human = at(m) if self.last_human is None else max(self.last_human, at(m))
+        return kind
+
+    def _answering_since(self, m: MessageRecord, question_stamp: float) -> float:
+        """When the person (or program) behind message `m` can have started on it: our earliest
+        message it may answer, i.e. the first one since a person last wrote (greetings, bots and
+        templates answer nothing). If a typing indicator was already showing before that, it
+        answers an even earlier one. A person whose answer crosses our 转人工 is thus never
+        timed from the 转人工: no false accusation from our own timing."""
+        # The last human reply only moves later, so the first unanswered message only moves on.
+        while self.unanswered < len(self.ours) and not (
+            self.last_human is None or self.ours[self.unanswered] > self.last_human
+        ):
+            self.unanswered += 1
+        if self.unanswered < len(self.ours):
+            since = self.ours[self.unanswered]
+        else:
+            since = self.ours[-1] if self.ours else question_stamp
+        if m.typing_ms is not None and m.typing_ms < since:
+            since = max((s for s in self.ours if s <= m.typing_ms), default=question_stamp)
+        return since
+
+    def _by_rote(self, key: str, q: float) -> bool:
+        """The same text (or nearly) after our question in answer to a different message of ours."""
+        asked = self.last_visitor_done
+        for other in self.rote_keys.near(key):
+            if any(follows != asked and latest >= q for follows, latest in self.rote[other].items()):
+                return True
+        return False
+
+    def _classify(self, m: MessageRecord) -> Classification:
+        probe = self.probe
+        q = probe.question_at_ms
+        if q is None or at(m) < q:
+            return Classification(Kind.GREETING, 0.95, ["appeared before our first message"])
+        if m.dom_bot:
+            return Classification(Kind.BOT, 0.95, ["the widget marks it as a bot or system message (chat.bot)"])
+        if m.sender and BOT_SENDER.search(m.sender):
+            return Classification(Kind.BOT, 0.9, [f"sender name {m.sender}"])
+        elapsed_s = probe.since_question(at(m)) - probe.since_question(self._answering_since(m, q))
+        elapsed = f"{elapsed_s:.1f} s"
+        greeting_like = bool(GREETING.search(m.text)) and not on_topic(m.text, probe.question)
+        first_answer = bisect.bisect_left(self.replies_at, q) == bisect.bisect_left(self.replies_at, at(m))
+        if greeting_like and first_answer and elapsed_s < MIN_HUMAN_REPLY_S:
+            return Classification(
+                Kind.GREETING, 0.8, [f"a welcome line {elapsed} after our message: too fast to be an answer"]
+            )
+        key = normalize(m.text)
+        if len(key) >= MIN_TEMPLATE_CHARS and self._by_rote(key, q):
+            return Classification(
+                Kind.BOT,
+                0.85,
+                ["the same text again in answer to a different message of ours (a bot answering by rote)"],
+            )
+        stall = next((phrase for phrase in STALLING if phrase in m.text), None)
+        if stall and not on_topic(m.text, probe.question):
+            return Classification(Kind.AUTO, 0.85, [f"stalling template ({stall}) that does not address the question"])
+        probes, platforms = self.templates.evidence(m.text, probe.id)
+        if probes >= TEMPLATE_MIN_PROBES:
+            where = f"{platforms} platform{'s' if platforms != 1 else ''}"
+            return Classification(Kind.AUTO, 0.8, [f"same text as replies in {probes} other probes on {where}"])
+        if greeting_like:
+            return Classification(Kind.AUTO, 0.75, ["a canned greeting that does not address the question"])
+        replied = f"replied {elapsed} after our message with {len(m.text)} characters"
+        if elapsed_s < MIN_HUMAN_REPLY_S:
+            return Classification(Kind.AUTO, 0.8, [replied])
+        if len(m.text) > elapsed_s * MAX_HUMAN_CHARS_PER_S:
+            return Classification(
+                Kind.AUTO, 0.7, [f"{len(m.text)} characters {elapsed} after our message: faster than a person types"]
+            )
+        reasons = [replied]
+        confidence = 0.6
+        if m.typing_ms is not None:
+            confidence += 0.2
+            reasons.append("typing indicator shown before it")
+        if on_topic(m.text, probe.question):
+            confidence += 0.1
+            reasons.append("addresses the question")
+        return Classification(Kind.HUMAN, round(confidence, 2), reasons)

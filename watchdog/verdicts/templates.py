@@ -3,8 +3,10 @@ word (or nearly) in several other probes is a template, not a person typing."""
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
+import zlib
 from collections.abc import Iterable
 
 # Texts shorter than this ("在的，一般5分钟到账") repeat between people by chance: never templates.
@@ -37,14 +39,57 @@ def similar(a: str, b: str) -> bool:
     return _near(a, b, _shingles(a), _shingles(b))
 
 
+def _prefix(shingles: frozenset[str]) -> list[str]:
+    """Prefix filtering: with the shingles in one fixed order, two sets whose Jaccard
+    similarity reaches NEAR_DUPLICATE share at least one of these first few shingles."""
+    ordered = sorted(shingles, key=lambda shingle: (zlib.crc32(shingle.encode()), shingle))
+    return ordered[: len(ordered) - math.ceil(NEAR_DUPLICATE * len(ordered)) + 1]
+
+
+class NearIndex:
+    """Normalized texts, found again by exact or near-duplicate key through an inverted index
+    of their prefix shingles: a lookup costs the candidates it finds, not the whole index.
+    An adversarial crowd of similar texts is cut at MAX_CANDIDATES (fewer matches, never a
+    false one)."""
+
+    MAX_CANDIDATES = 200
+
+    def __init__(self) -> None:
+        self.shingles: dict[str, frozenset[str]] = {}
+        self.by_prefix: dict[str, list[str]] = {}
+
+    def add(self, key: str) -> None:
+        if key in self.shingles:
+            return
+        shingles = self.shingles[key] = _shingles(key)
+        for shingle in _prefix(shingles):
+            self.by_prefix.setdefault(shingle, []).append(key)
+
+    def near(self, key: str) -> list[str]:
+        """The keys in the index that are `key` or near-duplicates of it."""
+        found = [key] if key in self.shingles else []
+        mine = _shingles(key)
+        checked = {key}
+        for shingle in _prefix(mine):
+            for other in self.by_prefix.get(shingle, ()):
+                if other in checked:
+                    continue
+                checked.add(other)
+                if len(checked) > self.MAX_CANDIDATES:
+                    return found
+                if _near(key, other, mine, self.shingles[other]):
+                    found.append(other)
+        return found
+
+
 class TemplateIndex:
     """Platform-side texts seen in probes, to recognise templates by repetition."""
 
     def __init__(self, rows: Iterable[tuple[str, str, str]] = ()):
         self.seen: dict[str, tuple[set[str], set[str]]] = {}  # key -> (probe ids, platforms)
-        self.shingles: dict[str, frozenset[str]] = {}
-        # Live classification asks about the same texts at every new message: remember answers
-        # until the index changes (at the end of each probe).
+        self.keys = NearIndex()
+        # Live classification asks about the same texts again: remember answers until the
+        # index changes (at the end of each probe).
         self.answers: dict[tuple[str, str], tuple[int, int]] = {}
         for text, probe_id, platform in rows:
             self.add(text, probe_id, platform)
@@ -57,7 +102,7 @@ class TemplateIndex:
         probes, platforms = self.seen.setdefault(key, (set(), set()))
         probes.add(probe_id)
         platforms.add(platform)
-        self.shingles.setdefault(key, _shingles(key))
+        self.keys.add(key)
 
     def evidence(self, text: str, exclude_probe: str) -> tuple[int, int]:
         """(other probes, platforms) with the same or a near-duplicate text."""
@@ -85,10 +130,10 @@ class TemplateIndex:
         platforms: set[str] = set()
         if len(key) < MIN_TEMPLATE_CHARS:
             return probes, platforms
-        mine = _shingles(key)
-        for other, (other_probes, other_platforms) in self.seen.items():
+        for other in self.keys.near(key):
+            other_probes, other_platforms = self.seen[other]
             others = other_probes - {exclude_probe}
-            if others and _near(key, other, mine, self.shingles[other]):
+            if others:
                 probes |= others
                 platforms |= other_platforms
         return probes, platforms

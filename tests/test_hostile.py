@@ -1,0 +1,173 @@
+"""Hostile pages (tests/hostile/): each a working chat of another vendor's making with one
+twist (a busy loop, a flood, a fooled clock, a reload, a dialog, invalid text, escape
+sequences, a re-rendered list). All of them run in one `watchdog probe --all` next to honest
+pages: the run ends in time, exits 0, records every platform, and accuses nobody it could
+not see or time."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import shutil
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from watchdog.config import builtin_questions_dir
+
+pytestmark = pytest.mark.browser
+
+PAGES = Path(__file__).parent / "hostile"
+MAX_WAIT_S = 25
+SELECTORS = {
+    "open": "#ld-launcher",
+    "status": ".ld-presence",
+    "input": ".ld-compose",
+    "send": ".ld-go",
+    "message": ".ld-item",
+    "visitor": ".ld-item--out",
+    "sender": ".ld-author",
+    "typing": ".ld-typing",
+}
+# platform -> (outcome, fake_online, bot_loop); None where the page's own behaviour leaves
+# more than one honest answer (asserted separately).
+EXPECTED = {
+    "honest-human": ("human", False, False),
+    "honest-silent": ("no_reply", True, False),
+    "honest-silent_typo": ("blind", False, False),  # a user's wrong chat.message
+    "honest-bot": ("auto_only", True, True),
+    "surrogate-reply": ("human", False, False),
+    "surrogate-status": ("human", False, False),
+    "escape-status": ("human", False, False),
+    "busy-loop": ("probe_error", False, False),
+    "flood": None,
+    "frozen-clock": ("human", False, False),
+    "skewed-clock": None,
+    "meta-refresh": ("probe_error", False, False),
+    "self-reload": ("probe_error", False, False),
+    "hash-change": ("human", False, False),
+    "confirm-dialog": ("human", False, False),
+    "relative-times": ("human", False, False),
+}
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002 (the base class's name)
+        pass
+
+
+@pytest.fixture(scope="module")
+def hostile_site():
+    handler = functools.partial(QuietHandler, directory=str(PAGES))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def write_platform(folder: Path, slug: str, url: str, **overrides: str) -> None:
+    chat = {**SELECTORS, **overrides}
+    lines = [f'name = "{slug}"', f'url = "{url}"', "", "[chat]"]
+    lines += [f'{key} = "{value}"' for key, value in chat.items()]
+    lines += ["", "[probe]", f'max_wait = "{MAX_WAIT_S}s"', 'min_interval = "1s"', ""]
+    (folder / f"{slug}.toml").write_text("\n".join(lines), encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def hostile_run(hostile_site, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("hostile")
+    shutil.copytree(builtin_questions_dir(), folder / "probes" / "questions")
+    for slug in EXPECTED:
+        page = slug.split("_")[0]
+        write_platform(folder / "probes", slug, f"{hostile_site}/{page}.html")
+    write_platform(folder / "probes", "honest-silent_typo", f"{hostile_site}/honest-silent.html", message=".ld-row")
+    db = folder / "hostile.db"
+    command = [sys.executable, "-m", "watchdog", "probe", "--all", "--json", "--concurrency", str(len(EXPECTED))]
+    started = time.monotonic()
+    done = subprocess.run(
+        [*command, "--probes", str(folder / "probes"), "--db", str(db)],
+        capture_output=True,
+        timeout=MAX_WAIT_S + 120,
+    )
+    elapsed = time.monotonic() - started
+    return done, elapsed, db
+
+
+def rows(db: Path, sql: str, *params) -> list[dict]:
+    with sqlite3.connect(db) as conn:
+        conn.row_factory = sqlite3.Row
+        return [dict(row) for row in conn.execute(sql, params)]
+
+
+def test_the_run_ends_in_time_with_every_platform_recorded(hostile_run):
+    done, elapsed, db = hostile_run
+    assert done.returncode == 0, done.stderr.decode(errors="replace")[-3000:]
+    assert elapsed < MAX_WAIT_S + 60, elapsed
+    probes = {row["platform"]: row for row in rows(db, "select * from probes")}
+    assert set(probes) == set(EXPECTED)
+    assert all(row["state"] == "finished" for row in probes.values()), probes
+
+
+def test_verdicts(hostile_run):
+    done, _, db = hostile_run
+    for row in rows(db, "select * from probes"):
+        expected = EXPECTED[row["platform"]]
+        got = (row["outcome"], bool(row["fake_online"]), bool(row["bot_loop"]))
+        if expected is not None:
+            assert got == expected, (row["platform"], row["reasons"], row["notes"])
+
+
+def test_no_accusation_from_a_fooled_or_flooded_probe(hostile_run):
+    _, _, db = hostile_run
+    probes = {row["platform"]: row for row in rows(db, "select * from probes")}
+    # 0.3 s on a clock running 40 times fast must not read as a person at 12 s.
+    assert probes["skewed-clock"]["outcome"] in ("auto_only", "probe_error")
+    assert probes["skewed-clock"]["first_human_ms"] is None
+    flood = probes["flood"]
+    assert flood["outcome"] != "human"
+    stored = rows(db, "select count(*) as n from messages where probe_id = ? and side = 'platform'", flood["id"])
+    assert stored[0]["n"] >= 5000
+
+
+def test_the_clock_is_the_real_one(hostile_run):
+    _, _, db = hostile_run
+    frozen = rows(db, "select first_human_ms from probes where platform = 'frozen-clock'")[0]
+    assert 4_000 < frozen["first_human_ms"] < 12_000
+
+
+def test_navigation_and_dialogs_are_explained(hostile_run):
+    _, _, db = hostile_run
+    probes = {row["platform"]: row for row in rows(db, "select * from probes")}
+    for slug in ("meta-refresh", "self-reload"):
+        assert "navigated" in probes[slug]["reasons"], probes[slug]["reasons"]
+    assert "确定发送这条消息吗？" in probes["confirm-dialog"]["notes"]
+
+
+def test_relabelled_messages_are_stored_once_and_need_no_handoff(hostile_run):
+    _, _, db = hostile_run
+    probe = rows(db, "select * from probes where platform = 'relative-times'")[0]
+    assert probe["handoff_at_ms"] is None
+    texts = [row["text"] for row in rows(db, "select text from messages where probe_id = ?", probe["id"])]
+    assert len(texts) == 3, texts  # the greeting, our question, the answer
+
+
+def test_invalid_text_and_escapes_are_made_harmless(hostile_run):
+    done, _, db = hostile_run
+    stderr = done.stderr.decode("utf-8")  # valid UTF-8: lone surrogates were replaced
+    assert "\x1b" not in stderr and "\x07" not in stderr and "\x9b" not in stderr
+    for line in done.stdout.decode("utf-8").splitlines():
+        json.loads(line)
+    reply = rows(
+        db,
+        "select text from messages m join probes p on p.id = m.probe_id "
+        "where p.platform = 'surrogate-reply' and m.side = 'platform'",
+    )
+    assert "\ufffd" in reply[0]["text"]
