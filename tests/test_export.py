@@ -7,6 +7,8 @@ import io
 
 import sqlite_utils
 
+from watchdog.publish.export import write_csv
+
 from .conftest import run_cli
 
 
@@ -16,10 +18,11 @@ def read_csv(path) -> list[dict]:
     return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline="")))
 
 
-def test_messages_round_trip_with_chinese(demo_db, tmp_path):
+def test_messages_round_trip_with_chinese_when_unmasked(demo_db, tmp_path):
     out = tmp_path / "messages.csv"
-    result = run_cli("export", "messages", "--db", demo_db, "-o", out)
+    result = run_cli("export", "messages", "--db", demo_db, "-o", out, "--unmasked")
     assert result.exit_code == 0
+    assert "warning: --unmasked: this file holds personal data" in result.stderr
     rows = read_csv(out)
     db = sqlite_utils.Database(demo_db)
     stored = {(m["probe_id"], str(m["seq"])): m["text"] for m in db["messages"].rows}
@@ -44,3 +47,32 @@ def test_ratings_export_and_no_bom(demo_db):
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert rows[0]["rank"] == "1" and rows[0]["grade"] == "A"
     assert {"human_rate_low", "human_rate_high", "fake_online_rate", "score"} <= rows[0].keys()
+
+
+def test_exports_are_masked_as_published_by_default(demo_db, tmp_path):
+    out = tmp_path / "messages.csv"
+    assert run_cli("export", "messages", "--db", demo_db, "-o", out).exit_code == 0
+    rows = read_csv(out)
+    db = sqlite_utils.Database(demo_db)
+    planted = {m["text"] for m in db["messages"].rows if "QQ" in (m["text"] or "")}
+    assert planted, "the sandbox's leaky platform gives contacts"
+    assert not planted & {r["text"] for r in rows}
+    assert {r["sender"] for r in rows} <= {"", "客服"}
+    probes = tmp_path / "probes.csv"
+    run_cli("export", "probes", "--db", demo_db, "-o", probes)
+    assert all(r["screenshot"] == "" for r in read_csv(probes))
+
+
+def test_an_unknown_platform_is_an_error(demo_db):
+    result = run_cli("export", "probes", "--db", demo_db, "--platform", "no-such-site")
+    assert result.exit_code == 1
+    assert "--platform no-such-site: no such platform" in result.stderr
+
+
+def test_cells_a_spreadsheet_would_run_are_escaped():
+    out = io.StringIO()
+    rows = [{"text": '=HYPERLINK("http://x")', "sender": "+1", "kind": "-2+3", "reasons": "@SUM(A1)", "seq": -1}]
+    write_csv(rows, ["text", "sender", "kind", "reasons", "seq"], out, bom=False)
+    (row,) = csv.DictReader(io.StringIO(out.getvalue()))
+    assert row["text"] == '\'=HYPERLINK("http://x")'
+    assert (row["sender"], row["kind"], row["reasons"], row["seq"]) == ("'+1", "'-2+3", "'@SUM(A1)", "-1")

@@ -6,10 +6,13 @@ not see or time."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import json
+import os
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -171,3 +174,37 @@ def test_invalid_text_and_escapes_are_made_harmless(hostile_run):
         "where p.platform = 'surrogate-reply' and m.side = 'platform'",
     )
     assert "\ufffd" in reply[0]["text"]
+
+
+def test_sigterm_ends_a_run_stuck_on_frozen_and_flooding_pages_in_seconds(hostile_site, tmp_path):
+    folder = tmp_path / "probes"
+    shutil.copytree(builtin_questions_dir(), folder / "questions")
+    for slug in ("busy-loop", "flood"):
+        write_platform(folder, slug, f"{hostile_site}/{slug}.html")
+    db = tmp_path / "stopped.db"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "watchdog", "probe", "--all", "--probes", str(folder), "--db", str(db)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 40
+        asked: list[dict] = []
+        while len(asked) < 2 and time.monotonic() < deadline:  # both asked: one frozen, one flooding
+            time.sleep(0.2)
+            with contextlib.suppress(sqlite3.OperationalError):
+                asked = rows(db, "select probe_id from messages where side = 'visitor' group by probe_id")
+        time.sleep(2)
+        stopped_at = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+        took = time.monotonic() - stopped_at
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+    assert len(asked) == 2
+    assert took < 10, took
+    assert process.returncode not in (0, None)
+    states = {row["platform"]: (row["state"], row["outcome"]) for row in rows(db, "select * from probes")}
+    assert states == {"busy-loop": ("interrupted", "probe_error"), "flood": ("interrupted", "probe_error")}

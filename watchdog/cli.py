@@ -478,14 +478,30 @@ def ratings(db_path: Path, window: str) -> None:
 )
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to this file (default: stdout).")
 @click.option("--no-bom", is_flag=True, help="Leave out the UTF-8 BOM that Excel needs to show Chinese.")
+@click.option(
+    "--unmasked",
+    is_flag=True,
+    help="Keep phone numbers, QQ/WeChat ids, staff names and screenshot paths (masked by default, as published).",
+)
 @_errors_as_messages
 def export(
-    what: str, db_path: Path, platform: str | None, since: datetime | None, output: Path | None, no_bom: bool
+    what: str,
+    db_path: Path,
+    platform: str | None,
+    since: datetime | None,
+    output: Path | None,
+    no_bom: bool,
+    unmasked: bool,
 ) -> None:
-    """Export ratings, probes or messages as CSV (UTF-8 with a BOM, for Excel). Ratings are
-    those published (the last 30 days), or computed over the probes since --since."""
+    """Export ratings, probes or messages as CSV (UTF-8 with a BOM, for Excel), personal data
+    masked as on the public site. Ratings are those published (the last 30 days), or computed
+    over the probes since --since."""
+    if unmasked:
+        echo("warning: --unmasked: this file holds personal data (phone numbers, ids, names): do not share", err=True)
     with opened(db_path, existing=True) as store:
-        rows = rows_for(store, what, platform, since)
+        if platform is not None and platform not in {p["slug"] for p in store.platforms()}:
+            raise ConfigError(f"--platform {platform}: no such platform in {db_path} (see `watchdog ratings`)")
+        rows = rows_for(store, what, platform, since, masked=not unmasked)
     if output:
         with output.open("w", encoding="utf-8", newline="") as f:
             write_csv(rows, EXPORT_COLUMNS[what], f, bom=not no_bom)

@@ -13,7 +13,7 @@ from datasette.plugins import pm
 from ..store import open_store
 from ..store.snapshot import write_snapshot
 from . import plugin
-from .masking import mask_personal, public_sender
+from .masking import MASKED
 from .ratings import FORMULA, FORMULA_ZH
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -134,12 +134,8 @@ PUBLIC_COLUMNS = {
 
 
 def public_snapshot(db_path: Path, target: Path) -> Path:
-    """A new database holding only the public columns, transcripts masked, no screenshots."""
-
-    def mask(text: str | None, sender: str | None, kind: str | None) -> tuple[str | None, str | None]:
-        return mask_personal(text), public_sender(sender, kind)
-
-    return write_snapshot(db_path, target, PUBLIC_COLUMNS, mask)
+    """A new database holding only the public columns, personal data masked, no screenshots."""
+    return write_snapshot(db_path, target, PUBLIC_COLUMNS, MASKED)
 
 
 def metadata(database: str, public: bool) -> dict[str, Any]:

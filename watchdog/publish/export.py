@@ -9,6 +9,7 @@ from typing import Any, TextIO
 
 from ..store import Store
 from ..timescale import simulated_seconds
+from .masking import mask_row
 from .ratings import Window, rate_all
 
 RATINGS_COLUMNS = [
@@ -72,14 +73,21 @@ MESSAGES_COLUMNS = [
     "confidence",
     "reasons",
 ]
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 KINDS = {"ratings": RATINGS_COLUMNS, "probes": PROBES_COLUMNS, "messages": MESSAGES_COLUMNS}
 
 
 def rows_for(
-    store: Store, kind: str, platform: str | None = None, since: datetime | None = None
+    store: Store, kind: str, platform: str | None = None, since: datetime | None = None, *, masked: bool = True
 ) -> list[dict[str, Any]]:
-    """The rows of one export. Ratings are computed as published (the last 30 days), or over
-    the probes since `since`; probes and messages are those that ended, oldest first."""
+    """The rows of one export, personal data masked as public mode masks it (unless not
+    `masked`). Ratings are computed as published (the last 30 days), or over the probes since
+    `since`; probes and messages are those that ended, oldest first."""
+    rows = _rows(store, kind, platform, since)
+    return [mask_row(kind, row) for row in rows] if masked else rows
+
+
+def _rows(store: Store, kind: str, platform: str | None, since: datetime | None) -> list[dict[str, Any]]:
     if kind == "ratings":
         window = Window(start=since) if since else Window()
         return [r for r in rate_all(store, window) if platform in (None, r["platform"])]
@@ -135,4 +143,12 @@ def write_csv(rows: list[dict[str, Any]], columns: list[str], out: TextIO, bom: 
         out.write("\ufeff")
     writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({key: spreadsheet_safe(value) for key, value in row.items()} for row in rows)
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """Text a spreadsheet would run as a formula (=, +, -, @, or a tab or carriage return
+    first) gets a leading apostrophe, which spreadsheets show as text; numbers stay numbers."""
+    if isinstance(value, str) and value[:1] in FORMULA_STARTS:
+        return "'" + value
+    return value

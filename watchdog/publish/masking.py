@@ -1,28 +1,96 @@
-"""Personal data in transcripts, masked the same way wherever it is published."""
+"""Personal data in what leaves the store (public pages, their JSON and CSV, and every
+export), masked by one function the same way everywhere.
+
+`mask_personal` masks, each in the spellings people use to get past filters:
+
+- digit runs of 6 or more, counted across single spaces, dashes, dots, slashes or middle
+  dots between the digits, full-width digits included: mobile numbers (13812345678,
+  138 1234 5678, 138-1234-5678, 138.1234.5678, +86 138 1234 5678, 0086-138..., 86 138...),
+  landlines with area code (010-12345678, 0755 1234 5678), QQ numbers of 6+ digits, ID card
+  numbers (15 or 18 characters, a final X left as it is), bank card numbers (6222 0212 3456
+  7890 123) and order or account numbers (which may be a person's);
+- runs of 7 or more digits spelled as Chinese numerals (一三八一二三四五六七八, 幺 for one);
+- QQ, WeChat and similar ids after their keyword, however short: QQ/qq/Q/扣扣/企鹅/球球,
+  微信/威信/薇信/围信/V信/v信/VX/vx/wx/weixin/wechat/加V, with or without 号, 是, a colon
+  and spaces (QQ 12345, V信：kf_abc123, 加v kefu888);
+- e-mail addresses, also written with ＠ or (at);
+- staff ids and names: 工号8899 王丽, 工号：A12, 我是(人工/在线/售前/售后)客服阿杰,
+  客服小王为您服务, 客服-小红.
+
+Masking keeps the text's shape (each hidden character becomes *) and never touches quotes or
+backslashes, so JSON text (reasons) stays valid JSON. Senders are never published: a name
+is a person's even when the message read as a bot.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import Any
 
-PHONE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
+MASK = "*"
+_SEP = r"[ \-.·/\u00a0]"
+DIGIT_RUN = re.compile(rf"(?<!\d)\d(?:{_SEP}?\d){{5,}}(?!\d)")
+CHINESE_DIGITS = re.compile(r"[零〇一二三四五六七八九幺]{7,}")
 CONTACT = re.compile(
-    r"((?:QQ|qq|Q号|扣扣|企鹅号?|微信号?|weixin|WeChat|wechat|vx|VX|wx|WX)\s*[:：号是]?\s*)"
-    r"([A-Za-z0-9][-_A-Za-z0-9]{4,19})"
+    r"((?:QQ|qq|Q号|扣扣|企鹅号?|球球|微信号?|威信|薇信|围信|[Vv]信|VX|vx|Vx|vX|wx|WX|weixin|WeiXin|wechat|WeChat|加[Vv])"
+    r"[\s:：号是为]*)"
+    r"([A-Za-z0-9](?:[-_A-Za-z0-9]|" + _SEP + r"(?=[A-Za-z0-9])){3,29})"
 )
-LONG_NUMBER = re.compile(r"(?<!\d)\d{6,11}(?!\d)")
-STAFF_NAME = re.compile(r"(我是(?:人工|在线)?客服)[-·]?([\u4e00-\u9fffA-Za-z]{1,4})")
+EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+\s*(?:[@＠]|\(at\)|\[at\])\s*[A-Za-z0-9\-]+(?:\s*\.\s*[A-Za-z0-9\-]+)+")
+_NAME_END = r"(?=为您服务|很高兴|竭诚|[，。,.!！\s]|$)"
+STAFF_ID = re.compile(
+    r"(工号[\s:：]*)([A-Za-z0-9]+)((?:\s*(?:[\u4e00-\u9fff]{1,3}?" + _NAME_END + r"|[\u4e00-\u9fff]{2}))?)"
+)
+STAFF_NAME = re.compile(
+    r"((?:我是|我叫)(?:人工|在线|售前|售后|专属)?(?:客服|专员|顾问)?[-·\s]?"
+    r"|(?:客服|专员|顾问)[-·\s]?(?=(?:小|阿|老)?[\u4e00-\u9fff]{1,2}(?:为您服务|很高兴|竭诚)))"
+    r"((?:小|阿|老)?[\u4e00-\u9fffA-Za-z]{1,3}?)(?=为您服务|很高兴|竭诚|[，。,.!！\s]|$)"
+)
+STAFF_TAG = re.compile(r"(客服[-·])([\u4e00-\u9fffA-Za-z]{1,4})")
+PUBLIC_SENDER = "客服"
+
+
+def _hide(text: str) -> str:
+    """Letters, digits and ideographs become *; separators stay, so the shape shows."""
+    return re.sub(r"[0-9A-Za-z\u4e00-\u9fff\uff10-\uff19]|\d", MASK, text)
 
 
 def mask_personal(text: str | None) -> str | None:
-    """Phone numbers, QQ/WeChat ids, long numbers and staff names in a transcript, masked."""
+    """The text with personal data masked (see the module docstring for what is covered)."""
     if not text:
         return text
-    text = PHONE.sub(lambda m: f"{m.group(1)}****{m.group(2)}", text)
-    text = CONTACT.sub(lambda m: m.group(1) + "*" * len(m.group(2)), text)
-    text = LONG_NUMBER.sub(lambda m: "*" * len(m.group(0)), text)
-    return STAFF_NAME.sub(lambda m: m.group(1) + "**", text)
+    text = EMAIL.sub(lambda m: _hide(m.group(0)), text)
+    text = CONTACT.sub(lambda m: m.group(1) + _hide(m.group(2)), text)
+    text = STAFF_ID.sub(lambda m: m.group(1) + _hide(m.group(2)) + _hide(m.group(3)), text)
+    text = STAFF_NAME.sub(lambda m: m.group(1) + _hide(m.group(2)), text)
+    text = STAFF_TAG.sub(lambda m: m.group(1) + _hide(m.group(2)), text)
+    text = DIGIT_RUN.sub(lambda m: _hide(m.group(0)), text)
+    return CHINESE_DIGITS.sub(lambda m: MASK * len(m.group(0)), text)
 
 
-def public_sender(sender: str | None, kind: str | None) -> str | None:
-    """Software has names (智能客服小美); people do not get theirs published."""
-    return sender if kind == "bot" or not sender else "客服"
+def public_sender(sender: str | None) -> str | None:
+    """Whoever sent it, published as 客服: a name is a person's, or may be."""
+    return PUBLIC_SENDER if sender else sender
+
+
+def no_evidence(path: str | None) -> None:
+    """A screenshot shows the chat unmasked: never published, never in a masked export."""
+    return None
+
+
+# What is masked, by table and column, in public mode and in masked exports alike.
+MASKED: dict[str, dict[str, Callable[[str | None], str | None]]] = {
+    "probes": {
+        "claimed_status_text": mask_personal,
+        "reasons": mask_personal,
+        "screenshot": no_evidence,
+    },
+    "messages": {"text": mask_personal, "sender": public_sender, "reasons": mask_personal},
+}
+
+
+def mask_row(table: str, row: dict[str, Any]) -> dict[str, Any]:
+    """A row of `table` (an export's or the store's) with its personal data masked."""
+    masks = MASKED.get(table, {})
+    return {key: masks[key](value) if key in masks else value for key, value in row.items()}

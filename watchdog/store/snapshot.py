@@ -6,30 +6,35 @@ import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
-# (text, sender, kind) of a message -> the (text, sender) to keep
-MessageTransform = Callable[[str | None, str | None, str | None], tuple[str | None, str | None]]
+Transform = Callable[[str | None], str | None]
 
 
 def write_snapshot(
-    source: Path, target: Path, columns: dict[str, list[str] | None], transform: MessageTransform
+    source: Path,
+    target: Path,
+    columns: dict[str, list[str] | None],
+    transforms: dict[str, dict[str, Transform]],
 ) -> Path:
-    """`target` made afresh with, of each table, the listed columns (None: all), every message
-    passed through `transform`, and no screenshot paths."""
+    """`target` made afresh with, of each table, the listed columns (None: all), each column
+    named in `transforms` passed through its function (in SQL: one statement per table)."""
     target.unlink(missing_ok=True)
     conn = sqlite3.connect(target)
     try:
         conn.execute("attach database ? as source", [str(source)])
         for table, keep in columns.items():
-            selected = ", ".join(f'"{c}"' for c in keep) if keep else "*"
-            conn.execute(f"create table {table} as select {selected} from source.{table}")
-        conn.execute("update probes set screenshot = null")
+            names = keep or [row[1] for row in conn.execute(f"pragma source.table_info({table})")]
+            selected = []
+            for name in names:
+                transform = transforms.get(table, {}).get(name)
+                if transform is None:
+                    selected.append(f'"{name}"')
+                else:
+                    function = f"transform_{table}_{name}"
+                    conn.create_function(function, 1, transform, deterministic=True)
+                    selected.append(f'{function}("{name}") as "{name}"')
+            conn.execute(f"create table {table} as select {', '.join(selected)} from source.{table}")
         conn.execute("create index probes_platform on probes (platform, started_at)")
         conn.execute("create index messages_probe on messages (probe_id, seq)")
-        rows = conn.execute("select rowid, text, sender, kind from messages").fetchall()
-        conn.executemany(
-            "update messages set text = ?, sender = ? where rowid = ?",
-            [(*transform(text, sender, kind), rowid) for rowid, text, sender, kind in rows],
-        )
         conn.commit()
         conn.execute("detach database source")
     finally:
