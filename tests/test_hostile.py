@@ -23,6 +23,9 @@ from pathlib import Path
 import pytest
 
 from watchdog.config import builtin_questions_dir
+from watchdog.probe import driver
+
+from .conftest import run_cli
 
 pytestmark = pytest.mark.browser
 
@@ -208,3 +211,19 @@ def test_sigterm_ends_a_run_stuck_on_frozen_and_flooding_pages_in_seconds(hostil
     assert process.returncode not in (0, None)
     states = {row["platform"]: (row["state"], row["outcome"]) for row in rows(db, "select * from probes")}
     assert states == {"busy-loop": ("interrupted", "probe_error"), "flood": ("interrupted", "probe_error")}
+
+
+def test_a_probe_past_its_hard_deadline_is_stopped_with_what_it_saw(hostile_site, tmp_path, monkeypatch):
+    monkeypatch.setattr(driver, "HARD_GRACE_S", 6 - MAX_WAIT_S)  # a deadline 6 s after the start
+    folder = tmp_path / "probes"
+    shutil.copytree(builtin_questions_dir(), folder / "questions")
+    write_platform(folder, "honest-silent", f"{hostile_site}/honest-silent.html")
+    db = tmp_path / "deadline.db"
+    started = time.monotonic()
+    result = run_cli("probe", "honest-silent", "--probes", folder, "--db", db)
+    assert result.exit_code == 0, result.output
+    assert time.monotonic() - started < 20
+    (probe,) = rows(db, "select * from probes")
+    assert (probe["state"], probe["outcome"], probe["fake_online"]) == ("finished", "probe_error", 0)
+    assert "did not end within 6 s" in probe["reasons"]
+    assert rows(db, "select text from messages where probe_id = ?", probe["id"])  # our question, kept

@@ -120,3 +120,25 @@ def test_merge_refuses_what_it_cannot_merge(tmp_path, two_machines):
     assert not (tmp_path / "central.db").exists()
     itself = run_cli("merge", a, "-o", a)
     assert itself.exit_code == 1 and "is also the output" in itself.stderr
+
+
+def test_merge_copies_only_files_inside_the_sources_evidence_folder(two_machines, tmp_path):
+    a, _ = two_machines
+    secret = tmp_path / "secret.png"
+    secret.write_bytes(b"not evidence")
+    outside = tmp_path / "outside.txt"
+    outside.write_text("private")
+    evidence = tmp_path / "a-evidence"
+    (evidence / "linked.png").symlink_to(secret)
+    planted = {"planted-1": str(outside), "planted-2": str(evidence / "linked.png"), "planted-3": "../../secret.png"}
+    with sqlite3.connect(a) as conn:
+        ids = [row[0] for row in conn.execute("select id from probes where screenshot is not null limit 3")]
+        for probe_id, path in zip(ids, planted.values(), strict=True):
+            conn.execute("update probes set screenshot = ? where id = ?", [path, probe_id])
+    central = tmp_path / "central.db"
+    assert run_cli("merge", a, "-o", central).exit_code == 0
+    copied = {p.name for p in (tmp_path / "central-evidence").iterdir()}
+    assert not copied & {"outside.txt", "linked.png", "secret.png"}
+    for probe_id in ids:
+        assert rows(central, "select screenshot from probes where id = ?", [probe_id])[0]["screenshot"] is None
+    assert len(rows(central, "select id from probes where screenshot is not null")) > 0  # the honest ones

@@ -115,22 +115,24 @@ def _copy_rows(conn: sqlite3.Connection, table: str, where: str, *, replace: boo
 
 def _copy_screenshots(store: Store, conn: sqlite3.Connection, source: Path) -> None:
     """Evidence follows its probes: copied next to the target, the rows pointed at the copies.
-    A database brought from another machine has its screenshots next to it, not at the path
-    recorded there."""
+    Only a file inside the source's own evidence folder is evidence (a database from another
+    machine has its screenshots next to it, whatever path it recorded): a row naming any other
+    file (../../etc/passwd, a link out of the folder) gets no screenshot, and nothing is copied."""
+    folder = evidence_dir(source).resolve()
     rows = conn.execute(
         "select id, screenshot from main.probes where screenshot is not null and id in (select id from temp.taken)"
     ).fetchall()
     for probe_id, screenshot in rows:
         name = Path(screenshot).name
-        original = evidence_dir(source) / name
-        if not original.is_file():
-            original = Path(screenshot)
+        original = (folder / name).resolve()
         copy = store.evidence_dir / name
-        if original.is_file() and original.resolve() != copy.resolve():
+        inside = original.parent == folder and original.suffix == ".png" and original.is_file()
+        if inside and original != copy.resolve():
             copy.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(original, copy)
         conn.execute(
-            "update main.probes set screenshot = ? where id = ?", [str(copy) if copy.is_file() else None, probe_id]
+            "update main.probes set screenshot = ? where id = ?",
+            [str(copy) if inside and copy.is_file() else None, probe_id],
         )
 
 
