@@ -105,3 +105,32 @@ def test_a_flood_is_classified_live_as_it_comes():
     probe = talk.finish(None)
     assert probe.outcome == Outcome.AUTO_ONLY
     assert {m.kind for m in talk.messages if m.side == Side.PLATFORM} == {Kind.AUTO}
+
+
+def test_a_slow_flood_is_not_a_person_however_long_it_lasts():
+    """Under load a flood took 4 s: its later messages came 3.9 s after our question with 31
+    characters each, a person's speed one at a time, but not together or word for word."""
+    talk = asked()
+    for n in range(3_000):
+        talk.observe(shown(4_100 + n * 1.5, f"系统通知第{n}条：您的订单状态已更新，编号{100000 + n * 7919}"))
+    probe = talk.finish(None)
+    assert probe.outcome == Outcome.AUTO_ONLY
+    assert Kind.HUMAN not in {m.kind for m in talk.messages}
+
+
+def test_distinct_texts_in_a_burst_are_not_a_person_either():
+    talk = asked()
+    words = "充值到账退款卡密发货订单客服稍等查询处理核实支付宝微信话费点卡游戏"
+    for n in range(200):
+        text = "".join(words[(n * 7 + i * 3) % len(words)] for i in range(20)) + f"第{n}条"
+        talk.observe(shown(6_100 + n * 2, text))
+    kinds = [m.kind for m in talk.messages if m.side == Side.PLATFORM]
+    assert kinds.count(Kind.HUMAN) <= 1
+
+
+def test_a_person_after_a_long_bot_message_is_still_a_person():
+    talk = asked()
+    talk.observe(shown(4_300, "您好，欢迎咨询！" + "本店所有点卡均为官方正品，自动发货，" * 8))
+    (reply,) = talk.observe(shown(34_000, "在的亲，话费一般十分钟内到账，失败的话原路退款哈", typing_ms=30_000))
+    assert reply.kind == Kind.HUMAN
+    assert talk.finish(None).outcome == Outcome.HUMAN

@@ -19,7 +19,7 @@ from __future__ import annotations
 import bisect
 import re
 
-from ..records import Classification, Kind, MessageRecord, ProbeRecord, Side
+from ..records import AUTOMATED, Classification, Kind, MessageRecord, ProbeRecord, Side
 from .templates import MIN_TEMPLATE_CHARS, TEMPLATE_MIN_PROBES, NearIndex, TemplateIndex, normalize
 
 # A person needs this long to read a question and start answering...
@@ -100,6 +100,8 @@ class Classifier:
         self.ours: list[float] = []  # page times of our messages classified so far
         self.unanswered = 0  # first of `ours` after the last human reply
         self.last_human: float | None = None
+        self.humans: list[tuple[float, int]] = []  # (page time, characters) of replies judged human
+        self.automated = NearIndex()  # template keys of the replies judged automated so far
 
     def remember(self, m: MessageRecord) -> None:
         position = self.seen
@@ -123,6 +125,11 @@ class Classifier:
         kind = self._classify(m)
         if kind.kind == Kind.HUMAN:
             self.last_human = at(m) if self.last_human is None else max(self.last_human, at(m))
+            self.humans.append((at(m), len(m.text)))
+        elif kind.kind in AUTOMATED:
+            key = normalize(m.text)
+            if len(key) >= MIN_TEMPLATE_CHARS:
+                self.automated.add(key)
         return kind
 
     def _answering_since(self, m: MessageRecord, question_stamp: float) -> float:
@@ -161,7 +168,8 @@ class Classifier:
             return Classification(Kind.BOT, 0.95, ["the widget marks it as a bot or system message (chat.bot)"])
         if m.sender and BOT_SENDER.search(m.sender):
             return Classification(Kind.BOT, 0.9, [f"sender name {m.sender}"])
-        elapsed_s = probe.since_question(at(m)) - probe.since_question(self._answering_since(m, q))
+        since = self._answering_since(m, q)
+        elapsed_s = probe.since_question(at(m)) - probe.since_question(since)
         elapsed = f"{elapsed_s:.1f} s"
         greeting_like = bool(GREETING.search(m.text)) and not on_topic(m.text, probe.question)
         first_answer = bisect.bisect_left(self.replies_at, q) == bisect.bisect_left(self.replies_at, at(m))
@@ -175,6 +183,10 @@ class Classifier:
                 Kind.BOT,
                 0.85,
                 ["the same text again in answer to a different message of ours (a bot answering by rote)"],
+            )
+        if len(key) >= MIN_TEMPLATE_CHARS and self.automated.near(key):
+            return Classification(
+                Kind.AUTO, 0.8, ["the same text (numbers aside) as an automated reply earlier in this conversation"]
             )
         stall = next((phrase for phrase in STALLING if phrase in m.text), None)
         if stall and not on_topic(m.text, probe.question):
@@ -192,6 +204,10 @@ class Classifier:
             return Classification(
                 Kind.AUTO, 0.7, [f"{len(m.text)} characters {elapsed} after our message: faster than a person types"]
             )
+        typed = len(m.text) + sum(chars for stamp, chars in self.humans if stamp >= since)
+        if typed > elapsed_s * MAX_HUMAN_CHARS_PER_S:
+            together = f"with the replies before it, {typed} characters {elapsed} after our message"
+            return Classification(Kind.AUTO, 0.7, [f"{together}: faster than a person types"])
         reasons = [replied]
         confidence = 0.6
         if m.typing_ms is not None:
