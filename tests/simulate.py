@@ -14,7 +14,7 @@ from typing import Any
 
 from watchdog.config import Chat, Handoff, Platform, Promise
 from watchdog.probe.conversation import AskForHuman, Conversation, Drain, Stop, Wait
-from watchdog.records import Claimed, Outcome, ProbeRecord
+from watchdog.records import Claimed, Outcome, ProbeRecord, Side
 from watchdog.sandbox import SCENARIOS, Scenario
 from watchdog.store import Store, open_store
 from watchdog.verdicts.revisions import revise_after
@@ -61,6 +61,7 @@ class SimulatedPage:
         self.count = 0
         self.visitor_messages = 0
         self.handed_off = False
+        self.shown: list[tuple[Side, str]] = []  # what the chat shows: its messages so far
         self.schedule(scenario.greeting, OPENED_MS)
 
     def push(self, at: float, event: dict[str, Any]) -> None:
@@ -88,7 +89,10 @@ class SimulatedPage:
         return self.queue[0][0] if self.queue else None
 
     def pop(self) -> dict[str, Any]:
-        return heapq.heappop(self.queue)[2]
+        event = heapq.heappop(self.queue)[2]
+        if event["type"] == "message":
+            self.shown.append((Side(event["side"]), event["text"]))
+        return event
 
 
 def simulate_probe(
@@ -167,6 +171,8 @@ def _converse(store: Store, conversation: Conversation, page: SimulatedPage, *, 
     while True:
         step = conversation.next_step(now / 1000)
         if isinstance(step, Stop):
+            for message in conversation.reconcile(page.shown):  # the end-of-probe screen check
+                store.save_message(message)
             return
         if isinstance(step, AskForHuman):
             send(step.text)

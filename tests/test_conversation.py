@@ -112,11 +112,13 @@ def test_ours_by_text_when_the_widget_does_not_mark_it():
     assert talk.observe(shown(9000, QUESTION)) != []  # unmarked and not pending: the platform's text
 
 
-def test_text_shown_before_the_chat_opened_is_not_a_message():
+def test_a_learned_message_list_is_kept_with_the_probe_and_said():
     talk = conversation()
-    talk.count_from(ORIGIN + 2000)
-    assert talk.observe(shown(1500, "首页 充值中心 联系我们")) == []
-    assert talk.observe(shown(2500, "您好，欢迎光临！")) != []
+    learned = {"message": "ol.ld-thread > li.ld-item", "visitor": "ol.ld-thread > li.ld-item.ld-item--out"}
+    talk.observe({"type": "learned", **learned})
+    assert talk.probe.learned_message == "ol.ld-thread > li.ld-item"
+    assert talk.probe.learned_visitor == "ol.ld-thread > li.ld-item.ld-item--out"
+    assert 'learned the message list from our question: message = "ol.ld-thread > li.ld-item"' in talk.probe.notes[-1]
 
 
 def test_a_rerendered_text_updates_its_message():
@@ -222,6 +224,7 @@ def test_only_automated_replies_to_a_widget_claiming_online():
     talk.observe(shown(4600, "抱歉，小助手没有理解您的意思，请换个说法试试~", bot=True))
     ask(talk, "转人工", 5000, echo_ms=5030)
     talk.observe(shown(5800, "抱歉，小助手没有理解您的意思，请换个说法试试~", bot=True))
+    talk.reconcile([(Side.PLATFORM, "抱歉，小助手没有理解您的意思，请换个说法试试~")] * 2)
     verdict = talk.finish(None)
     assert (verdict.outcome, verdict.fake_online, verdict.bot_loop) == (Outcome.AUTO_ONLY, True, True)
     assert talk.probe.state == State.FINISHED and talk.probe.platform_messages == 2
@@ -364,3 +367,13 @@ def test_text_marked_as_ours_that_we_never_sent_forbids_any_accusation():
     verdict = talk.finish(None)
     assert (verdict.outcome, verdict.fake_online) == (Outcome.BLIND, False)
     assert "the widget marks as ours 1 message(s) we never sent" in verdict.reasons[0]
+
+
+def test_no_accusation_without_the_end_of_probe_screen_check():
+    """The chat could not be read at the end (or the probe had no message list): replies the
+    observer missed cannot be ruled out."""
+    talk = conversation()
+    ask(talk, QUESTION, 4000, echo_ms=4030)
+    verdict = talk.finish(None)
+    assert (verdict.outcome, verdict.fake_online) == (Outcome.BLIND, False)
+    assert "never checked against the screen" in verdict.reasons[0]

@@ -135,7 +135,7 @@ def test_no_accusation_from_a_fooled_or_flooded_probe(hostile_run):
     _, _, db = hostile_run
     probes = {row["platform"]: row for row in rows(db, "select * from probes")}
     # 0.3 s on a clock running 40 times fast must not read as a person at 12 s.
-    assert probes["skewed-clock"]["outcome"] in ("auto_only", "probe_error")
+    assert probes["skewed-clock"]["outcome"] in ("auto_only", "probe_error", "blind")
     assert probes["skewed-clock"]["first_human_ms"] is None
     flood = probes["flood"]
     assert flood["outcome"] != "human"

@@ -70,6 +70,7 @@ def test_a_page_clock_that_keeps_time_is_trusted():
     talk.clock_reading(95.0, ORIGIN + 1_000, 95.1)
     talk.clock_reading(160.0, ORIGIN + 1_000 + 65_300, 160.1)  # a call's latency off
     talk.clock_reading(170.0, ORIGIN + 1_000 + 71_000, 175.0)  # a slow call: 70 s is within 70-80 s
+    talk.reconcile([])
     assert talk.finish(None).outcome == Outcome.NO_REPLY
 
 
@@ -102,6 +103,7 @@ def test_a_flood_is_classified_live_as_it_comes():
         talk.observe(shown(5_000 + n * 0.4, f"系统通知第{n}条：您的订单状态已更新，编号{100000 + n * 7919}"))
     assert len(talk.messages) == 5_001
     assert talk.replies[Kind.AUTO] == 5_000
+    talk.reconcile([])
     probe = talk.finish(None)
     assert probe.outcome == Outcome.AUTO_ONLY
     assert {m.kind for m in talk.messages if m.side == Side.PLATFORM} == {Kind.AUTO}
@@ -113,6 +115,7 @@ def test_a_slow_flood_is_not_a_person_however_long_it_lasts():
     talk = asked()
     for n in range(3_000):
         talk.observe(shown(4_100 + n * 1.5, f"系统通知第{n}条：您的订单状态已更新，编号{100000 + n * 7919}"))
+    talk.reconcile([])
     probe = talk.finish(None)
     assert probe.outcome == Outcome.AUTO_ONLY
     assert Kind.HUMAN not in {m.kind for m in talk.messages}

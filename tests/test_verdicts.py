@@ -20,7 +20,7 @@ def test_every_stored_verdict_has_a_reason(demo_db):
     db = sqlite_utils.Database(demo_db)
     for probe in db["probes"].rows:
         assert json.loads(probe["reasons"]), probe["platform"]
-    for message in db["messages"].rows_where("side = 'platform'"):
+    for message in db["messages"].rows_where("side = 'platform' and seen != 'end'"):
         assert message["kind"] in ("greeting", "bot", "auto", "human")
         assert json.loads(message["reasons"]), message["text"]
         assert 0 < message["confidence"] <= 1
@@ -33,7 +33,7 @@ def test_reclassify_recomputes_without_probing(demo_copy):
     before = {p["id"]: p for p in db.query(f"select id, {columns} from probes")}
     kinds_before = {(m["probe_id"], m["seq"]): m["kind"] for m in db["messages"].rows}
     db.execute("update probes set outcome = 'no_reply', fake_online = 1, bot_loop = 1, reasons = '[]'")
-    db.execute("update messages set kind = 'auto', reasons = '[]' where side = 'platform'")
+    db.execute("update messages set kind = 'auto', reasons = '[]' where side = 'platform' and seen = 'live'")
     db.conn.commit()
 
     result = run_cli("reclassify", "--db", db_path)
@@ -79,6 +79,7 @@ def facts(*messages: MessageRecord, handoff: float | None = None) -> tuple[Probe
         handoff_at_ms=handoff,
         claimed_status=Claimed.ONLINE,
         claimed_status_text="在线",
+        screen_checked=True,
     )
     ours = [m for m in messages if m.side == Side.VISITOR]
     for m in ours:  # as the probe records them: our question, then our handoff

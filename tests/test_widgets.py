@@ -17,8 +17,9 @@ def session_texts(sandbox, slug: str, page: str = "") -> list[str]:
     return [m["text"] for m in sessions[-1]["messages"]]
 
 
-def test_text_node_mode_without_message_selectors(sandbox, tmp_path, probes_copy, db_path):
-    """With only chat.input set, every new text node is a message and ours is known by text."""
+def test_only_an_input_selector_in_a_shadow_root(sandbox, tmp_path, probes_copy, db_path):
+    """With only chat.input set, the message list is learned from our question (in a shadow
+    root here) and ours is known by text."""
     for path in probes_copy.glob("*.toml"):
         path.unlink()
     (probes_copy / "plain.toml").write_text(

@@ -215,6 +215,12 @@ def run_probes(
         if as_json:
             echo(json.dumps(result.as_json(), ensure_ascii=False))
         progress.message(result.line())
+        if result.learned_message:
+            visitor = f'\n  visitor = "{result.learned_visitor}"' if result.learned_visitor else ""
+            progress.message(
+                f"{result.platform}: learned from our question; to keep it, put under [chat] in {result.platform}.toml:"
+                f'\n  message = "{result.learned_message}"{visitor}'
+            )
 
     def revised(earlier: ProbeRecord) -> None:
         progress.message(f"{earlier.platform}: revised probe {earlier.id} to {earlier.outcome} ({earlier.notes[-1]})")

@@ -181,6 +181,10 @@ class ProbeRecord:
     failure_reason: str | None = None
     notes: list[str] = field(default_factory=list)  # what the probe noticed besides the verdict
     screenshot: str | None = None
+    screen_checked: bool = False  # the transcript was compared with the chat on screen at the end
+    # Without chat.message, the message list the probe learned from our own question:
+    learned_message: str | None = None
+    learned_visitor: str | None = None
 
     @property
     def needs_review(self) -> bool:
@@ -221,6 +225,9 @@ class ProbeRecord:
             "question": self.question,
             "screenshot": self.screenshot,
             "reasons": self.reasons,
+            "learned": {"message": self.learned_message, "visitor": self.learned_visitor}
+            if self.learned_message
+            else None,
         }
 
     def line(self) -> str:
@@ -238,7 +245,7 @@ class ProbeRecord:
                 values[name] = enum(values[name])
             elif name in values:
                 del values[name]
-        for name in FLAGS:
+        for name in (*FLAGS, "screen_checked"):
             values[name] = bool(values.get(name))
         for name in ("reasons", "notes"):
             values[name] = json.loads(values.get(name) or "[]")

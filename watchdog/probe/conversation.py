@@ -97,7 +97,6 @@ class Conversation:
         self.time_origin: float | None = None  # page clock at navigation start (ms)
         self.ours_shown: set[str] = set()  # texts of the visitor-side messages recorded
         self.last_reply_at: float | None = None  # page time of the last platform message
-        self.counting_from: float | None = None  # text-node mode: ignore what was there before
         self.pending_echo: str | None = None  # text we sent that the widget has not shown yet
         self.pressed_at: float | None = None  # page time we pressed send for it
         self.typing_seen_at: float | None = None
@@ -109,6 +108,7 @@ class Conversation:
         self.replies: Counter[Kind] = Counter()  # live kinds of the replies so far (greetings aside)
         self.document: str | None = None  # the chat document's token (observer.js)
         self.navigated_to: str | None = None  # where the chat went when its page navigated
+        self.learned_list: str | None = None  # the learned list's selector: every child is checked at the end
         self.clock_readings: list[tuple[float, float, float]] = []  # (our before, page clock, our after)
 
     # -- the page clock -------------------------------------------------------------------
@@ -119,10 +119,6 @@ class Conversation:
     def offset(self, stamp: float) -> float:
         """A page clock reading as stored: ms since the page started loading."""
         return round(stamp - (self.time_origin or 0.0), 1)
-
-    def count_from(self, page_clock: float) -> None:
-        """Without chat.message every new text node counts: only those added from now on."""
-        self.counting_from = self.offset(page_clock)
 
     def clock_reading(self, before: float, page_clock: float, after: float) -> None:
         """The page clock (ms), read by a call that started at our monotonic `before` and
@@ -167,6 +163,9 @@ class Conversation:
             self.typing_seen_at = at
         elif kind == "error":
             self.probe.notes.append(page_text(str(event.get("message"))))
+        elif kind == "learned":
+            self.learned_list = page_text(str(event.get("list") or "")) or None
+            self._learned(page_text(str(event.get("message") or "")), page_text(str(event.get("visitor") or "")))
         elif kind == "update" and event.get("id") in self.by_observer_id:
             message = self.messages[self.by_observer_id[event["id"]]]
             text = clean_text(page_text(str(event.get("text") or "")))
@@ -176,13 +175,17 @@ class Conversation:
             self._classify_again()
             return [message]
         elif kind == "message" and at is not None:
-            if self.counting_from is not None and at < self.counting_from:
-                return []
             added = self._record(event, at, frame_url)
             if added is not None:
                 self.by_observer_id[event["id"]] = len(self.messages) - 1
                 return [added]
         return []
+
+    def _learned(self, message: str, visitor: str) -> None:
+        """Without chat.message, the observer learned the message list from our question."""
+        self.probe.learned_message, self.probe.learned_visitor = message or None, visitor or None
+        said = f'message = "{message}"' + (f', visitor = "{visitor}"' if visitor else "")
+        self.probe.notes.append(f"learned the message list from our question: {said} (chat.* in the platform file)")
 
     def _record(self, event: dict[str, Any], at: float, frame_url: str | None) -> MessageRecord | None:
         raw = page_text(str(event.get("text") or ""))
@@ -373,6 +376,7 @@ class Conversation:
                         reasons=[SEEN_AT_END],
                     )
                 )
+        self.probe.screen_checked = True
         self.messages += missed
         self.live += [None] * len(missed)
         if missed:

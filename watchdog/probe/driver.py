@@ -12,10 +12,10 @@ import contextlib
 import json
 import secrets
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime
 from importlib import resources
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 from playwright.async_api import Browser, BrowserContext, Dialog, Frame, Page
@@ -23,7 +23,7 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from ..config import Chat, Platform, QuestionSet
-from ..records import Claimed, MessageRecord, Outcome, ProbeRecord, Side
+from ..records import MessageRecord, Outcome, ProbeRecord, Side
 from ..store import Store, utc_now
 from ..text import TIME_LABEL, clean_text, page_text
 from ..verdicts.templates import TemplateIndex
@@ -35,8 +35,17 @@ from .conversation import (
     Drain,
     Failure,
     Stop,
-    claimed_from_text,
     unreachable,
+)
+from .page import (
+    ELEMENT_TIMEOUT_MS,
+    PAGE_TIMEOUT_MS,
+    NotFound,
+    Unresponsive,
+    find_chat_frame,
+    open_chat,
+    page_call,
+    read_status,
 )
 
 # Marks the elements a Playwright locator resolved (visitor bubbles, sender names), so that
@@ -58,9 +67,6 @@ READ_BUBBLES = """(bubbles) => {
       return [ours, text];
     });
 }"""
-T = TypeVar("T")
-PAGE_TIMEOUT_MS = 30_000
-PAGE_CALL_TIMEOUT_S = 10.0  # a page that does not answer a call this long is frozen (a busy loop)
 # A probe ends by this long after max_wait at the latest, whatever the page does; what it
 # saw is kept and its outcome is probe_error.
 HARD_GRACE_S = 35.0
@@ -70,31 +76,15 @@ OBSERVER = "document.__kefuWatchdogHandle"
 STATUS_WAIT_MS = 5_000  # a vendor's embed builds its status some time after the page loaded
 STATUS_REREAD_MS = 1_000
 START_HOLD_MS = 2_000  # a probe waiting longer than this for the chat gives up its start slot
-POPUP_WAIT_S = 3.0  # after clicking chat.open, this long for a new window (unless the chat shows in the page)
-ELEMENT_TIMEOUT_MS = 10_000
 CONTROL_TIMEOUT_S = 15.0
 
 
 def observer_script(chat: Chat) -> str:
-    selectors = ("message", "visitor", "bot", "sender", "typing")
+    selectors = ("input", "message", "visitor", "bot", "sender", "typing")
     config: dict[str, str | None] = {key: getattr(chat, key) for key in selectors}
     config["timeLabel"] = TIME_LABEL.pattern
     source = (resources.files("watchdog.probe") / "observer.js").read_text(encoding="utf-8")
     return source.replace("__CONFIG__", json.dumps(config, ensure_ascii=False))
-
-
-async def page_call(call: Awaitable[T], what: str) -> T:
-    """A call into the page that a frozen page cannot hold up: Unresponsive after
-    PAGE_CALL_TIMEOUT_S."""
-    try:
-        return await asyncio.wait_for(call, PAGE_CALL_TIMEOUT_S)
-    except TimeoutError:
-        limit = f"{PAGE_CALL_TIMEOUT_S:g} s"
-        raise Unresponsive(f"the page did not answer ({what}) within {limit}: a frozen page") from None
-
-
-class Unresponsive(Exception):
-    """The page stopped answering the browser (a busy loop): nothing more can be read from it."""
 
 
 async def ensure_observer(frame: Frame, chat: Chat) -> None:
@@ -107,41 +97,6 @@ async def ensure_observer(frame: Frame, chat: Chat) -> None:
 
 def new_probe_id(slug: str) -> str:
     return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{slug}-{secrets.token_hex(3)}"
-
-
-async def read_status(page: Page, chat: Chat, wait_ms: int) -> tuple[Claimed, str] | None:
-    """What the widget claims, waiting up to `wait_ms` for its status to show: a text element
-    (chat.status; it may get its text late), or whichever of chat.status_offline and
-    chat.status_online is present. None when it shows none."""
-    deadline = time.monotonic() + wait_ms / 1000
-    if chat.status:
-        element = page.locator(chat.status).first
-        while True:
-            try:
-                text = (await element.inner_text(timeout=max(1, (deadline - time.monotonic()) * 1000))).strip()
-            except PlaywrightTimeout:
-                return None
-            if text or time.monotonic() >= deadline:
-                return claimed_from_text(text, chat), text
-            await asyncio.sleep(0.1)
-    shown = [
-        (selector, claimed)
-        for selector, claimed in ((chat.status_offline, Claimed.OFFLINE), (chat.status_online, Claimed.ONLINE))
-        if selector
-    ]
-    if not shown:
-        return None
-    either = page.locator(shown[0][0])
-    for selector, _ in shown[1:]:
-        either = either.or_(page.locator(selector))
-    try:
-        await either.first.wait_for(state="attached", timeout=max(1, wait_ms))
-    except PlaywrightTimeout:
-        return None
-    for selector, claimed in shown:
-        if await page.locator(selector).count() > 0:
-            return claimed, selector
-    return None
 
 
 class _Stopped(Exception):
@@ -273,8 +228,6 @@ class ProbeRun:
                 raise self._missing(f"chat.input {chat.input} not found in the chat") from None
         await ensure_observer(frame, chat)
         await self._read_clock(frame)
-        if not chat.message:
-            self.conversation.count_from(await self._page_clock(frame))
         await self._use_chat_frame(frame)
         self.on_ready()
         await asyncio.sleep(self.conversation.greeting_wait())
@@ -284,43 +237,23 @@ class ProbeRun:
         await self._await_replies(frame)
         if self.conversation.navigated_to is not None:
             return  # the chat is gone: nothing left to read from it
+        if not chat.message:  # a list not learned by now is taken from where our question shows
+            await page_call(frame.evaluate(f"{OBSERVER}.settle()"), "settling the list")
         await self._drain(frame)
         await self._reconcile(frame)
         await self._read_clock(frame)
         await self._read_status(page, "end", STATUS_REREAD_MS)
 
     async def _open_chat(self, page: Page) -> Page:
-        """Click chat.open; when that opens a new window or tab, the chat is there."""
-        opened: list[Page] = []
-
-        def on_popup(popup: Page) -> None:
-            opened.append(popup)
-
-        page.on("popup", on_popup)
         try:
-            await page.locator(self.platform.chat.open or "").first.click(timeout=ELEMENT_TIMEOUT_MS)
-        except PlaywrightTimeout:
-            raise self._missing(f"chat.open {self.platform.chat.open} not found on the page") from None
-        chat = self.platform.chat
-        in_page = page.locator(chat.frame[0] if chat.frame else chat.input).first
-        deadline = time.monotonic() + POPUP_WAIT_S
-        while not opened and time.monotonic() < deadline:
-            if await page_call(in_page.is_visible(), "is the chat open"):
-                break  # the chat opened in the page itself
-            await asyncio.sleep(0.05)
-        page.remove_listener("popup", on_popup)
-        if not opened:
-            return page
-        popup = opened[0]
-        try:
-            await popup.wait_for_load_state("domcontentloaded", timeout=PAGE_TIMEOUT_MS)
-        except PlaywrightTimeout:
-            raise self._missing("the chat window opened by chat.open did not load") from None
-        # From here on every time is on the chat window's own clock.
-        await ensure_observer(popup.main_frame, self.platform.chat)
-        self.conversation.page_loaded(await page_call(popup.evaluate(f"{OBSERVER}.origin"), "its clock"))
-        self.probe.notes.append(f"the chat opened in a new window ({popup.url})")
-        return popup
+            chat_page = await open_chat(page, self.platform.chat)
+        except NotFound as e:
+            raise self._missing(str(e)) from None
+        if chat_page is not page:  # a new window: from here on every time is on its own clock
+            await ensure_observer(chat_page.main_frame, self.platform.chat)
+            self.conversation.page_loaded(await page_call(chat_page.evaluate(f"{OBSERVER}.origin"), "its clock"))
+            self.probe.notes.append(f"the chat opened in a new window ({chat_page.url})")
+        return chat_page
 
     async def _load(self, page: Page) -> None:
         try:
@@ -358,17 +291,10 @@ class ProbeRun:
             self.probe.notes.append(f"no status shown within {wait_ms / 1000:g} s: status unknown")
 
     async def _find_chat_frame(self, page: Page) -> Frame:
-        frame = page.main_frame
-        for selector in self.platform.chat.frame:
-            try:
-                handle = await frame.locator(selector).first.element_handle(timeout=ELEMENT_TIMEOUT_MS)
-            except PlaywrightTimeout:
-                raise self._missing(f"chat.frame {selector} not found") from None
-            inner = await handle.content_frame()
-            if inner is None:
-                raise self._missing(f"chat.frame {selector} is not an iframe")
-            frame = inner
-        return frame
+        try:
+            return await find_chat_frame(page, self.platform.chat)
+        except NotFound as e:
+            raise self._missing(str(e)) from None
 
     def _missing(self, reason: str) -> _Stopped:
         return _Stopped(self.conversation.missing(reason))
@@ -385,6 +311,8 @@ class ProbeRun:
     async def _send(self, frame: Frame, text: str) -> None:
         chat = self.platform.chat
         box = frame.locator(chat.input).first
+        if not chat.message and not self.probe.learned_message:  # learn the message list from what we send
+            await page_call(frame.evaluate(f"(text) => {OBSERVER}.learn(text)", text), "learning the list")
         try:
             await box.fill(text, timeout=ELEMENT_TIMEOUT_MS)
         except PlaywrightTimeout:
@@ -427,15 +355,23 @@ class ProbeRun:
         """Read the chat's visible messages with Playwright's own engine (the platform file's
         selectors as locators) and let the core compare them with the transcript."""
         chat = self.platform.chat
-        if not chat.message:
-            self.probe.notes.append("no chat.message: the transcript could not be checked against the screen")
+        # A learned list is checked child by child: a reply shaped unlike the bubbles it was
+        # learned from is on screen all the same, and must not go unseen.
+        learned = self.conversation.learned_list
+        message = chat.message or (f"{learned} > *" if learned else None)
+        visitor = chat.visitor or self.probe.learned_visitor
+        if not message:
+            self.probe.notes.append(
+                "no chat.message, and our question never showed to learn the list from: "
+                "the transcript could not be checked against the screen"
+            )
             return
         try:
-            for role, selector in (("visitor", chat.visitor), ("sender", chat.sender)):
+            for role, selector in (("visitor", visitor), ("sender", chat.sender)):
                 if selector:
                     await page_call(frame.locator(selector).evaluate_all(MARK, role), "marking the chat")
             bubbles = await page_call(
-                frame.locator(chat.message).filter(visible=True).evaluate_all(READ_BUBBLES), "reading the chat"
+                frame.locator(message).filter(visible=True).evaluate_all(READ_BUBBLES), "reading the chat"
             )
         except PlaywrightError as e:
             self.probe.notes.append(f"could not read the chat at the end: {str(e).splitlines()[0]}")

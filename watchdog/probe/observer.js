@@ -6,7 +6,7 @@
   // Once per document, not per window: a window opened by window.open keeps its Window when
   // its first, blank document gives way to the chat page, and that page must be watched.
   if (document.__kefuWatchdogHandle) return;
-  // {message, visitor, bot, sender, typing}: CSS selectors or null; timeLabel: text.TIME_LABEL
+  // {input, message, visitor, bot, sender, typing}: CSS selectors or null; timeLabel: text.TIME_LABEL
   const config = __CONFIG__;
   // The clock is taken before any page script runs: a page that later replaces or skews
   // performance.now cannot change the stamps. The driver reads the same clock, which the
@@ -18,7 +18,7 @@
   // the chat navigated (a reload, a redirect).
   const doc = Math.random().toString(36).slice(2) + now().toString(36);
   // What the driver reads (document.__kefuWatchdogHandle), fixed so the page cannot replace it.
-  const handle = { origin, now, doc, flush: () => flush() };
+  const handle = { origin, now, doc, flush: () => flush(), learn: (text) => learn(text), settle: () => settle() };
   Object.defineProperty(document, "__kefuWatchdogHandle", {
     value: Object.freeze(handle), writable: false, configurable: false, enumerable: false,
   });
@@ -257,35 +257,126 @@
     for (const entry of previous) entries.set(entry.id, entry);
   }
 
-  // Without a message selector, every new text node is a message (the spec's default).
-  const seenText = new WeakSet();
-  function scanTextNodes(mutations, stamp) {
+  // Without a message selector, the message list is learned from our own question: the
+  // driver says what it is about to send (learn); the element that then shows that text is
+  // our bubble, the nearest ancestor whose siblings share its shape (tag and a class), and
+  // their parent the list. With no such sibling yet (no greeting), the next element added
+  // near it tells: their lowest common ancestor is the list. Until then nothing is a message
+  // (a probe that never sees its own question is blind, never an accuser).
+  let needle = null; // our text, spaces removed
+  const sent = []; // everything we sent, spaces removed: our bubbles teach nothing about theirs
+  let ourElement = null; // the element showing it, waiting for a sibling
+  let ourId = 0; // the message id it was reported with
+  const compact = (text) => (text || "").replace(/\s+/g, "");
+  const editable = (el) => !!el && (el.isContentEditable || !!el.closest(SKIP_SELECTOR) || closestOrSelf(el, config.input));
+  const textOf = (el) => compact(el.textContent);
+  function learnFrom(mutations, stamp) {
     for (const mutation of mutations) {
       const nodes = mutation.type === "characterData" ? [mutation.target] : Array.from(mutation.addedNodes);
       for (const node of nodes) {
-        const walker = node.nodeType === Node.TEXT_NODE ? [node] : textNodesUnder(node);
-        for (const textNode of walker) {
-          const parent = textNode.parentElement;
-          const text = clean(textNode.textContent);
-          if (!text || seenText.has(textNode)) continue;
-          // Not a message: scripts and styles, or what is being typed into an input box.
-          if (parent && (parent.isContentEditable || parent.closest(SKIP_SELECTOR))) continue;
-          seenText.add(textNode);
-          const id = nextId++;
-          const el = parent || document.body;
-          report({ type: "message", id, at: insertionStamp(textNode, stamp), text, sender: "",
-                   bot: closestOrSelf(el, config.bot), side: closestOrSelf(el, config.visitor) ? "visitor" : "platform" });
+        const el = node.nodeType === Node.ELEMENT_NODE ? node : node.parentElement;
+        if (!el || !el.isConnected || editable(el)) continue;
+        if (ourElement && !ourElement.isConnected) ourElement = null; // the list was redrawn: find it again
+        const wanted = ourId ? sent[0] : needle;
+        if (!ourElement && wanted && textOf(el).includes(wanted)) {
+          ourElement = deepest(el, wanted);
+          if (!ourId) { // ours, shown: reported at once (the proof of sight), whatever the list turns out to be
+            ourId = nextId++;
+            report({ type: "message", id: ourId, at: insertionStamp(ourElement, stamp), text: clean(ourElement.textContent),
+                     sender: "", bot: false, side: "visitor" });
+          }
+          const found = sameShaped(ourElement);
+          if (found) return learned(found, stamp);
+        } else if (ourElement && !ourElement.contains(el) && !el.contains(ourElement) && textOf(el) &&
+                   !sent.some((text) => textOf(el).includes(text))) {
+          const found = commonList(ourElement, el);
+          if (found) return learned(found, stamp);
         }
       }
     }
   }
-  function textNodesUnder(node) {
-    if (node.nodeType !== Node.ELEMENT_NODE && node.nodeType !== Node.DOCUMENT_FRAGMENT_NODE) return [];
-    if (SKIP.has(node.nodeName)) return [];
-    const out = [];
-    const walker = document.createTreeWalker(node, NodeFilter.SHOW_TEXT);
-    while (walker.nextNode()) out.push(walker.currentNode);
-    return out;
+  function deepest(el, text) {
+    for (;;) {
+      const child = Array.from(el.children).find((c) => textOf(c).includes(text));
+      if (!child) return el;
+      el = child;
+    }
+  }
+  const inputOf = () => roots.flatMap((root) => query(root, config.input))[0] || null;
+  const holds = (el, other) => !!other && (el === other || el.contains(other));
+  function sameShaped(el) {
+    const input = inputOf();
+    for (let bubble = el; up(bubble); bubble = up(bubble)) {
+      const list = up(bubble);
+      if (holds(list, input)) return null; // past the list: the chat box holds the input too
+      const shared = (other) => other !== bubble && other.tagName === bubble.tagName && textOf(other) &&
+        (bubble.classList.length === 0 ? other.classList.length === 0 : Array.from(bubble.classList).some((c) => other.classList.contains(c)));
+      const siblings = Array.from(list.children).filter(shared);
+      if (siblings.length) return { list, bubble, siblings };
+    }
+    return null;
+  }
+  function commonList(ours, other) {
+    const input = inputOf();
+    const above = new Set();
+    for (let n = ours; n; n = up(n)) above.add(n);
+    let list = other;
+    while (list && !above.has(list)) list = up(list);
+    if (!list || list === ours || holds(list, input)) return null;
+    let bubble = ours;
+    while (up(bubble) !== list) bubble = up(bubble);
+    let theirs = other;
+    while (up(theirs) !== list) theirs = up(theirs);
+    return { list, bubble, siblings: [theirs] };
+  }
+  const STABLE_CLASS = /^[A-Za-z][\w-]*$/;
+  const stable = (c) => STABLE_CLASS.test(c) && !/\d{3,}/.test(c); // not a generated hash
+  function selectorOf(el) {
+    if (el.id && stable(el.id)) return "#" + CSS.escape(el.id);
+    const classes = Array.from(el.classList).filter(stable).map((c) => "." + CSS.escape(c)).join("");
+    return el.tagName.toLowerCase() + classes;
+  }
+  function uniqueSelector(el) { // the list's selector: more ancestors until it names only the list
+    let selector = selectorOf(el);
+    for (let a = up(el), depth = 0; a && depth < 5; a = up(a), depth++) {
+      if (roots.flatMap((root) => query(root, selector)).length <= 1) break;
+      selector = selectorOf(a) + " " + selector;
+    }
+    return selector;
+  }
+  function learned({ list, bubble, siblings }, stamp) {
+    const tag = bubble.tagName.toLowerCase();
+    // With no other bubble to compare (settle), the tag alone: our own classes may mark ours.
+    const common = Array.from(bubble.classList).filter((c) => stable(c) && siblings.length && siblings.every((s) => s.classList.contains(c)));
+    const shape = tag + common.map((c) => "." + CSS.escape(c)).join("");
+    const message = uniqueSelector(list) + " > " + shape;
+    const mine = siblings.length ? Array.from(bubble.classList).find((c) => stable(c) && !siblings.some((s) => s.classList.contains(c))) : undefined;
+    config.message = message;
+    if (!config.visitor && mine) config.visitor = message + "." + CSS.escape(mine);
+    needle = null;
+    ids.set(bubble, ourId); // already reported
+    const ours = describe(bubble);
+    keys.set(ourId, ours.side + "\u0000" + sameness(ours.text));
+    report({ type: "learned", message, visitor: config.visitor, list: uniqueSelector(list) });
+    recovering = true; // what the list already showed (greetings, our question) is reported now
+    try { rescan(stamp); } finally { recovering = false; }
+  }
+  function learn(text) {
+    sent.push(compact(text));
+    if (!config.message) needle = compact(text);
+  }
+  // The probe ends with nothing near our question: its list is then the child of the chat box
+  // that holds our message (the box being what holds our message and the input), and our
+  // bubble that list's child. Replies added anywhere near ours would have taught the list.
+  function settle() {
+    if (config.message || !ourElement || !ourElement.isConnected) return;
+    const input = inputOf();
+    let list = ourElement;
+    while (up(list) && !holds(up(list), input)) list = up(list);
+    if (list === ourElement) return;
+    let bubble = ourElement;
+    while (up(bubble) !== list) bubble = up(bubble);
+    learned({ list, bubble, siblings: [] }, now());
   }
 
   // Whether the typing indicator shows needs a layout, which costs as much as the page is big:
@@ -327,18 +418,19 @@
     insertedAt.set(this, now());
   } });
   let lastScan = 0;
+  let recovering = false; // learning the list: stamps of earlier insertions count, else page load
   function insertionStamp(node, fallback) {
     for (let n = node; n; n = n.parentNode || n.host) {
       const stamp = insertedAt.get(n);
-      if (stamp !== undefined) return stamp >= lastScan ? stamp : fallback;
+      if (stamp !== undefined) return stamp >= lastScan || recovering ? stamp : fallback;
     }
-    return fallback;
+    return recovering ? origin : fallback;
   }
 
   const observer = new MutationObserver((mutations) => {
     const stamp = now();
     if (config.message) scanMessages(mutations, stamp);
-    else scanTextNodes(mutations, stamp);
+    else learnFrom(mutations, stamp);
     if (config.typing && typingCheck === null) typingCheck = setTimer(scanTyping, TYPING_CHECK_MS);
     lastScan = stamp;
   });

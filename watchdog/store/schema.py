@@ -167,10 +167,24 @@ def _v3_clean_text_and_sight(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v4_screen_check_and_learned_list(db: sqlite_utils.Database) -> None:
+    """Whether the transcript was checked against the screen (probes before v4: when their
+    notes say so), and the message list a probe learned from our question."""
+    probes = db.table("probes")
+    probes.add_column("screen_checked", int, not_null_default=0)
+    probes.add_column("learned_message", str)
+    probes.add_column("learned_visitor", str)
+    db.execute(
+        "update probes set screen_checked = 1 where notes like '%checked against the screen at the end%' "
+        "or notes like '%platform message(s) that the observer never reported%'"
+    )
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_initial,
     _v2_runs_and_claims,
     _v3_clean_text_and_sight,
+    _v4_screen_check_and_learned_list,
 ]
 
 

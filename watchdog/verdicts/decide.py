@@ -50,7 +50,7 @@ def decide(probe: ProbeRecord, messages: list[MessageRecord], kinds: list[Classi
         verdict.reasons.append(f"the widget said offline ({probe.claimed_status_text}) and nobody replied")
     else:
         verdict.reasons.append(f"no reply within {waited}")
-    blind = _blind(verdict, messages)
+    blind = _blind(probe, verdict, messages)
     if blind is not None:
         return blind
     if probe.claimed_status == Claimed.ONLINE and verdict.outcome in ACCUSING:
@@ -70,10 +70,11 @@ def decide(probe: ProbeRecord, messages: list[MessageRecord], kinds: list[Classi
     return verdict
 
 
-def _blind(verdict: Verdict, messages: list[MessageRecord]) -> Verdict | None:
+def _blind(probe: ProbeRecord, verdict: Verdict, messages: list[MessageRecord]) -> Verdict | None:
     """Proof of sight: an accusing outcome needs our question recorded as the widget showed it,
-    and any outcome but a properly timed human needs every message on screen at the end to be
-    in the transcript. Without that, the probe is `blind`: it never counts against a platform."""
+    and the transcript checked against the chat on screen at the end; any outcome but a
+    properly timed human needs every message on screen then to be in the transcript. Without
+    that, the probe is `blind`: it never counts against a platform."""
     sight = any(m.side == Side.VISITOR and m.kind == Kind.QUESTION and m.seen == Seen.LIVE for m in messages)
     missed = sum(1 for m in messages if m.side == Side.PLATFORM and m.seen == Seen.END)
     observed = sum(1 for m in messages if m.side == Side.PLATFORM and m.seen == Seen.LIVE)
@@ -93,6 +94,11 @@ def _blind(verdict: Verdict, messages: list[MessageRecord]) -> Verdict | None:
         why = (
             f"the screen shows {missed} platform message(s) the observer never reported: "
             "check chat.message and chat.frame in the platform file"
+        )
+    elif verdict.outcome in ACCUSING and not probe.screen_checked:
+        why = (
+            "the chat could not be read at the end, so the transcript was never checked against the screen: "
+            "see the probe's notes, and chat.message in the platform file"
         )
     else:
         return None

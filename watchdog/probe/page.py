@@ -1,0 +1,119 @@
+"""What the probe and the live check both do to a platform's page: call into it without
+letting a frozen page hold us up, read the widget's claimed status, open the chat (in the
+page or a new window) and find its frame. Nothing here sends or records anything."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable
+from typing import TypeVar
+
+from playwright.async_api import Frame, Page
+from playwright.async_api import TimeoutError as PlaywrightTimeout
+
+from ..config import Chat
+from ..records import Claimed
+from .conversation import claimed_from_text
+
+T = TypeVar("T")
+PAGE_TIMEOUT_MS = 30_000
+PAGE_CALL_TIMEOUT_S = 10.0  # a page that does not answer a call this long is frozen (a busy loop)
+POPUP_WAIT_S = 3.0  # after clicking chat.open, this long for a new window (unless the chat shows in the page)
+ELEMENT_TIMEOUT_MS = 10_000
+
+
+class Unresponsive(Exception):
+    """The page stopped answering the browser (a busy loop): nothing more can be read from it."""
+
+
+class NotFound(Exception):
+    """The chat's entry, window or frame is not there; the message names the field."""
+
+
+async def page_call(call: Awaitable[T], what: str) -> T:
+    """A call into the page that a frozen page cannot hold up: Unresponsive after
+    PAGE_CALL_TIMEOUT_S."""
+    try:
+        return await asyncio.wait_for(call, PAGE_CALL_TIMEOUT_S)
+    except TimeoutError:
+        limit = f"{PAGE_CALL_TIMEOUT_S:g} s"
+        raise Unresponsive(f"the page did not answer ({what}) within {limit}: a frozen page") from None
+
+
+async def read_status(page: Page, chat: Chat, wait_ms: int) -> tuple[Claimed, str] | None:
+    """What the widget claims, waiting up to `wait_ms` for its status to show: a text element
+    (chat.status; it may get its text late), or whichever of chat.status_offline and
+    chat.status_online is present. None when it shows none."""
+    deadline = time.monotonic() + wait_ms / 1000
+    if chat.status:
+        element = page.locator(chat.status).first
+        while True:
+            try:
+                text = (await element.inner_text(timeout=max(1, (deadline - time.monotonic()) * 1000))).strip()
+            except PlaywrightTimeout:
+                return None
+            if text or time.monotonic() >= deadline:
+                return claimed_from_text(text, chat), text
+            await asyncio.sleep(0.1)
+    shown = [
+        (selector, claimed)
+        for selector, claimed in ((chat.status_offline, Claimed.OFFLINE), (chat.status_online, Claimed.ONLINE))
+        if selector
+    ]
+    if not shown:
+        return None
+    either = page.locator(shown[0][0])
+    for selector, _ in shown[1:]:
+        either = either.or_(page.locator(selector))
+    try:
+        await either.first.wait_for(state="attached", timeout=max(1, wait_ms))
+    except PlaywrightTimeout:
+        return None
+    for selector, claimed in shown:
+        if await page.locator(selector).count() > 0:
+            return claimed, selector
+    return None
+
+
+async def open_chat(page: Page, chat: Chat) -> Page:
+    """Click chat.open; when that opens a new window or tab, the chat is there (loaded)."""
+    opened: list[Page] = []
+
+    def on_popup(popup: Page) -> None:
+        opened.append(popup)
+
+    page.on("popup", on_popup)
+    try:
+        await page.locator(chat.open or "").first.click(timeout=ELEMENT_TIMEOUT_MS)
+    except PlaywrightTimeout:
+        raise NotFound(f"chat.open {chat.open} not found on the page") from None
+    in_page = page.locator(chat.frame[0] if chat.frame else chat.input).first
+    deadline = time.monotonic() + POPUP_WAIT_S
+    while not opened and time.monotonic() < deadline:
+        if await page_call(in_page.is_visible(), "is the chat open"):
+            break  # the chat opened in the page itself
+        await asyncio.sleep(0.05)
+    page.remove_listener("popup", on_popup)
+    if not opened:
+        return page
+    try:
+        await opened[0].wait_for_load_state("domcontentloaded", timeout=PAGE_TIMEOUT_MS)
+    except PlaywrightTimeout:
+        raise NotFound("the chat window opened by chat.open did not load") from None
+    return opened[0]
+
+
+async def find_chat_frame(page: Page, chat: Chat) -> Frame:
+    """The frame the chat is in, following chat.frame's iframes from the page down."""
+    frame = page.main_frame
+    for selector in chat.frame:
+        try:
+            handle = await frame.locator(selector).first.element_handle(timeout=ELEMENT_TIMEOUT_MS)
+        except PlaywrightTimeout:
+            raise NotFound(f"chat.frame {selector} not found") from None
+        inner = await handle.content_frame()
+        if inner is None:
+            raise NotFound(f"chat.frame {selector} is not an iframe")
+        frame = inner
+    return frame
