@@ -24,6 +24,7 @@ from .config import Catalog, Platform, load_catalog, parse_duration
 from .demo import run_demo
 from .errors import ConfigError, WatchdogError
 from .formatting import for_terminal, format_table, percent_or_dash, seconds_or_dash
+from .probe.inspect import check_all_live
 from .progress import Progress
 from .publish.datasette import build_datasette
 from .publish.export import KINDS as EXPORT_COLUMNS
@@ -141,12 +142,28 @@ def schedules_option(command):
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
+@click.argument("slugs", nargs=-1)
 @probes_option
 @schedules_option
+@click.option(
+    "--live", is_flag=True, help="Also try each platform file on its page (sending nothing, recording nothing)."
+)
+@click.option(
+    "--screenshot",
+    "screenshot_dir",
+    type=click.Path(path_type=Path),
+    help="With --live: save a picture per platform, each found element boxed and labelled.",
+)
 @_errors_as_messages
-def check(probes_dir: Path, schedules_dir: Path) -> None:
+def check(
+    slugs: tuple[str, ...], probes_dir: Path, schedules_dir: Path, live: bool, screenshot_dir: Path | None
+) -> None:
     """Validate every platform file, question set and schedule file; print each problem as
-    `path: field: message`."""
+    `path: field: message`. With --live (for the SLUGS given, else every platform): load each
+    page, read the status, open the chat and look up every selector, typing nothing and
+    recording nothing; exit 1 if a field a probe needs (open, frame, input, send) is missing."""
+    if (slugs or screenshot_dir) and not live:
+        raise ConfigError("platform names and --screenshot go with --live")
     catalog = load_catalog(probes_dir)
     problems = list(catalog.problems)
     summary = (
@@ -160,8 +177,37 @@ def check(probes_dir: Path, schedules_dir: Path) -> None:
     for problem in problems:
         echo(str(problem))
     echo(f"{summary}; {len(problems)} problem(s)", err=True)
-    if problems:
+    failed = bool(problems)
+    if live:
+        platforms = _select(catalog, slugs, not slugs, probes_dir)
+        failed = _check_live(platforms, screenshot_dir) or failed
+    if failed:
         sys.exit(1)
+
+
+def _check_live(platforms: list[Platform], screenshot_dir: Path | None) -> bool:
+    """Print each platform's live check; True if any failed."""
+    checks = asyncio.run(check_all_live(platforms, screenshot_dir))
+    for check in checks:
+        rows = [
+            [f"chat.{f.field}", f.selector, f.found, f.visible, f.result.upper() if f.failed else f.result]
+            for f in check.fields
+        ]
+        echo(f"{check.platform}: status {check.claimed or '-'}")
+        if rows:
+            echo(format_table(["field", "selector", "found", "visible", "result"], rows))
+        if check.error:
+            echo(f"{check.platform}: {check.error}")
+        if check.screenshot:
+            echo(f"{check.platform}: labelled screenshot {check.screenshot}", err=True)
+        echo("")
+    failed = [c.platform for c in checks if c.failed]
+    echo(
+        f"live: {len(checks) - len(failed)} of {len(checks)} platform(s) usable"
+        + (f"; not usable: {', '.join(failed)}" if failed else ""),
+        err=True,
+    )
+    return bool(failed)
 
 
 def _select(catalog: Catalog, slugs: tuple[str, ...], every: bool, probes_dir: Path) -> list[Platform]:
