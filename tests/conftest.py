@@ -5,9 +5,14 @@ tests of what is done with stored probes. Tests that start Chromium are marked `
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import http.server
 import json
 import shutil
 import sqlite3
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -93,3 +98,21 @@ def datasette_get(datasette, path: str):
     import asyncio
 
     return asyncio.run(datasette.client.get(path))
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002 (the base class's name)
+        pass
+
+
+@contextlib.contextmanager
+def static_site(folder: Path) -> Iterator[str]:
+    """The files of `folder` served on 127.0.0.1 (pages of other vendors' making)."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(folder)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -7,8 +7,6 @@ not see or time."""
 from __future__ import annotations
 
 import contextlib
-import functools
-import http.server
 import json
 import os
 import shutil
@@ -16,7 +14,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -25,7 +22,7 @@ import pytest
 from watchdog.config import builtin_questions_dir
 from watchdog.probe import driver
 
-from .conftest import run_cli
+from .conftest import run_cli, static_site
 
 pytestmark = pytest.mark.browser
 
@@ -63,20 +60,10 @@ EXPECTED = {
 }
 
 
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):  # noqa: A002 (the base class's name)
-        pass
-
-
 @pytest.fixture(scope="module")
 def hostile_site():
-    handler = functools.partial(QuietHandler, directory=str(PAGES))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with static_site(PAGES) as url:
+        yield url
 
 
 def write_platform(folder: Path, slug: str, url: str, **overrides: str) -> None:

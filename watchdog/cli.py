@@ -20,7 +20,7 @@ import click
 
 from . import __version__
 from .accuracy import run_accuracy
-from .config import Catalog, Platform, load_catalog, parse_duration
+from .config import Catalog, Platform, load_catalog, parse_duration, presets
 from .demo import run_demo
 from .errors import ConfigError, WatchdogError
 from .formatting import for_terminal, format_table, percent_or_dash, seconds_or_dash
@@ -177,6 +177,9 @@ def check(
     for problem in problems:
         echo(str(problem))
     echo(f"{summary}; {len(problems)} problem(s)", err=True)
+    for preset in presets().values():
+        where = f"{preset.source}, checked at {preset.checked}"
+        echo(f'preset widget = "{preset.name}": {preset.title} ({where})', err=True)
     failed = bool(problems)
     if live:
         platforms = _select(catalog, slugs, not slugs, probes_dir)

@@ -289,9 +289,13 @@ def parse_platform(path: Path, problems: list[Problem]) -> Platform | None:
     url = top.text("url", required=True)
     if url is not None and (urlparse(url).scheme not in ("http", "https") or not urlparse(url).netloc):
         problems.append(Problem(where, "url", "must be an http:// or https:// address"))
+    widget = top.text("widget")
+    preset = _preset_chat(widget, where, problems)
+    if preset is not None and isinstance(data.get("chat", {}), dict):
+        data["chat"] = {**preset, **data.get("chat", {})}  # the file's own keys override the preset's
     chat_table = top.table("chat")
-    if "chat" not in data:
-        problems.append(Problem(where, "chat", "missing (needs at least chat.input)"))
+    if "chat" not in data and widget is None:
+        problems.append(Problem(where, "chat", "missing (needs at least chat.input, or widget = a preset)"))
     chat = Chat(
         input=chat_table.text("input", required="chat" in data) or "",
         open=chat_table.text("open"),
@@ -334,6 +338,40 @@ def parse_platform(path: Path, problems: list[Problem]) -> Platform | None:
     if len(problems) > count:
         return None
     return Platform(slug, name or "", url or "", chat, where, promise, settings)
+
+
+@dataclass(frozen=True)
+class Preset:
+    """The selectors of a widely deployed chat system (watchdog/presets/<name>.toml), with
+    where they were read from and the version they were checked against."""
+
+    name: str
+    title: str
+    source: str
+    checked: str
+    chat: dict[str, Any]
+
+
+def presets() -> dict[str, Preset]:
+    """Every preset shipped with the package, by name."""
+    found = {}
+    for entry in sorted((resources.files("watchdog") / "presets").iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".toml"):
+            data = tomllib.loads(entry.read_text(encoding="utf-8"))
+            name = entry.name.removesuffix(".toml")
+            source = data["source"]
+            found[name] = Preset(name, data["name"], source["repository"], source["checked"], data["chat"])
+    return found
+
+
+def _preset_chat(name: str | None, where: str, problems: list[Problem]) -> dict[str, Any] | None:
+    if name is None:
+        return None
+    known = presets()
+    if name not in known:
+        problems.append(Problem(where, "widget", f"no preset {name!r} (known: {', '.join(known)})"))
+        return None
+    return dict(known[name].chat)
 
 
 def parse_question_set(path: Path, problems: list[Problem]) -> QuestionSet | None:
