@@ -9,8 +9,12 @@ import contextlib
 import functools
 import http.server
 import json
+import os
 import shutil
+import signal
 import sqlite3
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -116,3 +120,21 @@ def static_site(folder: Path) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@contextlib.contextmanager
+def watchdog_process(*args: object) -> Iterator[subprocess.Popen]:
+    """`watchdog ARGS` as cron or a terminal starts it: its own process, in its own process
+    group, whose leftovers (its browser) are killed at the end whatever the test did."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "watchdog", *map(str, args)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        yield process
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)

@@ -4,56 +4,34 @@ been seen in 3 other probes: 4 rounds)."""
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 
 import httpx
 import pytest
 
 from watchdog.sandbox import SCENARIOS
 
+from .conftest import watchdog_process
+
 pytestmark = pytest.mark.browser
 
 
 def test_demo_ends_with_a_working_datasette_url(tmp_path):
     db = tmp_path / "demo.db"
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "watchdog",
-            "demo",
-            "--rounds",
-            "4",
-            "--time-scale",
-            "0.005",
-            "--port",
-            "0",
-            "--db",
-            str(db),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-    try:
-        line = process.stdout.readline()  # blocks until the server is up (or the demo failed)
-        assert line.startswith("http://127.0.0.1:"), (line, process.stderr.read() if process.poll() else "")
-        url = line.split()[0]
-        page = httpx.get(f"{url}demo/ratings", timeout=10)
-        assert page.status_code == 200 and "闪电卡盟" in page.text
-        ratings = httpx.get(f"{url}demo/ratings.json?_shape=array", timeout=10).json()
-        bot_only = {s.slug for s in SCENARIOS if s.expected["outcome"] in ("auto_only", "no_reply")}
-        reached = {r["platform"]: r["human_rate"] for r in ratings if r["platform"] in bot_only}
-        assert len(reached) == len(bot_only) and not any(reached.values()), reached
-        assert httpx.get(f"{url}-/charts", timeout=10).status_code == 200
-    finally:
-        process.send_signal(signal.SIGINT)
+    demo = ("demo", "--rounds", 4, "--time-scale", 0.005, "--port", 0, "--db", db)
+    with watchdog_process(*demo) as process:
         try:
+            line = process.stdout.readline()  # blocks until the server is up (or the demo failed)
+            assert line.startswith("http://127.0.0.1:"), (line, process.stderr.read() if process.poll() else "")
+            url = line.split()[0]
+            page = httpx.get(f"{url}demo/ratings", timeout=10)
+            assert page.status_code == 200 and "闪电卡盟" in page.text
+            ratings = httpx.get(f"{url}demo/ratings.json?_shape=array", timeout=10).json()
+            bot_only = {s.slug for s in SCENARIOS if s.expected["outcome"] in ("auto_only", "no_reply")}
+            reached = {r["platform"]: r["human_rate"] for r in ratings if r["platform"] in bot_only}
+            assert len(reached) == len(bot_only) and not any(reached.values()), reached
+            assert httpx.get(f"{url}-/charts", timeout=10).status_code == 200
+        finally:
+            process.send_signal(signal.SIGINT)
             process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
     assert process.returncode == 0

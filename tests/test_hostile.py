@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import shutil
 import signal
 import sqlite3
@@ -22,7 +21,7 @@ import pytest
 from watchdog.config import builtin_questions_dir
 from watchdog.probe import driver
 
-from .conftest import run_cli, static_site
+from .conftest import run_cli, static_site, watchdog_process
 
 pytestmark = pytest.mark.browser
 
@@ -172,13 +171,7 @@ def test_sigterm_ends_a_run_stuck_on_frozen_and_flooding_pages_in_seconds(hostil
     for slug in ("busy-loop", "flood"):
         write_platform(folder, slug, f"{hostile_site}/{slug}.html")
     db = tmp_path / "stopped.db"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "watchdog", "probe", "--all", "--probes", str(folder), "--db", str(db)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
-    try:
+    with watchdog_process("probe", "--all", "--probes", folder, "--db", db) as process:
         deadline = time.monotonic() + 40
         asked: list[dict] = []
         while len(asked) < 2 and time.monotonic() < deadline:  # both asked: one frozen, one flooding
@@ -190,9 +183,6 @@ def test_sigterm_ends_a_run_stuck_on_frozen_and_flooding_pages_in_seconds(hostil
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=30)
         took = time.monotonic() - stopped_at
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
     assert len(asked) == 2
     assert took < 10, took
     assert process.returncode not in (0, None)

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import sqlite3
-import subprocess
-import sys
 import time
 
 import pytest
 
-from .conftest import run_cli
+from .conftest import run_cli, watchdog_process
 
 pytestmark = pytest.mark.browser
 
@@ -27,36 +24,15 @@ def platform_messages(db_path) -> list[tuple]:
 
 
 def test_sigkill_keeps_messages_and_next_run_marks_interrupted(sandbox_probes, db_path):
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "watchdog",
-            "probe",
-            "bot-then-human",
-            "--probes",
-            str(sandbox_probes),
-            "--db",
-            str(db_path),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
-    try:
+    with watchdog_process("probe", "bot-then-human", "--probes", sandbox_probes, "--db", db_path) as process:
         deadline = time.monotonic() + 30
         seen: list[tuple] = []
         while len(seen) < 2 and time.monotonic() < deadline:  # the bot and the transfer notice
             time.sleep(0.05)
             seen = platform_messages(db_path)
-        assert len(seen) >= 2, process.stderr.read().decode() if process.poll() is not None else "too slow"
+        assert len(seen) >= 2, process.stderr.read() if process.poll() is not None else "too slow"
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=10)
-    finally:
-        try:
-            os.killpg(process.pid, signal.SIGKILL)  # the browser it left behind
-        except ProcessLookupError:
-            pass
     after = platform_messages(db_path)
     assert after[: len(seen)] == seen
     with sqlite3.connect(db_path) as conn:
@@ -76,25 +52,8 @@ def test_sigkill_keeps_messages_and_next_run_marks_interrupted(sandbox_probes, d
 
 
 def test_sigterm_records_probes_in_flight_as_interrupted(sandbox_probes, db_path):
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "watchdog",
-            "probe",
-            "slow-human",
-            "fake-online",
-            "--probes",
-            str(sandbox_probes),
-            "--db",
-            str(db_path),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-    try:
+    probing = ("probe", "slow-human", "fake-online", "--probes", sandbox_probes, "--db", db_path)
+    with watchdog_process(*probing) as process:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and len(visitor_messages(db_path)) < 2:
             time.sleep(0.05)  # both questions asked: the probes are waiting for replies
@@ -104,11 +63,6 @@ def test_sigterm_records_probes_in_flight_as_interrupted(sandbox_probes, db_path
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=15)
         took = time.monotonic() - sent
-    finally:
-        try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
     assert process.returncode == 1 and took < 10
     assert "stopped by SIGTERM" in process.stderr.read()
     with sqlite3.connect(db_path) as conn:

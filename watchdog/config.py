@@ -7,6 +7,7 @@ errors, and every problem is reported as `path: field: message` so one run of
 
 from __future__ import annotations
 
+import functools
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -352,8 +353,9 @@ class Preset:
     chat: dict[str, Any]
 
 
+@functools.cache
 def presets() -> dict[str, Preset]:
-    """Every preset shipped with the package, by name."""
+    """Every preset shipped with the package, by name (read once; do not modify)."""
     found = {}
     for entry in sorted((resources.files("watchdog") / "presets").iterdir(), key=lambda e: e.name):
         if entry.name.endswith(".toml"):

@@ -13,11 +13,9 @@ import socket
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 
-from playwright.async_api import async_playwright
-
 from .config import Catalog, Platform
 from .errors import Interrupted
-from .probe.browser import launch
+from .probe.browser import chromium
 from .probe.driver import ProbeRun
 from .publish.ratings import compute_ratings
 from .records import ProbeRecord, State
@@ -175,8 +173,7 @@ async def _probe_all(
     limit = asyncio.Semaphore(concurrency)
     spacing = asyncio.Lock()
     starting = asyncio.Semaphore(STARTS_AT_ONCE)
-    async with async_playwright() as playwright:
-        browser = await launch(playwright)
+    async with chromium() as browser:
 
         async def probe(platform: Platform) -> ProbeRecord:
             try:
@@ -206,10 +203,7 @@ async def _probe_all(
                 on_revised(revised)
             return result
 
-        try:
-            return await asyncio.gather(*(probe(p) for p in platforms))
-        finally:
-            await browser.close()
+        return await asyncio.gather(*(probe(p) for p in platforms))
 
 
 class StartSlot:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+from collections.abc import AsyncIterator
 from pathlib import Path
 
-from playwright.async_api import Browser, Playwright
+from playwright.async_api import Browser, BrowserContext, Playwright, async_playwright
 
 from ..errors import BrowserMissing
 
@@ -78,3 +80,21 @@ async def launch(playwright: Playwright) -> Browser:
         bundled = None
     executable = find_chromium(bundled)
     return await playwright.chromium.launch(executable_path=executable, args=LAUNCH_ARGS)
+
+
+@contextlib.asynccontextmanager
+async def chromium() -> AsyncIterator[Browser]:
+    """One Chromium for a run (probes or live checks), closed at the end whatever happens."""
+    async with async_playwright() as playwright:
+        browser = await launch(playwright)
+        try:
+            yield browser
+        finally:
+            await browser.close()
+
+
+async def new_context(browser: Browser) -> BrowserContext:
+    """A fresh context as a visitor from China on a desktop browser sees the page."""
+    return await browser.new_context(
+        user_agent=USER_AGENT, locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": 1280, "height": 800}
+    )

@@ -92,7 +92,6 @@ class Conversation:
         self.handoff = handoff
         self.templates = templates
         self.messages: list[MessageRecord] = []  # in the order seen; seq = index + 1
-        self.live: list[Classification | None] = []  # live kinds, one per message; None for ours
         self.by_observer_id: dict[int, int] = {}  # the observer's message id -> index
         self.time_origin: float | None = None  # page clock at navigation start (ms)
         self.ours_shown: set[str] = set()  # texts of the visitor-side messages recorded
@@ -266,7 +265,6 @@ class Conversation:
         if message.at_ms is not None:
             self.classifier.remember(message)
             kind = self.classifier.next(message)
-        self.live.append(kind)
         if kind is not None and kind.kind != Kind.GREETING:
             self.replies[kind.kind] += 1
         return kind
@@ -274,7 +272,7 @@ class Conversation:
     def _classify_again(self) -> None:
         """A message's text changed: every live kind again, from the start."""
         self.classifier = Classifier(self.probe, self.templates)
-        self.live, self.replies = [], Counter()
+        self.replies = Counter()
         for message in self.messages:
             self._classify_next(message)
 
@@ -378,7 +376,6 @@ class Conversation:
                 )
         self.probe.screen_checked = True
         self.messages += missed
-        self.live += [None] * len(missed)
         if missed:
             self.probe.notes.append(
                 f"the screen shows {len(missed)} of {shown} platform message(s) that the "

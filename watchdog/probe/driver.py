@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import secrets
 import time
@@ -27,7 +28,7 @@ from ..records import MessageRecord, Outcome, ProbeRecord, Side
 from ..store import Store, utc_now
 from ..text import TIME_LABEL, clean_text, page_text
 from ..verdicts.templates import TemplateIndex
-from .browser import USER_AGENT
+from .browser import new_context
 from .conversation import (
     ECHO_WAIT_S,
     AskForHuman,
@@ -40,6 +41,7 @@ from .conversation import (
 from .page import (
     ELEMENT_TIMEOUT_MS,
     PAGE_TIMEOUT_MS,
+    STATUS_WAIT_MS,
     NotFound,
     Unresponsive,
     find_chat_frame,
@@ -73,18 +75,21 @@ HARD_GRACE_S = 35.0
 CLOSE_TIMEOUT_S = 5.0
 # observer.js's handle: the page clock as it was before page scripts ran, its document, flush().
 OBSERVER = "document.__kefuWatchdogHandle"
-STATUS_WAIT_MS = 5_000  # a vendor's embed builds its status some time after the page loaded
 STATUS_REREAD_MS = 1_000
 START_HOLD_MS = 2_000  # a probe waiting longer than this for the chat gives up its start slot
 CONTROL_TIMEOUT_S = 15.0
+
+
+@functools.cache
+def _observer_source() -> str:
+    return (resources.files("watchdog.probe") / "observer.js").read_text(encoding="utf-8")
 
 
 def observer_script(chat: Chat) -> str:
     selectors = ("input", "message", "visitor", "bot", "sender", "typing")
     config: dict[str, str | None] = {key: getattr(chat, key) for key in selectors}
     config["timeLabel"] = TIME_LABEL.pattern
-    source = (resources.files("watchdog.probe") / "observer.js").read_text(encoding="utf-8")
-    return source.replace("__CONFIG__", json.dumps(config, ensure_ascii=False))
+    return _observer_source().replace("__CONFIG__", json.dumps(config, ensure_ascii=False))
 
 
 async def ensure_observer(frame: Frame, chat: Chat) -> None:
@@ -165,12 +170,7 @@ class ProbeRun:
         page: Page | None = None
         deadline_s = self.conversation.hard_deadline(HARD_GRACE_S)
         try:
-            context = await self.browser.new_context(
-                user_agent=USER_AGENT,
-                locale="zh-CN",
-                timezone_id="Asia/Shanghai",
-                viewport={"width": 1280, "height": 800},
-            )
+            context = await new_context(self.browser)
             await context.expose_binding("__kefuWatchdog", self._on_event)
             await context.add_init_script(script=observer_script(self.platform.chat))
             context.on("dialog", self._on_dialog)

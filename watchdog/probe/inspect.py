@@ -10,15 +10,16 @@ import contextlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from playwright.async_api import Browser, Frame, Page, async_playwright
+from playwright.async_api import Browser, Frame, Page
 from playwright.async_api import Error as PlaywrightError
 
 from ..config import Platform
 from ..text import clean_text, page_text
-from .browser import USER_AGENT, launch
+from .browser import chromium, new_context
 from .page import (
     ELEMENT_TIMEOUT_MS,
     PAGE_TIMEOUT_MS,
+    STATUS_WAIT_MS,
     NotFound,
     Unresponsive,
     find_chat_frame,
@@ -79,7 +80,7 @@ class LiveCheck:
 async def check_live(browser: Browser, platform: Platform, screenshot_dir: Path | None = None) -> LiveCheck:
     """Try the platform file on its page; never types, never clicks anything but chat.open."""
     result = LiveCheck(platform.slug)
-    context = await browser.new_context(user_agent=USER_AGENT, locale="zh-CN", timezone_id="Asia/Shanghai")
+    context = await new_context(browser)
     boxes: list[Box] = []
     shown: Page | None = None
     try:
@@ -89,7 +90,7 @@ async def check_live(browser: Browser, platform: Platform, screenshot_dir: Path 
         except PlaywrightError as e:
             result.error = f"the page did not load: {page_text(str(e).splitlines()[0])}"
             return result
-        reading = await read_status(page, platform.chat, 5_000)
+        reading = await read_status(page, platform.chat, STATUS_WAIT_MS)
         result.claimed = f"{reading[0]} ({clean_text(reading[1])[:60]})" if reading else "unknown (no status shown)"
         for name in PAGE_FIELDS:
             await _look(page.main_frame, name, getattr(platform.chat, name), result, boxes, allow_none=name != "open")
@@ -166,14 +167,10 @@ async def check_all_live(
 ) -> list[LiveCheck]:
     """Every platform tried live, a few at once in one browser; results in the order given."""
     limit = asyncio.Semaphore(concurrency)
-    async with async_playwright() as playwright:
-        browser = await launch(playwright)
+    async with chromium() as browser:
 
         async def one(platform: Platform) -> LiveCheck:
             async with limit:
                 return await check_live(browser, platform, screenshot_dir)
 
-        try:
-            return await asyncio.gather(*(one(p) for p in platforms))
-        finally:
-            await browser.close()
+        return await asyncio.gather(*(one(p) for p in platforms))

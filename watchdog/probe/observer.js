@@ -27,8 +27,9 @@
   // they are left out when telling whether a message is the same one.
   const TIME_LABEL = new RegExp(config.timeLabel, "gi");
   const sameness = (text) => clean(text.replace(TIME_LABEL, " "));
-  const SKIP = new Set(["SCRIPT", "STYLE", "NOSCRIPT", "TEXTAREA", "INPUT", "SELECT", "OPTION", "TEMPLATE"]);
-  const SKIP_SELECTOR = Array.from(SKIP).join(",");
+  const keyOf = (message) => message.side + "\u0000" + sameness(message.text); // the same message, redrawn
+  // Never where our question shows: scripts and styles, or what is being typed.
+  const NOT_SHOWN = "script,style,noscript,textarea,input,select,option,template";
 
   // The binding may not be installed yet in a frame that is just starting: queue until it is.
   // Events go out in batches, at most one binding call every FLUSH_MS (a flood of messages
@@ -188,7 +189,7 @@
   }
   function update(el, stamp) { // a message element seen new or changed: report what is new
     const message = describe(el);
-    const key = message.side + "\u0000" + sameness(message.text);
+    const key = keyOf(message);
     let id = ids.get(el);
     if (!message.text) return;
     if (!id) {
@@ -227,15 +228,15 @@
     const current = [];
     for (const el of outermost) {
       const message = describe(el);
-      if (message.text) current.push({ el, message, key: message.side + "\u0000" + sameness(message.text) });
+      if (message.text) current.push({ el, message, key: keyOf(message) });
       else ids.set(el, 0);
     }
-    const keyOf = (item) => (ids.get(item.el) ? keys.get(ids.get(item.el)) ?? item.key : item.key);
+    const knownKey = (item) => (ids.get(item.el) ? keys.get(ids.get(item.el)) ?? item.key : item.key);
     let overlap = Math.min(previous.length, current.length);
     for (; overlap > 0; overlap--) {
       const start = previous.length - overlap;
       let same = true;
-      for (let i = 0; i < overlap && same; i++) same = previous[start + i].key === keyOf(current[i]);
+      for (let i = 0; i < overlap && same; i++) same = previous[start + i].key === knownKey(current[i]);
       if (same) break;
     }
     const next = [];
@@ -268,7 +269,7 @@
   let ourElement = null; // the element showing it, waiting for a sibling
   let ourId = 0; // the message id it was reported with
   const compact = (text) => (text || "").replace(/\s+/g, "");
-  const editable = (el) => !!el && (el.isContentEditable || !!el.closest(SKIP_SELECTOR) || closestOrSelf(el, config.input));
+  const editable = (el) => !!el && (el.isContentEditable || !!el.closest(NOT_SHOWN) || closestOrSelf(el, config.input));
   const textOf = (el) => compact(el.textContent);
   function learnFrom(mutations, stamp) {
     for (const mutation of mutations) {
@@ -355,8 +356,7 @@
     if (!config.visitor && mine) config.visitor = message + "." + CSS.escape(mine);
     needle = null;
     ids.set(bubble, ourId); // already reported
-    const ours = describe(bubble);
-    keys.set(ourId, ours.side + "\u0000" + sameness(ours.text));
+    keys.set(ourId, keyOf(describe(bubble)));
     report({ type: "learned", message, visitor: config.visitor, list: uniqueSelector(list) });
     recovering = true; // what the list already showed (greetings, our question) is reported now
     try { rescan(stamp); } finally { recovering = false; }

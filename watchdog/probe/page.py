@@ -21,6 +21,7 @@ PAGE_TIMEOUT_MS = 30_000
 PAGE_CALL_TIMEOUT_S = 10.0  # a page that does not answer a call this long is frozen (a busy loop)
 POPUP_WAIT_S = 3.0  # after clicking chat.open, this long for a new window (unless the chat shows in the page)
 ELEMENT_TIMEOUT_MS = 10_000
+STATUS_WAIT_MS = 5_000  # a vendor's embed builds its status some time after the page loaded
 
 
 class Unresponsive(Exception):
