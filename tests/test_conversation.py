@@ -377,3 +377,10 @@ def test_no_accusation_without_the_end_of_probe_screen_check():
     verdict = talk.finish(None)
     assert (verdict.outcome, verdict.fake_online) == (Outcome.BLIND, False)
     assert "never checked against the screen" in verdict.reasons[0]
+
+
+def test_a_senders_name_beside_the_bubbles_is_not_a_missed_message():
+    talk = conversation()
+    ask(talk, QUESTION, 4000, echo_ms=4030)
+    talk.observe(shown(30_000, ANSWER, sender="客服-小红"))
+    assert talk.reconcile([(Side.PLATFORM, "客服-小红"), (Side.PLATFORM, ANSWER)]) == []

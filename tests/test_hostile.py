@@ -21,7 +21,7 @@ import pytest
 from watchdog.config import builtin_questions_dir
 from watchdog.probe import driver
 
-from .conftest import run_cli, static_site, watchdog_process
+from .conftest import json_lines, run_cli, static_site, watchdog_process
 
 pytestmark = pytest.mark.browser
 
@@ -65,8 +65,9 @@ def hostile_site():
         yield url
 
 
-def write_platform(folder: Path, slug: str, url: str, **overrides: str) -> None:
-    chat = {**SELECTORS, **overrides}
+def write_platform(folder: Path, slug: str, url: str, **overrides: str | None) -> None:
+    """A platform file with the LiveDesk selectors; an override of None leaves the key out."""
+    chat = {key: value for key, value in {**SELECTORS, **overrides}.items() if value is not None}
     lines = [f'name = "{slug}"', f'url = "{url}"', "", "[chat]"]
     lines += [f'{key} = "{value}"' for key, value in chat.items()]
     lines += ["", "[probe]", f'max_wait = "{MAX_WAIT_S}s"', 'min_interval = "1s"', ""]
@@ -204,3 +205,20 @@ def test_a_probe_past_its_hard_deadline_is_stopped_with_what_it_saw(hostile_site
     assert (probe["state"], probe["outcome"], probe["fake_online"]) == ("finished", "probe_error", 0)
     assert "did not end within 6 s" in probe["reasons"]
     assert rows(db, "select text from messages where probe_id = ?", probe["id"])  # our question, kept
+
+
+def test_a_learned_list_is_never_a_guess_that_accuses(hostile_site, tmp_path, db_path):
+    """Without chat.message: a read receipt added into our bubble does not pass for the list
+    (the person's reply is seen); text shown in the chat box outside any list near ours
+    forbids guessing the list at the end, so a silent thread there is `blind`, not fake online."""
+    folder = tmp_path / "probes"
+    shutil.copytree(builtin_questions_dir(), folder / "questions")
+    for slug in ("read-receipt", "header-notice", "honest-silent"):
+        write_platform(folder, slug, f"{hostile_site}/{slug}.html", message=None, visitor=None)
+    result = run_cli("probe", "--all", "--json", "--concurrency", 3, "--probes", folder, "--db", db_path)
+    got = {row["platform"]: (row["outcome"], row["fake_online"]) for row in json_lines(result.stdout)}
+    assert got == {
+        "read-receipt": ("human", False),
+        "header-notice": ("blind", False),
+        "honest-silent": ("no_reply", True),  # nothing but our message: the list is where it is
+    }

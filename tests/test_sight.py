@@ -41,3 +41,19 @@ def test_wrong_selectors_never_accuse(probes_copy, db_path, sandbox):
         assert (row["outcome"], row["fake_online"], row["bot_loop"]) == ("blind", False, False), row
         assert row["reasons"][0].startswith("blind: the probe could not see the conversation: ")
         assert ("chat.message" if mistake == "message" else "chat.visitor") in row["reasons"][0]
+
+
+def test_a_message_selector_matching_only_our_bubbles_never_accuses(probes_copy, db_path):
+    """chat.message = our bubbles only: the person's reply is no bubble to the observer, but the
+    end-of-probe check reads every child of the list the bubbles are in, and sees it."""
+    for path in probes_copy.glob("*.toml"):
+        if path.stem != "prompt-human":
+            path.unlink()
+    path = probes_copy / "prompt-human.toml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace('message = ".msg"', 'message = ".msg.me"'), encoding="utf-8"
+    )
+    result = run_cli("probe", "prompt-human", "--json", "--probes", probes_copy, "--db", db_path)
+    (row,) = json_lines(result.stdout)
+    assert (row["outcome"], row["fake_online"]) == ("blind", False), row["reasons"]
+    assert "the screen shows" in row["reasons"][0]

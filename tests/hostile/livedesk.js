@@ -15,7 +15,8 @@
   };
 
   // options: {presence, greeting, answer(text, n) -> [[delay_s, text, typing], ...],
-  //           confirm (text), afterSend(n), timeLabels (re-render every second)}
+  //           confirm (text), afterSend(n), timeLabels (re-render every second),
+  //           receipt (已读 added into our bubble), notice (text added in the header)}
   window.LiveDesk = {
     start(options) {
       const launcher = make("div", "", "在线咨询");
@@ -60,6 +61,9 @@
         compose.value = "";
         add({ out: true, text, at: Date.now() });
         const n = asked++;
+        const mine = thread.lastElementChild;
+        if (options.receipt) setTimeout(() => mine.append(make("span", "ld-read", "已读")), 1000);
+        if (options.notice) setTimeout(() => head.append(make("p", "ld-notice", options.notice)), 1000);
         for (const [delay, reply, showsTyping] of (options.answer ? options.answer(text, n) : [])) {
           if (showsTyping) setTimeout(() => { typing.style.display = ""; }, Math.max(0, delay - 2) * 1000);
           setTimeout(() => {
@@ -87,6 +91,7 @@
       "hash-change": "你好亲，卡密是自动发货的，付完款页面上就有。",
       "confirm-dialog": "您好，失败的订单系统会自动退款，一般两小时内原路退回。",
       "relative-times": "亲，充值卡显示已使用的话，把订单号给我看看哈。",
+      "read-receipt": "您好，点卡是自动发货的，付款后订单页就能看到卡密。",
     })[page],
   };
 })();

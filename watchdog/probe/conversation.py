@@ -107,7 +107,6 @@ class Conversation:
         self.replies: Counter[Kind] = Counter()  # live kinds of the replies so far (greetings aside)
         self.document: str | None = None  # the chat document's token (observer.js)
         self.navigated_to: str | None = None  # where the chat went when its page navigated
-        self.learned_list: str | None = None  # the learned list's selector: every child is checked at the end
         self.clock_readings: list[tuple[float, float, float]] = []  # (our before, page clock, our after)
 
     # -- the page clock -------------------------------------------------------------------
@@ -163,7 +162,6 @@ class Conversation:
         elif kind == "error":
             self.probe.notes.append(page_text(str(event.get("message"))))
         elif kind == "learned":
-            self.learned_list = page_text(str(event.get("list") or "")) or None
             self._learned(page_text(str(event.get("message") or "")), page_text(str(event.get("visitor") or "")))
         elif kind == "update" and event.get("id") in self.by_observer_id:
             message = self.messages[self.by_observer_id[event["id"]]]
@@ -349,13 +347,15 @@ class Conversation:
         becomes a reason. Returns the records to write."""
         # A bubble is judged by its text first: a wrong chat.visitor must not turn ours into theirs.
         # Time labels aside: a widget may have redrawn "刚刚" as "30秒前" since.
+        # A sender's name standing beside the bubbles (read with them) is not a message either.
         recorded = Counter(without_time_labels(m.text) for m in self.messages if m.seen != Seen.END)
+        not_theirs = self.ours_shown | {m.sender for m in self.messages if m.sender}
         shown, missed = 0, list[MessageRecord]()
         for side, shown_text in on_screen:
             raw = page_text(shown_text)
             text = clean_text(raw)
             said = without_time_labels(text)
-            if not said or (side == Side.VISITOR and said not in recorded) or said in self.ours_shown:
+            if not said or (side == Side.VISITOR and said not in recorded) or said in not_theirs:
                 continue
             shown += 1
             if recorded[said] > 0:

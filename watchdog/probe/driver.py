@@ -52,14 +52,26 @@ from .page import (
 
 # Marks the elements a Playwright locator resolved (visitor bubbles, sender names), so that
 # READ_BUBBLES can tell, for each message bubble, whose it is and its text as the observer
-# reads it: textContent, whitespace collapsed, the sender name taken off its front.
+# reads it: textContent, whitespace collapsed, the sender name taken off its front. The other
+# visible children of the bubbles' lists are read too: a reply shaped unlike the bubbles the
+# selector names (chat.message matching only ours, or a learned shape) is on screen all the
+# same, and must not go unseen.
 MARK = "(elements, role) => elements.forEach((e) => { e.__kefuWatchdogRole = role; })"
 READ_BUBBLES = """(bubbles) => {
   const up = (e) => e.parentElement || (e.parentNode && e.parentNode.host) || null;
   const clean = (s) => (s || "").replace(/\\s+/g, " ").trim();
   const marked = new Set(bubbles);
-  return bubbles.filter((b) => { for (let a = up(b); a; a = up(a)) if (marked.has(a)) return false; return true; })
-    .map((b) => {
+  const inside = (b) => { for (let a = up(b); a; a = up(a)) if (marked.has(a)) return true; return false; };
+  const outermost = bubbles.filter((b) => !inside(b));
+  const holding = new Set(); // the bubbles and their ancestors: a sibling holding a bubble is not one more message
+  for (const b of outermost) for (let a = b; a && !holding.has(a); a = up(a)) holding.add(a);
+  const shown = (e) => e.getClientRects().length > 0 && getComputedStyle(e).visibility !== "hidden";
+  const siblings = new Set(outermost);
+  for (const b of outermost) {
+    const list = b.parentElement;
+    if (list) for (const other of list.children) if (!holding.has(other) && shown(other)) siblings.add(other);
+  }
+  return Array.from(siblings).map((b) => {
       let ours = false;
       for (let a = b; a && !ours; a = up(a)) ours = a.__kefuWatchdogRole === "visitor";
       const name = Array.from(b.querySelectorAll("*")).find((e) => e.__kefuWatchdogRole === "sender");
@@ -355,10 +367,7 @@ class ProbeRun:
         """Read the chat's visible messages with Playwright's own engine (the platform file's
         selectors as locators) and let the core compare them with the transcript."""
         chat = self.platform.chat
-        # A learned list is checked child by child: a reply shaped unlike the bubbles it was
-        # learned from is on screen all the same, and must not go unseen.
-        learned = self.conversation.learned_list
-        message = chat.message or (f"{learned} > *" if learned else None)
+        message = chat.message or self.probe.learned_message
         visitor = chat.visitor or self.probe.learned_visitor
         if not message:
             self.probe.notes.append(

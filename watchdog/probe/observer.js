@@ -259,15 +259,19 @@
   }
 
   // Without a message selector, the message list is learned from our own question: the
-  // driver says what it is about to send (learn); the element that then shows that text is
-  // our bubble, the nearest ancestor whose siblings share its shape (tag and a class), and
-  // their parent the list. With no such sibling yet (no greeting), the next element added
-  // near it tells: their lowest common ancestor is the list. Until then nothing is a message
-  // (a probe that never sees its own question is blind, never an accuser).
+  // driver says what it is about to send (learn); the element the widget then adds showing
+  // that text holds our message, and our bubble is it or the nearest ancestor whose siblings
+  // share its shape (tag and a class), their parent the list. With no such sibling yet (no
+  // greeting), the next element added near it tells: their lowest common ancestor is the
+  // list. The list is always above what the widget added for us, so a read receipt added
+  // into our bubble later teaches nothing. Until then nothing is a message (a probe that
+  // never sees its own question is blind, never an accuser).
   let needle = null; // our text, spaces removed
   const sent = []; // everything we sent, spaces removed: our bubbles teach nothing about theirs
-  let ourElement = null; // the element showing it, waiting for a sibling
+  let ourAdded = null; // what the widget added that shows our message, waiting for a sibling
+  let ourElement = null; // within it, the deepest element holding our text (what we report)
   let ourId = 0; // the message id it was reported with
+  let stray = false; // text added in the chat box outside any list near ours: no guessing then
   const compact = (text) => (text || "").replace(/\s+/g, "");
   const editable = (el) => !!el && (el.isContentEditable || !!el.closest(NOT_SHOWN) || closestOrSelf(el, config.input));
   const textOf = (el) => compact(el.textContent);
@@ -277,21 +281,23 @@
       for (const node of nodes) {
         const el = node.nodeType === Node.ELEMENT_NODE ? node : node.parentElement;
         if (!el || !el.isConnected || editable(el)) continue;
-        if (ourElement && !ourElement.isConnected) ourElement = null; // the list was redrawn: find it again
+        if (ourAdded && !ourAdded.isConnected) ourAdded = ourElement = null; // the list was redrawn: find it again
         const wanted = ourId ? sent[0] : needle;
-        if (!ourElement && wanted && textOf(el).includes(wanted)) {
+        if (!ourAdded && wanted && textOf(el).includes(wanted)) {
+          ourAdded = el;
           ourElement = deepest(el, wanted);
           if (!ourId) { // ours, shown: reported at once (the proof of sight), whatever the list turns out to be
             ourId = nextId++;
             report({ type: "message", id: ourId, at: insertionStamp(ourElement, stamp), text: clean(ourElement.textContent),
                      sender: "", bot: false, side: "visitor" });
           }
-          const found = sameShaped(ourElement);
+          const found = sameShaped(ourAdded);
           if (found) return learned(found, stamp);
-        } else if (ourElement && !ourElement.contains(el) && !el.contains(ourElement) && textOf(el) &&
+        } else if (ourAdded && !ourAdded.contains(el) && !el.contains(ourAdded) && textOf(el) &&
                    !sent.some((text) => textOf(el).includes(text))) {
-          const found = commonList(ourElement, el);
+          const found = commonList(ourAdded, el);
           if (found) return learned(found, stamp);
+          if (holds(chatBox(), el)) stray = true;
         }
       }
     }
@@ -304,7 +310,13 @@
     }
   }
   const inputOf = () => roots.flatMap((root) => query(root, config.input))[0] || null;
-  const holds = (el, other) => !!other && (el === other || el.contains(other));
+  const holds = (el, other) => !!el && !!other && (el === other || el.contains(other));
+  function chatBox() { // the nearest ancestor of our message that holds the input too
+    const input = inputOf();
+    let box = ourAdded;
+    while (box && !holds(box, input)) box = up(box);
+    return box;
+  }
   function sameShaped(el) {
     const input = inputOf();
     for (let bubble = el; up(bubble); bubble = up(bubble)) {
@@ -357,7 +369,7 @@
     needle = null;
     ids.set(bubble, ourId); // already reported
     keys.set(ourId, keyOf(describe(bubble)));
-    report({ type: "learned", message, visitor: config.visitor, list: uniqueSelector(list) });
+    report({ type: "learned", message, visitor: config.visitor });
     recovering = true; // what the list already showed (greetings, our question) is reported now
     try { rescan(stamp); } finally { recovering = false; }
   }
@@ -366,15 +378,16 @@
     if (!config.message) needle = compact(text);
   }
   // The probe ends with nothing near our question: its list is then the child of the chat box
-  // that holds our message (the box being what holds our message and the input), and our
-  // bubble that list's child. Replies added anywhere near ours would have taught the list.
+  // that holds our message, and our bubble that list's child. Replies added near ours would
+  // have taught the list; text added anywhere else in the chat box forbids the guess (the
+  // end-of-probe check then cannot run, and no accusation can stand).
   function settle() {
-    if (config.message || !ourElement || !ourElement.isConnected) return;
+    if (config.message || !ourAdded || !ourAdded.isConnected || stray) return;
     const input = inputOf();
-    let list = ourElement;
+    let list = ourAdded;
     while (up(list) && !holds(up(list), input)) list = up(list);
-    if (list === ourElement) return;
-    let bubble = ourElement;
+    if (list === ourAdded) return;
+    let bubble = ourAdded;
     while (up(bubble) !== list) bubble = up(bubble);
     learned({ list, bubble, siblings: [] }, now());
   }
