@@ -23,7 +23,7 @@ from .accuracy import run_accuracy
 from .config import Catalog, Platform, load_catalog, parse_duration, presets
 from .demo import run_demo
 from .errors import ConfigError, WatchdogError
-from .formatting import for_terminal, format_table, percent_or_dash, seconds_or_dash
+from .formatting import for_terminal, format_table, percent_or_dash
 from .probe.inspect import check_all_live
 from .progress import Progress
 from .publish.datasette import build_datasette
@@ -40,6 +40,7 @@ from .store import Store, open_store
 from .store.claims import plan
 from .store.merge import check_sources
 from .store.merge import merge as merge_databases
+from .timescale import simulated_seconds
 from .verdicts.revisions import reclassify as reclassify_probes
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -228,6 +229,12 @@ def _select(catalog: Catalog, slugs: tuple[str, ...], every: bool, probes_dir: P
     return [catalog.platforms[s] for s in slugs if s in catalog.platforms]
 
 
+def _as_read(ms: float | None, time_scale: float) -> str:
+    """A measured time in the seconds the reasons speak (simulated on sandbox platforms)."""
+    seconds = simulated_seconds(ms, time_scale)
+    return "-" if seconds is None else f"{seconds:.1f} s"
+
+
 def _summary(results: list[ProbeRecord]) -> str:
     rows = []
     for r in results:
@@ -237,8 +244,8 @@ def _summary(results: list[ProbeRecord]) -> str:
                 r.platform,
                 r.outcome,
                 r.claimed_status,
-                seconds_or_dash(r.first_reply_ms),
-                seconds_or_dash(r.first_human_ms),
+                _as_read(r.first_reply_ms, r.time_scale),
+                _as_read(r.first_human_ms, r.time_scale),
                 r.platform_messages,
                 "yes" if r.handoff_sent else "no",
                 " ".join(flags),

@@ -27,10 +27,6 @@ def format_wait(seconds: float) -> str:
     return f"{seconds:g} s"
 
 
-def seconds_or_dash(ms: float | None) -> str:
-    return "-" if ms is None else f"{ms / 1000:.1f} s"
-
-
 def percent_or_dash(rate: float | None) -> str:
     return "-" if rate is None else f"{rate:.0%}"
 

@@ -45,8 +45,23 @@ def _chat_selectors(scenario: Scenario) -> dict[str, str]:
             "sender": ".vc-who",
             **dict(scenario.selectors),
         }
+    if scenario.shape == "fab":
+        return {
+            "open": "button.cw-fab",
+            "input": ".cw-input",
+            "send": ".cw-send",
+            "message": ".cw-m",
+            "visitor": ".cw-m--visitor",
+            "sender": ".cw-author",
+        }
+    if scenario.shape == "no-chat":  # a user's guess: the contact link, and an input that is not there
+        return {"open": "a.contact", "input": "textarea.chat-input"}
     if scenario.shape == "iframe":
         chat = {"frame": "iframe.kf", "status_online": "#kf-icon.on", "status_offline": "#kf-icon.off", **common}
+    elif scenario.shape == "late-iframe":
+        chat = {"open": ".lf-open", "frame": "iframe[title='在线咨询窗口']", "status": ".lf-state", **common}
+    elif scenario.shape == "decoy":
+        chat = {"open": ".float-kf", "status": ".float .tip", **common}
     elif scenario.shape == "popup":
         chat = {"open": "#kf-link", **common}  # the chat opens in a new window: no status on the page
     else:

@@ -43,7 +43,10 @@ class Scenario:
     name: str
     behaviour: str
     # div: plain elements; iframe: chat in an iframe; shadow: web component with a shadow root;
-    # vendor: a third-party embed built after load, icon-only status; popup: chat in a new window
+    # vendor: a third-party embed built after load, icon-only status; popup: chat in a new window;
+    # fab: another vendor's floating icon named only by aria-label; late-iframe: a launcher built
+    # late that adds the chat's iframe (a fresh id each time); decoy: a 客服 help-centre link
+    # beside the real chat; no-chat: a shop with a search box, a help page and a hotline only
     shape: str = "div"
     send: str = "button"  # button: click the send button; enter: press Enter
     status: str = "online"
@@ -343,6 +346,37 @@ SCENARIOS: tuple[Scenario, ...] = (
             ("typing", "kefu-widget .typing"),
         ),
         expected=_expect("human"),
+    ),
+    Scenario(
+        "fab-human",
+        "蓝鲸卡盟",
+        "a floating icon named only by its aria-label opens the chat; a person answers in 12 s",
+        shape="fab",
+        on_question=(human(12, "客服-小蓝", typing_s=4),),
+        expected=_expect("human"),
+    ),
+    Scenario(
+        "late-iframe",
+        "迟到卡盟",
+        "a launcher built 1.5 s after load adds the chat's iframe; says 客服在线, greets, then nobody answers",
+        shape="late-iframe",
+        greeting=(Line("您好，欢迎咨询迟到卡盟，请问有什么可以帮您？", "greeting", 0.5),),
+        expected=_expect("no_reply", handoff=True, fake_online=True),
+    ),
+    Scenario(
+        "decoy-link",
+        "迷路卡盟",
+        "a 客服中心 link leads to a help article; the real chat is behind a floating image; a person in 15 s",
+        shape="decoy",
+        on_question=(human(15, "客服-阿路", typing_s=5),),
+        expected=_expect("human"),
+    ),
+    Scenario(
+        "no-chat",
+        "无聊卡盟",
+        "no chat at all: a search box, a 联系我们 link to a help page and a hotline",
+        shape="no-chat",
+        expected=_expect("chat_missing"),
     ),
     Scenario(
         "misconfigured",

@@ -24,6 +24,7 @@ from .scenarios import SCENARIOS, Line, Scenario
 
 # The vendor's embed builds its launcher and status this long after the page loaded.
 VENDOR_DELAY_MS = 700
+LATE_LOADER_MS = 1500  # the late loader builds its launcher this long after the page loaded
 Send = Any  # ASGI callables
 Receive = Any
 
@@ -60,7 +61,8 @@ class SandboxApp:
         self.seed = seed  # None: nominal delays; a number: delays varied, reproducibly
         self.sessions: dict[str, Session] = {}
         self.scripts = {
-            name: (resources.files("watchdog.sandbox") / name).read_bytes() for name in ("widget.js", "vendor.js")
+            name: (resources.files("watchdog.sandbox") / name).read_bytes()
+            for name in ("widget.js", "vendor.js", "fab.js")
         }
 
     async def __call__(self, scope: dict, receive: Receive, send: Send) -> None:
@@ -84,6 +86,8 @@ class SandboxApp:
             return await _respond(send, 200, self._page(scenario, scope), "text/html; charset=utf-8")
         if parts[0] == "p" and parts[2:] in (["chat"], ["window"]):
             return await _respond(send, 200, self._chat_frame(scenario), "text/html; charset=utf-8")
+        if parts[0] == "p" and parts[2:] == ["help"]:
+            return await _respond(send, 200, _help_page(scenario), "text/html; charset=utf-8")
         if parts[0] == "api" and len(parts) == 3:
             if parts[2] == "events" and method == "GET":
                 return await self._events(scope, receive, send)
@@ -244,6 +248,14 @@ class SandboxApp:
                 f"<script>startVendorChat({json.dumps(options, ensure_ascii=False)});</script>"
             )
             return _document(scenario.name, body)
+        if scenario.shape == "fab":
+            options = {"api": f"/api/{scenario.slug}", "title": f"{scenario.name} 客服"}
+            script = f"<script>ChatWave({json.dumps(options, ensure_ascii=False)});</script>"
+            return _document(scenario.name, f'{shop}<script src="/fab.js"></script>{script}')
+        if scenario.shape == "late-iframe":
+            return _document(scenario.name, shop + _late_iframe_loader(scenario, scope, status_word))
+        if scenario.shape == "no-chat":
+            return _document(scenario.name, _search_bar() + shop + _help_links(scenario) + _hotline())
         if scenario.shape == "popup":
             query = scope["query_string"].decode()
             src = f"/p/{scenario.slug}/window" + (f"?{query}" if query else "")
@@ -262,26 +274,38 @@ class SandboxApp:
                 f'<iframe class="kf" src="{html.escape(src)}"></iframe></div>'
             )
             return _document(scenario.name, body)
+        # The decoy's entry is a floating image link of its own making; the others a button.
+        entry, panel = (".float-kf", ".float-panel") if scenario.shape == "decoy" else ("#kefu-btn", "#kefu-panel")
         if scenario.broken:
-            opener = "document.getElementById('kefu-btn').onclick = () => { window.kefu.open(); };"
+            mount = "window.kefu.open();"
         elif scenario.shape == "shadow":
-            opener = (
-                "document.getElementById('kefu-btn').onclick = () => {"
-                " const host = document.createElement('kefu-widget');"
-                " document.getElementById('kefu').append(host);"
-                f" mountKefuWidget(host.attachShadow({{mode: 'open'}}), {config}); }};"
+            mount = (
+                "const host = document.createElement('kefu-widget'); document.getElementById('kefu').append(host);"
+                f" mountKefuWidget(host.attachShadow({{mode: 'open'}}), {config});"
             )
         else:
-            opener = (
-                "document.getElementById('kefu-btn').onclick = () => {"
-                f" mountKefuWidget(document.getElementById('kefu-panel'), {config}); }};"
+            mount = f"mountKefuWidget(document.querySelector('{panel}'), {config});"
+        opener = f"document.querySelector('{entry}').onclick = () => {{ {mount} }};"
+        if scenario.shape == "decoy":
+            # A help-centre link that says 客服 but is an article, and the real chat behind a
+            # floating image whose alt text alone names it.
+            body = (
+                _help_links(scenario)
+                + shop
+                + (
+                    '<div class="float" style="position:fixed;right:12px;top:40%"><a class="float-kf" '
+                    'href="javascript:;"><img width="48" height="48" alt="在线客服" src="data:image/svg+xml,'
+                    "%3Csvg xmlns='http://www.w3.org/2000/svg' width='48' height='48'%3E%3Ccircle cx='24' cy='24' "
+                    f"r='22' fill='%2316a34a'/%3E%3C/svg%3E\"></a><span class=\"tip\">客服{status_word}</span>"
+                    '<div class="float-panel"></div></div>'
+                )
             )
-        body = (
-            f'{shop}<div id="kefu"><span id="kefu-status">{status_word}</span>'
-            '<button id="kefu-btn">联系客服</button><div id="kefu-panel"></div></div>'
-            f'<script src="/widget.js"></script><script>{opener}</script>'
-        )
-        return _document(scenario.name, body)
+        else:
+            body = (
+                f'{shop}<div id="kefu"><span id="kefu-status">{status_word}</span>'
+                '<button id="kefu-btn">联系客服</button><div id="kefu-panel"></div></div>'
+            )
+        return _document(scenario.name, f'{body}<script src="/widget.js"></script><script>{opener}</script>')
 
     def _chat_frame(self, scenario: Scenario) -> str:
         body = (
@@ -299,6 +323,54 @@ STYLE = """body{font-family:"Noto Sans CJK SC","WenQuanYi Zen Hei",sans-serif;ma
 .msg.me{background:#d1f5d3;text-align:right}.msg.robot{background:#eee}
 .name{font-size:80%;color:#666;margin-right:6px}.chat-input,.editor{width:260px;min-height:40px;border:1px solid #aaa}
 iframe.kf{width:400px;height:420px;border:0;display:block}"""
+
+
+def _late_iframe_loader(scenario: Scenario, scope: dict, status_word: str) -> str:
+    """A loader script that builds its launcher late, and on click an iframe whose id it
+    draws afresh at every load (a selector naming that id would never match again)."""
+    query = scope["query_string"].decode()
+    src = f"/p/{scenario.slug}/chat" + (f"?{query}" if query else "")
+    return (
+        "<script>setTimeout(() => {"
+        " const bar = document.createElement('div'); bar.className = 'lf-bar';"
+        " bar.style.cssText = 'position:fixed;right:16px;bottom:16px;background:#fff;padding:6px';"
+        f' bar.innerHTML = \'<span class="lf-state">客服{status_word}</span> '
+        '<a class="lf-open" href="javascript:;">在线咨询</a>\';'
+        " document.body.append(bar);"
+        " bar.querySelector('.lf-open').onclick = () => {"
+        "  if (document.querySelector('iframe[title]')) return;"
+        "  const frame = document.createElement('iframe');"
+        "  frame.id = 'lf-' + Math.random().toString(16).slice(2, 10); frame.title = '在线咨询窗口';"
+        f"  frame.src = {json.dumps(src)}; frame.style.cssText = 'width:400px;height:420px;border:0';"
+        "  document.body.append(frame); };"
+        f" }}, {LATE_LOADER_MS});</script>"
+    )
+
+
+def _search_bar() -> str:
+    return (
+        '<form class="search" action="#"><input type="text" name="q" placeholder="搜索商品">'
+        "<button>搜索</button></form>"
+    )
+
+
+def _help_links(scenario: Scenario) -> str:
+    help_page = f"/p/{scenario.slug}/help"
+    return f'<nav><a href="{help_page}">客服中心</a> · <a class="contact" href="{help_page}">联系我们</a></nav>'
+
+
+def _hotline() -> str:
+    return "<footer>客服热线 400-800-1234（9:00-21:00） 客服邮箱 help@example.com</footer>"
+
+
+def _help_page(scenario: Scenario) -> str:
+    """The help centre the decoy links lead to: an article and a search box, no chat."""
+    body = (
+        f"{_search_bar()}<h1>客服中心 · 常见问题</h1><article><h2>充值多久到账？</h2>"
+        "<p>一般几分钟内到账，高峰期可能稍慢。</p><h2>如何联系客服？</h2>"
+        "<p>请拨打客服热线或发送邮件，我们会尽快回复。</p></article>" + _hotline()
+    )
+    return _document(f"{scenario.name} 客服中心", body)
 
 
 def _document(title: str, body: str) -> str:
