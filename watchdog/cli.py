@@ -15,15 +15,18 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlparse
 
 import click
 
 from . import __version__
 from .accuracy import run_accuracy
-from .config import Catalog, Platform, load_catalog, parse_duration, presets
+from .config import SLUG_PATTERN, Catalog, Platform, load_catalog, parse_duration, presets
 from .demo import run_demo
+from .discovery import platform_toml, slug_for
 from .errors import ConfigError, WatchdogError
 from .formatting import for_terminal, format_table, percent_or_dash
+from .probe.discover import discover_urls
 from .probe.inspect import check_all_live
 from .progress import Progress
 from .publish.datasette import build_datasette
@@ -187,6 +190,57 @@ def check(
         failed = _check_live(platforms, screenshot_dir) or failed
     if failed:
         sys.exit(1)
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@click.argument("url")
+@click.option("--slug", help="The platform file's name (default: from the site's address).")
+@probes_option
+@click.option(
+    "--screenshot",
+    type=click.Path(path_type=Path),
+    help="Save the page with a labelled box around each element found (a .png file).",
+)
+@click.option("--force", is_flag=True, help="Overwrite an existing platform file.")
+@_errors_as_messages
+def discover(url: str, slug: str | None, probes_dir: Path, screenshot: Path | None, force: bool) -> None:
+    """Find the chat on a platform's page and write PROBES/SLUG.toml, each field with a comment
+    saying how it was found; print what was found. Types nothing and sends nothing (the only
+    clicks are on what looks like the chat's entry); writes nothing, and exits 1, when no chat
+    is found."""
+    parsed = urlparse(url)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise ConfigError(f"{url}: not an http:// or https:// address")
+    slug = slug or slug_for(url)
+    if not SLUG_PATTERN.match(slug):
+        raise ConfigError(f"--slug {slug}: use lowercase letters, digits, - or _")
+    path = probes_dir / f"{slug}.toml"
+    if path.exists() and not force:
+        raise ConfigError(f"{path}: already exists; pass --force to overwrite it, or --slug to write another file")
+    found = asyncio.run(discover_urls([url], screenshot))[0]
+    if not found.found:
+        echo(f"{url}: {found.error}; nothing written", err=True)
+        sys.exit(1)
+    rows = [
+        [f"chat.{f.field}", " / ".join(f.value) if isinstance(f.value, tuple) else f.value, f.sure, f.how]
+        for f in found.findings
+    ]
+    if found.widget:
+        rows.insert(0, ["widget", found.widget, "sure", "its scripts or elements"])
+    if not found.widget:
+        rows.append(
+            ["chat.message", "(learned at the first probe)", "-", f"next to the input: {found.list_hint or '?'}"]
+        )
+    echo(format_table(["field", "selector", "how sure", "how found"], rows))
+    probes_dir.mkdir(parents=True, exist_ok=True)
+    path.write_text(platform_toml(found, slug), encoding="utf-8")
+    echo(f"wrote {path}", err=True)
+    if screenshot is not None:
+        echo(f"labelled screenshot {screenshot}", err=True)
+    echo(
+        f"next: watchdog check --live {slug} --probes {probes_dir}, then watchdog probe {slug} --probes {probes_dir}",
+        err=True,
+    )
 
 
 def _check_live(platforms: list[Platform], screenshot_dir: Path | None) -> bool:

@@ -25,6 +25,8 @@ DEFAULT_QUESTIONS = "presale-zh"
 DEFAULT_ONLINE_WORDS = ("在线", "online")
 # "不在线" contains "在线": offline words are matched first, so it must be listed here.
 DEFAULT_OFFLINE_WORDS = ("离线", "不在线", "留言", "下班", "offline")
+# "在线客服" names the service and claims nothing: the online words are looked for without these.
+SERVICE_NAMES = ("在线客服", "在线咨询", "在线服务", "online service", "online support")
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 DURATION_PATTERN = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)")
 DURATION_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -297,22 +299,7 @@ def parse_platform(path: Path, problems: list[Problem]) -> Platform | None:
     chat_table = top.table("chat")
     if "chat" not in data and widget is None:
         problems.append(Problem(where, "chat", "missing (needs at least chat.input, or widget = a preset)"))
-    chat = Chat(
-        input=chat_table.text("input", required="chat" in data) or "",
-        open=chat_table.text("open"),
-        frame=chat_table.texts("frame"),
-        status=chat_table.text("status"),
-        online=chat_table.texts("online", DEFAULT_ONLINE_WORDS),
-        offline=chat_table.texts("offline", DEFAULT_OFFLINE_WORDS),
-        status_online=chat_table.text("status_online"),
-        status_offline=chat_table.text("status_offline"),
-        send=chat_table.text("send"),
-        message=chat_table.css("message"),
-        visitor=chat_table.css("visitor"),
-        bot=chat_table.css("bot"),
-        sender=chat_table.css("sender"),
-        typing=chat_table.css("typing"),
-    )
+    chat = _parse_chat(chat_table, required="chat" in data)
     chat_table.finish()
     promise_table = top.table("promise")
     timezone = promise_table.text("timezone") or "Asia/Shanghai"
@@ -341,6 +328,25 @@ def parse_platform(path: Path, problems: list[Problem]) -> Platform | None:
     return Platform(slug, name or "", url or "", chat, where, promise, settings)
 
 
+def _parse_chat(table: _Table, required: bool = True) -> Chat:
+    return Chat(
+        input=table.text("input", required=required) or "",
+        open=table.text("open"),
+        frame=table.texts("frame"),
+        status=table.text("status"),
+        online=table.texts("online", DEFAULT_ONLINE_WORDS),
+        offline=table.texts("offline", DEFAULT_OFFLINE_WORDS),
+        status_online=table.text("status_online"),
+        status_offline=table.text("status_offline"),
+        send=table.text("send"),
+        message=table.css("message"),
+        visitor=table.css("visitor"),
+        bot=table.css("bot"),
+        sender=table.css("sender"),
+        typing=table.css("typing"),
+    )
+
+
 @dataclass(frozen=True)
 class Preset:
     """The selectors of a widely deployed chat system (watchdog/presets/<name>.toml), with
@@ -351,6 +357,16 @@ class Preset:
     source: str
     checked: str
     chat: dict[str, Any]
+    detect: dict[str, list[str]]  # scripts (src contains) and elements (selectors) that show it is there
+
+    def as_chat(self) -> Chat:
+        """The preset's selectors alone, as a platform file using it reads them."""
+        problems: list[Problem] = []
+        table = _Table(dict(self.chat), f"presets/{self.name}.toml", "chat.", problems)
+        chat = _parse_chat(table)
+        if problems:
+            raise ValueError(f"preset {self.name}: {problems[0]}")
+        return chat
 
 
 @functools.cache
@@ -362,7 +378,9 @@ def presets() -> dict[str, Preset]:
             data = tomllib.loads(entry.read_text(encoding="utf-8"))
             name = entry.name.removesuffix(".toml")
             source = data["source"]
-            found[name] = Preset(name, data["name"], source["repository"], source["checked"], data["chat"])
+            found[name] = Preset(
+                name, data["name"], source["repository"], source["checked"], data["chat"], data.get("detect", {})
+            )
     return found
 
 

@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from ..config import Chat, Handoff
+from ..config import SERVICE_NAMES, Chat, Handoff
 from ..records import AUTOMATED, Claimed, Classification, Kind, MessageRecord, Outcome, ProbeRecord, Seen, Side, State
 from ..text import clean_text, page_text, without_time_labels
 from ..timescale import to_real_seconds
@@ -64,10 +64,13 @@ Failure = tuple[Outcome, str]  # the outcome when no conversation could happen, 
 
 
 def claimed_from_text(text: str, chat: Chat) -> Claimed:
-    """What a status element's text claims; offline words first ("不在线" contains "在线")."""
+    """What a status element's text claims; offline words first ("不在线" contains "在线"), and
+    online words outside the service's name ("在线客服" is no claim to be online)."""
     lowered = text.lower()
     if any(word.lower() in lowered for word in chat.offline):
         return Claimed.OFFLINE
+    for name in SERVICE_NAMES:
+        lowered = lowered.replace(name, " ")
     if any(word.lower() in lowered for word in chat.online):
         return Claimed.ONLINE
     return Claimed.UNKNOWN

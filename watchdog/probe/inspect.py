@@ -16,6 +16,7 @@ from playwright.async_api import Error as PlaywrightError
 from ..config import Platform
 from ..text import clean_text, page_text
 from .browser import chromium, new_context
+from .labels import COLOURS, Boxed, Label, labelled_screenshot
 from .page import (
     ELEMENT_TIMEOUT_MS,
     PAGE_TIMEOUT_MS,
@@ -33,22 +34,6 @@ CHAT_FIELDS = ("input", "send", "message", "visitor", "bot", "sender", "typing")
 REQUIRED = ("open", "frame", "input", "send")  # without these no probe can ask anything
 # Present only once a conversation has begun (or only while someone types): none is fine.
 LATER = ("message", "visitor", "bot", "sender", "typing")
-COLOURS = {"ok": "#1a7f37", "missing": "#cf222e"}
-Box = tuple[Page, tuple[str, float, float, float, float, str]]  # the page, and (label, x, y, width, height, colour)
-# Draws a labelled box around each found element, in the page's own coordinates.
-DRAW = """(boxes) => {
-  for (const [label, x, y, width, height, colour] of boxes) {
-    const box = document.createElement("div");
-    box.style.cssText = `position:fixed;left:${x - 2}px;top:${y - 2}px;width:${width}px;height:${height}px;` +
-      `border:2px solid ${colour};z-index:2147483647;pointer-events:none;`;
-    const tag = document.createElement("span");
-    tag.textContent = label;
-    tag.style.cssText = `position:absolute;left:0;top:-18px;background:${colour};color:#fff;` +
-      "font:12px/16px sans-serif;padding:0 4px;white-space:nowrap;";
-    box.append(tag);
-    document.documentElement.append(box);
-  }
-}"""
 
 
 @dataclass
@@ -81,7 +66,7 @@ async def check_live(browser: Browser, platform: Platform, screenshot_dir: Path 
     """Try the platform file on its page; never types, never clicks anything but chat.open."""
     result = LiveCheck(platform.slug)
     context = await new_context(browser)
-    boxes: list[Box] = []
+    boxes: list[Boxed] = []
     shown: Page | None = None
     try:
         page = shown = await context.new_page()
@@ -119,7 +104,7 @@ async def check_live(browser: Browser, platform: Platform, screenshot_dir: Path 
         result.error = f"browser error: {page_text(str(e).splitlines()[0])}"
     finally:
         if screenshot_dir is not None and shown is not None:
-            result.screenshot = await _labelled_screenshot(shown, boxes, screenshot_dir / f"{platform.slug}.png")
+            result.screenshot = await labelled_screenshot(shown, boxes, screenshot_dir / f"{platform.slug}.png")
         with contextlib.suppress(PlaywrightError):
             await context.close()
     return result
@@ -130,7 +115,7 @@ async def _look(
     name: str,
     selector: str | None,
     result: LiveCheck,
-    boxes: list[Box],
+    boxes: list[Boxed],
     *,
     allow_none: bool,
 ) -> None:
@@ -147,19 +132,7 @@ async def _look(
         box = await page_call(elements.filter(visible=True).first.bounding_box(), f"placing chat.{name}")
         if box:
             colour = COLOURS["missing" if check.result == "missing" else "ok"]
-            boxes.append((frame.page, (f"chat.{name}", box["x"], box["y"], box["width"], box["height"], colour)))
-
-
-async def _labelled_screenshot(page: Page, boxes: list[Box], path: Path) -> Path | None:
-    """The page the chat is in, with a box around each element found in it."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        drawn = [box for on, box in boxes if on is page]
-        await page_call(page.evaluate(DRAW, drawn), "labelling the screenshot")
-        await page.screenshot(path=path, timeout=ELEMENT_TIMEOUT_MS)
-    except (PlaywrightError, Unresponsive, OSError):
-        return None
-    return path
+            boxes.append((frame.page, Label(f"chat.{name}", box["x"], box["y"], box["width"], box["height"], colour)))
 
 
 async def check_all_live(

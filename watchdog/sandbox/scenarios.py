@@ -61,6 +61,9 @@ class Scenario:
     # cannot know, so single-run tests leave such platforms out.
     learned: bool = False
     expected: dict = field(default_factory=dict)
+    # What a correct platform file would see, where `expected` is for a file with a user's
+    # mistake in it (empty: the same as expected).
+    truth: dict = field(default_factory=dict)
     # The platform file's selectors where they differ from the shape's usual ones: a user's own
     # (crossing a shadow root), or a user's mistake.
     selectors: tuple[tuple[str, str], ...] = ()
@@ -385,6 +388,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         greeting=(Line("欢迎光临，客服在线为您服务！", "greeting", 0.3),),
         selectors=(("message", ".message"), ("visitor", ".message.me")),
         expected=_expect("blind", handoff=True),
+        truth=_expect("no_reply", handoff=True, fake_online=True),
     ),
 )
 
