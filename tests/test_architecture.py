@@ -54,9 +54,9 @@ def imported_stages(path: Path) -> set[str]:
     return found - {"__init__"}
 
 
-def test_the_conversation_core_imports_neither_the_browser_nor_the_store():
+def test_the_pure_cores_import_neither_the_browser_nor_the_store():
     code = (
-        "import sys, watchdog.probe.conversation\n"
+        "import sys, watchdog.probe.conversation, watchdog.probe.discovery\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('playwright', 'sqlite3', 'sqlite_utils', "
         "'httpx') or m.startswith('watchdog.store')))"
     )

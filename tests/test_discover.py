@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from watchdog.discovery import platform_toml
-from watchdog.probe.discover import discover_urls
+from watchdog.probe.discoverer import discover_urls
+from watchdog.probe.discovery import platform_toml
 from watchdog.sandbox import SCENARIOS
 
 from .conftest import TIME_SCALE, json_lines, run_cli, static_site, truth

@@ -5,7 +5,8 @@ and a written file that `watchdog check` accepts."""
 from __future__ import annotations
 
 from watchdog.config import Chat, parse_platform
-from watchdog.discovery import (
+from watchdog.probe.conversation import claimed_from_text
+from watchdog.probe.discovery import (
     Discovery,
     EntrySeen,
     Finding,
@@ -18,7 +19,6 @@ from watchdog.discovery import (
     ranked_entries,
     slug_for,
 )
-from watchdog.probe.conversation import claimed_from_text
 from watchdog.records import Claimed
 
 DEFAULT_CHAT = Chat(input="")

@@ -23,10 +23,10 @@ from . import __version__
 from .accuracy import run_accuracy
 from .config import SLUG_PATTERN, Catalog, Platform, load_catalog, parse_duration, presets
 from .demo import run_demo
-from .discovery import platform_toml, slug_for
 from .errors import ConfigError, WatchdogError
 from .formatting import for_terminal, format_table, percent_or_dash
-from .probe.discover import discover_urls
+from .probe.discoverer import discover_urls
+from .probe.discovery import platform_toml, slug_for
 from .probe.inspect import check_all_live
 from .progress import Progress
 from .publish.datasette import build_datasette

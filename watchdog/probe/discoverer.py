@@ -5,7 +5,7 @@ selectors; if a chat's text box is already shown, take it; else try the elements
 like the chat's entry, best first, each on a freshly loaded page: an entry is the one whose
 click shows a new chat text box (in the page, an iframe, a shadow root or a new window)
 without leaving the page. Never types, never submits: the only clicks are on entries.
-What to make of what scan.js reads is decided in ../discovery.py.
+What to make of what scan.js reads is decided in discovery.py.
 """
 
 from __future__ import annotations
@@ -24,7 +24,9 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from ..config import presets
-from ..discovery import (
+from ..text import page_text
+from .browser import chromium, new_context
+from .discovery import (
     Discovery,
     EntrySeen,
     Finding,
@@ -36,8 +38,6 @@ from ..discovery import (
     ranked_entries,
     scan_words,
 )
-from ..text import page_text
-from .browser import chromium, new_context
 from .labels import COLOURS, Boxed, Label, labelled_screenshot
 from .page import ELEMENT_TIMEOUT_MS, PAGE_TIMEOUT_MS, NotFound, Unresponsive, find_chat_frame, open_chat, page_call
 

@@ -2,7 +2,7 @@
 entry, which text box is the chat's input, which element tells its status, and the platform
 file that says so, each field with how sure we are and how it was found.
 
-Pure code: the browser side (probe/discover.py) hands over what scan.js read from the page.
+Pure code: the browser side (probe/discoverer.py) hands over what scan.js read from the page.
 Precision first: a search box or a help-centre link is not a chat, and a status element is
 only one that sits by the chat's entry and says a status word.
 """
@@ -17,10 +17,10 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlparse
 
-from .config import DEFAULT_OFFLINE_WORDS, DEFAULT_ONLINE_WORDS, SLUG_PATTERN, Chat
-from .probe.conversation import claimed_from_text
-from .records import Claimed
-from .text import clean_text
+from ..config import DEFAULT_OFFLINE_WORDS, DEFAULT_ONLINE_WORDS, SLUG_PATTERN, Chat
+from ..records import Claimed
+from ..text import clean_text
+from .conversation import claimed_from_text
 
 # Words that name a chat's entry, with how much each says.
 ENTRY_WORDS: tuple[tuple[tuple[str, ...], int], ...] = (
