@@ -191,7 +191,10 @@ class Discoverer:
         chain = await self._chat_fields(frame, chosen, "shown when the page loads")
         near = await _box(page.main_frame, chain[0]) if chain else await _box(frame, chosen.selector)
         statuses = [StatusSeen.read(s) for s in await _scan(page.main_frame, "statuses")]
-        self.found.findings[:0] = choose_status(statuses, near or chosen.box)
+        status = choose_status(statuses, near or chosen.box)
+        self.found.findings[:0] = status
+        for found in status:
+            await self._label(page.main_frame, found.field, str(found.value))
         return True
 
     async def _entries(self, page: Page, context: BrowserContext, attempts: list[_Attempt]) -> None:
@@ -241,8 +244,10 @@ class Discoverer:
                 self.shown = chat_page
                 sure = "sure" if entry.how in ("id", "label") else "likely"
                 self.found.findings.append(Finding("open", entry.selector, sure, f"the chat's entry: {why}"))
-                self.found.findings += choose_status(statuses, entry_box)
-                self.boxes.append((page, Label("chat.open", *entry_box, COLOURS["ok"])))
+                status = choose_status(statuses, entry_box)
+                self.found.findings += status
+                for found in [Finding("open", entry.selector, sure, why), *status]:  # where they are now
+                    await self._label(page.main_frame, found.field, str(found.value))
                 await self._chat_fields(*picked, where)
                 return None
         return f"showed no chat box within {OPEN_WAIT_S:g} s"

@@ -165,7 +165,8 @@ def entry_score(entry: EntrySeen) -> tuple[int, str]:
         why.append(best[1])
     if re.search(scan_words()["names"], entry.names, re.IGNORECASE):
         score += 2
-        why.append(f"named like a chat launcher ({entry.names.strip()[:30]})")
+        names = " ".join(dict.fromkeys(entry.names.split()))
+        why.append(f"named like a chat launcher ({names[:30]})")
     if entry.floating:
         score += 2
         why.append("floating")

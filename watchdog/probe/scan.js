@@ -160,7 +160,9 @@ function sendFor(input) { // -> [selector, how sure, how found] or null (then En
       const words = `${label.text} ${label.aria} ${label.title} ${label.value} ${button.getAttribute("class") || ""}`;
       if (SEND.test(words)) {
         const named = selectorOf(button);
-        if (named) return [named[0], "sure", `a button saying ${clean(label.text || label.aria || label.title || label.value).slice(0, 20) || "send"} beside the input`];
+        const says = clean(label.text || label.aria || label.title || label.value).slice(0, 20);
+        const how = says ? `a button saying ${says} beside the input` : `a button named ${button.className} beside the input`;
+        if (named) return [named[0], "sure", how];
       }
     }
     const following = clickables(scope).filter((b) =>
