@@ -90,9 +90,12 @@ def test_no_chat_writes_nothing(sandbox, tmp_path):
     assert not list(tmp_path.iterdir())
 
 
-def test_a_preset_system_is_named_not_spelled_out(tmp_path):
+@pytest.mark.parametrize(
+    ("page", "widget"), [("live-helper-chat.html", "live-helper-chat"), ("chatwoot.html", "chatwoot")]
+)
+def test_a_preset_system_is_named_not_spelled_out(page, widget, tmp_path):
     with static_site(WIDGETS) as site:
-        result = run_cli("discover", f"{site}/live-helper-chat.html", "--slug", "lhc", "--probes", tmp_path)
+        result = run_cli("discover", f"{site}/{page}", "--slug", "shop", "--probes", tmp_path)
     assert result.exit_code == 0, result.output
-    written = tomllib.loads((tmp_path / "lhc.toml").read_text(encoding="utf-8"))
-    assert written["widget"] == "live-helper-chat" and "chat" not in written
+    written = tomllib.loads((tmp_path / "shop.toml").read_text(encoding="utf-8"))
+    assert written["widget"] == widget and "chat" not in written

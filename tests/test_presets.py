@@ -18,7 +18,7 @@ WIDGETS = Path(__file__).parent / "widgets"
 
 def test_every_preset_names_its_source_and_version():
     found = presets()
-    assert "live-helper-chat" in found
+    assert {"live-helper-chat", "chatwoot"} <= set(found)
     for preset in found.values():
         assert preset.source.startswith("https://") and preset.checked
         assert preset.chat["input"]
@@ -38,7 +38,7 @@ def test_the_files_keys_override_the_presets(tmp_path):
         "#messagesBlock > .message-row",
     )
     assert [str(p) for p in catalog.problems] == [
-        f"{tmp_path / 'b.toml'}: widget: no preset 'no-such' (known: live-helper-chat)"
+        f"{tmp_path / 'b.toml'}: widget: no preset 'no-such' (known: chatwoot, live-helper-chat)"
     ]
     result = run_cli("check", "--probes", tmp_path)
     assert (
@@ -48,17 +48,37 @@ def test_the_files_keys_override_the_presets(tmp_path):
 
 
 @pytest.mark.browser
-def test_a_three_line_file_checks_out_and_probes(tmp_path, db_path):
+@pytest.mark.parametrize(
+    ("widget", "page", "status", "messages"),
+    [("live-helper-chat", "live-helper-chat.html", "online", 1), ("chatwoot", "chatwoot.html", "unknown", 2)],
+)
+def test_a_three_line_file_checks_out_and_probes(widget, page, status, messages, tmp_path, db_path):
+    """Chatwoot's chat shows a home view first: its preset clicks 开始会话 (chat.start) in the
+    chat's iframe; its status is only inside that iframe (not read: unknown), and its list
+    holds a date separator (今日), shown before our question: recorded as a greeting."""
     with static_site(WIDGETS) as site:
         folder = tmp_path / "probes"
         shutil.copytree(builtin_questions_dir(), folder / "questions")
-        (folder / "jisu.toml").write_text(
-            f'name = "极速卡盟"\nurl = "{site}/live-helper-chat.html"\nwidget = "live-helper-chat"\n', encoding="utf-8"
+        (folder / "shop.toml").write_text(
+            f'name = "极速卡盟"\nurl = "{site}/{page}"\nwidget = "{widget}"\n', encoding="utf-8"
         )
-        checked = run_cli("check", "--live", "jisu", "--probes", folder)
+        checked = run_cli("check", "--live", "shop", "--probes", folder)
         assert checked.exit_code == 0, checked.output
         assert "chat.input" in checked.stdout and "MISSING" not in checked.stdout
-        probed = run_cli("probe", "jisu", "--json", "--probes", folder, "--db", db_path)
+        probed = run_cli("probe", "shop", "--json", "--probes", folder, "--db", db_path)
     (row,) = json_lines(probed.stdout)
-    assert (row["outcome"], row["claimed_status"], row["messages"]) == ("human", "online", 1), row["reasons"]
+    assert (row["outcome"], row["claimed_status"], row["messages"]) == ("human", status, messages), row["reasons"]
     assert 4500 < row["first_human_ms"] < 6000
+
+
+@pytest.mark.browser
+def test_check_live_names_a_start_step_that_is_not_there(tmp_path):
+    with static_site(WIDGETS) as site:
+        (tmp_path / "shop.toml").write_text(
+            f'name = "飞鸟卡盟"\nurl = "{site}/chatwoot.html"\nwidget = "chatwoot"\n'
+            '[chat]\nstart = "button.start-conversation"\n',
+            encoding="utf-8",
+        )
+        checked = run_cli("check", "--live", "shop", "--probes", tmp_path)
+    assert checked.exit_code == 1
+    assert "chat.start button.start-conversation: neither it nor chat.input shows in the chat" in checked.stdout

@@ -71,6 +71,7 @@ class Chat:
     input: str
     open: str | None = None
     frame: tuple[str, ...] = ()
+    start: tuple[str, ...] = ()
     status: str | None = None
     online: tuple[str, ...] = DEFAULT_ONLINE_WORDS
     offline: tuple[str, ...] = DEFAULT_OFFLINE_WORDS
@@ -333,6 +334,7 @@ def _parse_chat(table: _Table, required: bool = True) -> Chat:
         input=table.text("input", required=required) or "",
         open=table.text("open"),
         frame=table.texts("frame"),
+        start=table.texts("start"),
         status=table.text("status"),
         online=table.texts("online", DEFAULT_ONLINE_WORDS),
         offline=table.texts("offline", DEFAULT_OFFLINE_WORDS),

@@ -39,7 +39,16 @@ from .discovery import (
     scan_words,
 )
 from .labels import COLOURS, Boxed, Label, labelled_screenshot
-from .page import ELEMENT_TIMEOUT_MS, PAGE_TIMEOUT_MS, NotFound, Unresponsive, find_chat_frame, open_chat, page_call
+from .page import (
+    ELEMENT_TIMEOUT_MS,
+    PAGE_TIMEOUT_MS,
+    NotFound,
+    Unresponsive,
+    find_chat_frame,
+    open_chat,
+    page_call,
+    start_chat,
+)
 
 SETTLE_S = 2.5  # after the load event: embeds build their launchers late
 OPEN_WAIT_S = 5.0  # after a click, this long for a chat to show
@@ -168,6 +177,7 @@ class Discoverer:
             try:
                 chat_page = await open_chat(page, chat) if chat.open else page
                 frame = await find_chat_frame(chat_page, chat)
+                await start_chat(frame, chat)
                 await frame.locator(chat.input).first.wait_for(state="visible", timeout=ELEMENT_TIMEOUT_MS)
             except (NotFound, PlaywrightTimeout):
                 self.found.tried.append(f"the {preset.title} preset's selectors did not open its chat")

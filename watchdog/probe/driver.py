@@ -48,6 +48,7 @@ from .page import (
     open_chat,
     page_call,
     read_status,
+    start_chat,
 )
 
 # Marks the elements a Playwright locator resolved (visitor bubbles, sender names), so that
@@ -304,7 +305,9 @@ class ProbeRun:
 
     async def _find_chat_frame(self, page: Page) -> Frame:
         try:
-            return await find_chat_frame(page, self.platform.chat)
+            frame = await find_chat_frame(page, self.platform.chat)
+            await start_chat(frame, self.platform.chat)
+            return frame
         except NotFound as e:
             raise self._missing(str(e)) from None
 

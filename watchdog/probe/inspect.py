@@ -27,11 +27,12 @@ from .page import (
     open_chat,
     page_call,
     read_status,
+    start_chat,
 )
 
 PAGE_FIELDS = ("status", "status_online", "status_offline", "open")
 CHAT_FIELDS = ("input", "send", "message", "visitor", "bot", "sender", "typing")
-REQUIRED = ("open", "frame", "input", "send")  # without these no probe can ask anything
+REQUIRED = ("open", "frame", "start", "input", "send")  # without these no probe can ask anything
 # Present only once a conversation has begun (or only while someone types): none is fine.
 LATER = ("message", "visitor", "bot", "sender", "typing")
 
@@ -77,6 +78,9 @@ async def check_live(browser: Browser, platform: Platform, screenshot_dir: Path 
             return result
         reading = await read_status(page, platform.chat, STATUS_WAIT_MS)
         result.claimed = f"{reading[0]} ({clean_text(reading[1])[:60]})" if reading else "unknown (no status shown)"
+        if platform.chat.open:  # a vendor's script may build its launcher some time after the page loaded
+            with contextlib.suppress(PlaywrightError):
+                await page.locator(platform.chat.open).first.wait_for(state="attached", timeout=ELEMENT_TIMEOUT_MS)
         for name in PAGE_FIELDS:
             await _look(page.main_frame, name, getattr(platform.chat, name), result, boxes, allow_none=name != "open")
         chat_page = page
@@ -94,6 +98,12 @@ async def check_live(browser: Browser, platform: Platform, screenshot_dir: Path 
             return result
         for selector in platform.chat.frame:
             result.fields.append(FieldCheck("frame", selector, 1, 1))
+        try:
+            await start_chat(frame, platform.chat)
+        except NotFound as e:
+            result.fields.append(FieldCheck("start", " / ".join(platform.chat.start), result="missing"))
+            result.error = str(e)
+            return result
         with contextlib.suppress(PlaywrightError):
             await frame.locator(platform.chat.input).first.wait_for(state="visible", timeout=ELEMENT_TIMEOUT_MS)
         for name in CHAT_FIELDS:

@@ -1,6 +1,7 @@
-"""What the probe and the live check both do to a platform's page: call into it without
+"""What the probe, the live check and discovery do to a platform's page: call into it without
 letting a frozen page hold us up, read the widget's claimed status, open the chat (in the
-page or a new window) and find its frame. Nothing here sends or records anything."""
+page or a new window), find its frame and click through to its input. Nothing here sends or
+records anything."""
 
 from __future__ import annotations
 
@@ -118,3 +119,21 @@ async def find_chat_frame(page: Page, chat: Chat) -> Frame:
             raise NotFound(f"chat.frame {selector} is not an iframe")
         frame = inner
     return frame
+
+
+async def start_chat(frame: Frame, chat: Chat) -> None:
+    """Click chat.start's steps in the chat frame (a home view's "Start conversation"), each
+    once it or the input shows; none once the input shows. Clicking them sends nothing."""
+    chat_input = frame.locator(chat.input).first
+    for selector in chat.start:
+        step = frame.locator(selector).first
+        try:
+            await chat_input.or_(step).first.wait_for(state="visible", timeout=ELEMENT_TIMEOUT_MS)
+        except PlaywrightTimeout:
+            raise NotFound(f"chat.start {selector}: neither it nor chat.input shows in the chat") from None
+        if await page_call(chat_input.is_visible(), "is the chat input there"):
+            return
+        try:
+            await step.click(timeout=ELEMENT_TIMEOUT_MS)
+        except PlaywrightTimeout:
+            raise NotFound(f"chat.start {selector} cannot be clicked") from None
