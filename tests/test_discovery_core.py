@@ -116,6 +116,7 @@ def test_a_service_name_claims_nothing():
     assert claimed_from_text("在线客服", DEFAULT_CHAT) == Claimed.UNKNOWN
     assert claimed_from_text("在线客服 在线", DEFAULT_CHAT) == Claimed.ONLINE
     assert claimed_from_text("在线客服（离线）", DEFAULT_CHAT) == Claimed.OFFLINE
+    assert claimed_from_text("在线时间 9:00-21:00", DEFAULT_CHAT) == Claimed.UNKNOWN  # hours, not a claim
 
 
 def test_names_from_the_address_and_title():

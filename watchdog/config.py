@@ -25,8 +25,18 @@ DEFAULT_QUESTIONS = "presale-zh"
 DEFAULT_ONLINE_WORDS = ("在线", "online")
 # "不在线" contains "在线": offline words are matched first, so it must be listed here.
 DEFAULT_OFFLINE_WORDS = ("离线", "不在线", "留言", "下班", "offline")
-# "在线客服" names the service and claims nothing: the online words are looked for without these.
-SERVICE_NAMES = ("在线客服", "在线咨询", "在线服务", "online service", "online support")
+# "在线客服" names the service and "在线时间" its hours: neither claims anyone is there now. The
+# online words are looked for without these.
+SERVICE_NAMES = (
+    "在线客服",
+    "在线咨询",
+    "在线服务",
+    "在线时间",
+    "在线时段",
+    "online service",
+    "online support",
+    "online hours",
+)
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 DURATION_PATTERN = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)")
 DURATION_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
