@@ -129,9 +129,16 @@ def simulate_probe(
     else:
         probe.http_status = 200
         conversation.page_loaded(0.0)
-        probe.claimed_status = Claimed.ONLINE if scenario.status == "online" else Claimed.OFFLINE
-        probe.claimed_status_text = "在线" if scenario.status == "online" else "离线"
-        if scenario.broken or (scenario.shape == "vendor" and scenario.status == "offline"):
+        if scenario.shape in ("fab", "popup", "no-chat"):  # their pages show no status
+            probe.claimed_status, probe.claimed_status_text = Claimed.UNKNOWN, ""
+        else:
+            probe.claimed_status = Claimed.ONLINE if scenario.status == "online" else Claimed.OFFLINE
+            probe.claimed_status_text = "在线" if scenario.status == "online" else "离线"
+        if (
+            scenario.broken
+            or scenario.shape == "no-chat"
+            or (scenario.shape == "vendor" and scenario.status == "offline")
+        ):
             failure = conversation.missing("chat.input textarea.chat-input not found in the chat")
         else:
             page = SimulatedPage(scenario, random.Random(f"{seed}/{scenario.slug}"))
