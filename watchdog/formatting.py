@@ -27,6 +27,20 @@ def format_wait(seconds: float) -> str:
     return f"{seconds:g} s"
 
 
+def format_duration(seconds: float) -> str:
+    """A measured time as people read it: "3.4 s", "42 s", "1 min 32 s", "2 h 5 min"."""
+    if seconds < 10:
+        return f"{seconds:.1f} s".replace(".0 s", " s")
+    whole = round(seconds)
+    if whole < 60:
+        return f"{whole} s"
+    if whole < 3600:
+        minutes, rest = divmod(whole, 60)
+        return f"{minutes} min {rest} s" if rest else f"{minutes} min"
+    hours, rest = divmod(round(whole / 60), 60)
+    return f"{hours} h {rest} min" if rest else f"{hours} h"
+
+
 def percent_or_dash(rate: float | None) -> str:
     return "-" if rate is None else f"{rate:.0%}"
 

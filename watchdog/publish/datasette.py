@@ -157,13 +157,14 @@ def metadata(database: str, public: bool) -> dict[str, Any]:
     meta: dict[str, Any] = {
         "title": "客服看门狗 kefu-watchdog: 卡盟客服真的有人回复吗？ Do 卡盟 platforms really answer?",
         "description_html": (
+            '<p class="watchdog-start"><a href="/-/leaderboard"><strong>排行榜 Leaderboard</strong></a> · '
+            '<a href="/-/charts">图表 Charts</a></p>'
             "<p>每个平台由真实浏览器定时打开在线客服，发送同一个真实的售前问题，记录是否有真人回复、多快、"
             '是否"伪在线"或"机器人循环"。每个结论都附带理由与证据。</p>'
             "<p>A real browser regularly opens each platform's customer chat, asks the same genuine "
             "pre-sales question, and records whether a human answered, how fast, and whether the widget "
             "faked being online or looped a bot. Every verdict keeps its reasons and evidence.</p>"
             f"<p><strong>评分公式 Score:</strong> {FORMULA_ZH}<br>{FORMULA}</p>"
-            '<p><a href="/-/charts">图表 Charts</a></p>'
         ),
         "license": LICENSE[0],
         "license_url": LICENSE[1],

@@ -1,0 +1,102 @@
+"""The pages people read (Datasette's test client, no browser): the leaderboard, a platform's
+page and a probe's page say their figures in words and units, link to each other, escape
+what platforms wrote, and in public mode show the masked transcript without screenshots."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import sqlite_utils
+
+from watchdog.publish.datasette import build_datasette
+from watchdog.publish.views import since_question
+
+from .conftest import datasette_get
+
+
+@pytest.fixture(scope="module")
+def datasette(demo_db):
+    return build_datasette(demo_db)
+
+
+@pytest.fixture(scope="module")
+def public(demo_db, tmp_path_factory):
+    return build_datasette(demo_db, public=True, snapshot_dir=tmp_path_factory.mktemp("public"))
+
+
+def probe_of(demo_db, platform: str, **where) -> dict:
+    clauses = " ".join(f"and {column} = :{column}" for column in where)
+    rows = sqlite_utils.Database(demo_db).query(
+        f"select * from probes where platform = :platform {clauses} order by started_at limit 1",
+        {"platform": platform, **where},
+    )
+    return next(iter(rows))
+
+
+def test_the_home_pages_first_link_is_the_leaderboard(datasette):
+    html = datasette_get(datasette, "/").text
+    first = re.search(r'<a href="([^"]+)"', html.split('class="content"', 1)[1])
+    assert first and first.group(1) == "/-/leaderboard"
+
+
+def test_leaderboard_in_words(datasette):
+    html = datasette_get(datasette, "/-/leaderboard").text
+    row = html.split('href="/-/platform/prompt-human"', 1)[1].split("</tr>", 1)[0]
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+    assert cells[1:] == ["100", "100% (57–100%)", "25 s", "0 of 5", "100% (≤ 1 min)"], cells
+    assert 'class="badge grade-a">A<' in row
+    fake = html.split('href="/-/platform/fake-online"', 1)[1].split("</tr>", 1)[0]
+    assert "no human reply" in fake and "5 of 5" in fake and "grade-f" in fake
+    broken = html.split('href="/-/platform/broken-widget"', 1)[1].split("</tr>", 1)[0]
+    assert "数据不足" in broken and "5 probe(s) need review: chat not found or not seen" in broken
+    assert "排名<br>Rank" in html and "真人触达<br>Human reached" in html  # 中文 first
+    assert "human_rate_low" not in html
+
+
+def test_platform_page_in_words(datasette, demo_db):
+    html = datasette_get(datasette, "/-/platform/bot-then-human").text
+    assert "机智卡盟" in html and "1 min 31 s" in html and "100% (57–100%)" in html
+    assert "promises a first response within 1 min" in html
+    assert "<svg" in html and "Human reached, per day" in html
+    probe = probe_of(demo_db, "bot-then-human")
+    assert f'href="/-/probe/{probe["id"]}"' in html
+    incidents = datasette_get(datasette, "/-/platform/fake-online").text.split("Incidents", 1)[1]
+    assert "伪在线 fake online" in incidents and 'src="/evidence/' in incidents  # thumbnails, private mode
+
+
+def test_probe_page_is_a_chat_with_reasons(datasette, demo_db):
+    probe = probe_of(demo_db, "bot-then-human")
+    html = datasette_get(datasette, f"/-/probe/{probe['id']}").text
+    assert "真人回复 a human replied" in html
+    bubbles = re.findall(r'<li class="(ours|theirs)">', html)
+    assert bubbles[:2] == ["ours", "theirs"] and "ours" in bubbles[2:]
+    assert "机器人 bot</span> +1.0 s" in html  # the bot, a second after our question
+    assert re.search(r"真人 human</span> \+9\d\.\d s", html)  # the person, in the reasons' units
+    assert "a human replied 9" in html  # the verdict's reasons on top
+    assert 'src="/evidence/' in html and "from test-vantage" in html
+
+
+def test_times_are_from_our_question():
+    assert since_question(1500.0, 2000.0, 1.0) == "before our question"
+    assert since_question(27_300.0, 2000.0, 1.0) == "+25.3 s"
+    assert since_question(None, 2000.0, 1.0) == "seen at the end"
+
+
+def test_unknown_pages_are_404(datasette):
+    assert datasette_get(datasette, "/-/platform/no-such").status_code == 404
+    assert datasette_get(datasette, "/-/probe/no-such").status_code == 404
+
+
+def test_public_pages_are_masked_and_have_no_screenshots(public, demo_db):
+    probe = probe_of(demo_db, "leaky")
+    texts = [m["text"] for m in sqlite_utils.Database(demo_db)["messages"].rows_where("probe_id = ?", [probe["id"]])]
+    planted = [re.sub(r"\D", "", m) for t in texts for m in re.findall(r"(?:QQ|电话) ?\d{8,11}", t)]
+    html = datasette_get(public, f"/-/probe/{probe['id']}").text
+    assert "<script>alert(1)</script>" not in html and "<img src=x" not in html  # markup shown as text
+    for number in planted:
+        assert number not in html
+    assert "客服-小红" not in html and "/evidence/" not in html
+    for path in ("/-/leaderboard", "/-/platform/leaky", "/-/platform/fake-online"):
+        response = datasette_get(public, path)
+        assert response.status_code == 200 and "/evidence/" not in response.text

@@ -1,0 +1,261 @@
+"""What the published pages say, from stored rows: figures in words and units, a probe's
+transcript as a chat, a platform's days. Pure: the plugin queries, these functions word it,
+the templates lay it out (and escape it: every text here is page text, untrusted)."""
+
+from __future__ import annotations
+
+import json
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..formatting import format_duration
+from ..records import NEEDS_REVIEW
+from ..timescale import simulated_seconds, to_simulated_seconds
+from .ratings import INDUSTRY_THRESHOLD_S, INSUFFICIENT, MIN_PROBES
+
+Row = dict[str, Any]
+
+OUTCOME_WORDS = {
+    "human": ("真人回复", "a human replied"),
+    "auto_only": ("只有机器人", "only bots or templates replied"),
+    "no_reply": ("无人回复", "nobody replied"),
+    "offline_declared": ("声明离线", "the widget said offline"),
+    "unreachable": ("无法访问", "the site did not load"),
+    "chat_missing": ("未找到客服", "the chat was not found: needs review"),
+    "blind": ("无法看清", "the probe could not see the chat: needs review"),
+    "probe_error": ("探测出错", "our probe failed: not counted"),
+}
+FLAG_WORDS = {
+    "fake_online": ("伪在线", "fake online"),
+    "bot_loop": ("机器人循环", "bot loop"),
+    "template_only": ("只有模板", "templates only"),
+}
+KIND_WORDS = {
+    "question": ("提问", "our question"),
+    "handoff": ("转人工", "we asked for a human"),
+    "human": ("真人", "human"),
+    "bot": ("机器人", "bot"),
+    "auto": ("自动回复", "automated"),
+    "greeting": ("欢迎语", "greeting"),
+}
+GOOD = ("human",)
+BAD = ("auto_only", "no_reply")
+
+
+def duration(seconds: float | None) -> str:
+    return "—" if seconds is None else format_duration(seconds)
+
+
+def percent(rate: float | None) -> str:
+    return "—" if rate is None else f"{rate:.0%}"
+
+
+def reasons(value: str | None) -> list[str]:
+    """A stored JSON list of reasons; anything else is shown as one reason."""
+    if not value:
+        return []
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        return [value]
+    return [str(r) for r in parsed] if isinstance(parsed, list) else [str(parsed)]
+
+
+@dataclass
+class Figures:
+    """A platform's rating in words."""
+
+    slug: str
+    name: str
+    rank: int | None
+    grade: str
+    score: str
+    probes: int
+    human: str  # "63% (39–81%)"
+    median: str  # "1 min 32 s", or why there is none
+    fake: str  # "2 of 12" (probes)
+    bot_loop: str
+    promise: str  # "80% (≤ 1 min)": the share answered by a human within the promise
+    peak: str
+    offpeak: str
+    notes: list[str] = field(default_factory=list)  # insufficient data, needs review: explained
+
+    @property
+    def grade_class(self) -> str:
+        return f"grade-{self.grade.lower()}" if len(self.grade) == 1 else "grade-none"
+
+
+def _count(rate: float | None, probes: int) -> int:
+    return 0 if rate is None else round(rate * probes)
+
+
+def figures(row: Row) -> Figures:
+    probes = row.get("probes") or 0
+    low, high = row.get("human_rate_low"), row.get("human_rate_high")
+    human = percent(row.get("human_rate"))
+    if row.get("human_rate") is not None and low is not None and high is not None:
+        human += f" ({low * 100:.0f}–{high * 100:.0f}%)"
+    median = duration(row.get("first_human_median_s"))
+    if row.get("first_human_median_s") is None:
+        median = "no human reply" if probes else "—"
+    promise_s = row.get("promise_s")
+    within = format_duration(promise_s or INDUSTRY_THRESHOLD_S)
+    kept = row.get("promise_kept_rate")
+    notes = []
+    if row.get("needs_review"):  # also why a platform may have too few probes counted
+        count = row["needs_review"]
+        notes.append(f"{count} 次待人工核查 · {count} probe(s) need review: chat not found or not seen")
+    elif row.get("grade") == INSUFFICIENT:
+        notes.append(f"少于 {MIN_PROBES} 次有效探测 · under {MIN_PROBES} probes counted: not rated yet")
+    return Figures(
+        slug=row["platform"],
+        name=row.get("name") or row["platform"],
+        rank=row.get("rank"),
+        grade="数据不足" if row.get("grade") == INSUFFICIENT else (row.get("grade") or "—"),
+        score="—" if row.get("score") is None else f"{row['score']:.0f}",
+        probes=probes,
+        human=human,
+        median=median,
+        fake=f"{_count(row.get('fake_online_rate'), probes)} of {probes}" if probes else "—",
+        bot_loop=f"{_count(row.get('bot_loop_rate'), probes)} of {probes}" if probes else "—",
+        promise="—" if kept is None else f"{percent(kept)} (≤ {within})",
+        peak=duration(row.get("peak_first_human_median_s")),
+        offpeak=duration(row.get("offpeak_first_human_median_s")),
+        notes=notes,
+    )
+
+
+@dataclass
+class Bubble:
+    ours: bool
+    kind: str
+    kind_words: tuple[str, str]
+    text: str
+    sender: str
+    when: str  # "+25.3 s" after our question, or "before our question"
+    reasons: list[str]
+
+
+def since_question(at_ms: float | None, question_at_ms: float | None, time_scale: float | None) -> str:
+    """When a message showed, in the seconds the reasons speak."""
+    if at_ms is None:
+        return "seen at the end"
+    if question_at_ms is None or at_ms < question_at_ms:
+        return "before our question"
+    seconds = to_simulated_seconds((at_ms - question_at_ms) / 1000, time_scale or 1.0)
+    return f"+{seconds:.1f} s"  # as the reasons say it
+
+
+def transcript(probe: Row, messages: list[Row]) -> list[Bubble]:
+    return [
+        Bubble(
+            ours=m["side"] == "visitor",
+            kind=m.get("kind") or "",
+            kind_words=KIND_WORDS.get(m.get("kind") or "", ("", m.get("kind") or "")),
+            text=m.get("text") or "",
+            sender=m.get("sender") or "",
+            when=since_question(m.get("at_ms"), probe.get("question_at_ms"), probe.get("time_scale")),
+            reasons=reasons(m.get("reasons")),
+        )
+        for m in messages
+    ]
+
+
+@dataclass
+class ProbeSummary:
+    id: str
+    started_at: str
+    outcome: str
+    outcome_words: tuple[str, str]
+    tone: str  # good / bad / neutral
+    flags: list[tuple[str, str]]
+    first_human: str
+    reasons: list[str]
+
+
+def probe_summary(probe: Row) -> ProbeSummary:
+    outcome = probe.get("outcome") or "running"
+    first_human = simulated_seconds(probe.get("first_human_ms"), probe.get("time_scale"))
+    return ProbeSummary(
+        id=probe["id"],
+        started_at=(probe.get("started_at") or "")[:16].replace("T", " ") + " UTC",
+        outcome=outcome,
+        outcome_words=OUTCOME_WORDS.get(outcome, (outcome, outcome)),
+        tone="good" if outcome in GOOD else "bad" if outcome in BAD else "neutral",
+        flags=[words for name, words in FLAG_WORDS.items() if probe.get(name)],
+        first_human=duration(first_human),
+        reasons=reasons(probe.get("reasons")),
+    )
+
+
+@dataclass
+class Day:
+    day: str
+    probes: int
+    humans: int
+    median_s: float | None
+
+    @property
+    def rate(self) -> float:
+        return self.humans / self.probes if self.probes else 0.0
+
+
+def days(probes: list[Row]) -> list[Day]:
+    """Per day (UTC): probes counted as the ratings count them, human reached, median to a human."""
+    by_day: dict[str, list[Row]] = defaultdict(list)
+    for probe in probes:
+        if probe.get("outcome") and probe["outcome"] not in ("probe_error", *NEEDS_REVIEW):
+            by_day[(probe.get("started_at") or "")[:10]].append(probe)
+    found = []
+    for day in sorted(by_day):
+        counted = by_day[day]
+        times = [
+            s
+            for p in counted
+            if p["outcome"] == "human" and (s := simulated_seconds(p.get("first_human_ms"), p.get("time_scale")))
+        ]
+        humans = sum(1 for p in counted if p["outcome"] == "human")
+        found.append(Day(day, len(counted), humans, statistics.median(times) if times else None))
+    return found
+
+
+def day_chart(series: list[Day]) -> str:
+    """Two small SVG panels (human reached per day, median time to a human), drawn to scale
+    with the page: a viewBox, no fixed width. Only numbers and dates go in: nothing to escape."""
+    if not series:
+        return ""
+    width, height, pad = 600, 140, 30
+    step = (width - 2 * pad) / max(1, len(series))
+    bars, dots, labels = [], [], []
+    slowest = max((d.median_s for d in series if d.median_s is not None), default=0) or 1
+    for i, d in enumerate(series):
+        x = pad + i * step
+        bar = (height - 2 * pad) * d.rate
+        bars.append(
+            f'<rect x="{x + step * 0.15:.1f}" y="{height - pad - bar:.1f}" width="{step * 0.7:.1f}" '
+            f'height="{bar:.1f}" class="bar"><title>{d.day}: {d.humans} of {d.probes}</title></rect>'
+        )
+        if d.median_s is not None:
+            y = height - pad - (height - 2 * pad) * d.median_s / slowest
+            dots.append(
+                f'<circle cx="{x + step / 2:.1f}" cy="{y:.1f}" r="4" class="dot">'
+                f"<title>{d.day}: {format_duration(d.median_s)}</title></circle>"
+            )
+        if len(series) <= 10 or i % max(1, len(series) // 8) == 0:
+            labels.append(f'<text x="{x + step / 2:.1f}" y="{height - 8}" class="label">{d.day[5:]}</text>')
+    axis = f'<line x1="{pad}" y1="{height - pad}" x2="{width - pad}" y2="{height - pad}" class="axis"/>'
+    top = f'<text x="{pad}" y="{pad - 8}" class="label">100%</text>'
+    slow = f'<text x="{pad}" y="{pad - 8}" class="label">{format_duration(slowest)}</text>'
+
+    def panel(title: str, body: list[str], scale: str) -> str:
+        return (
+            f'<figure class="chart"><figcaption>{title}</figcaption>'
+            f'<svg viewBox="0 0 {width} {height}" role="img" preserveAspectRatio="xMidYMid meet">'
+            f"{axis}{scale}{''.join(body)}{''.join(labels)}</svg></figure>"
+        )
+
+    return panel("真人触达率（每日）Human reached, per day", bars, top) + panel(
+        "真人回复中位时间（每日）Median time to a human, per day", dots, slow
+    )
