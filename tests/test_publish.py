@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
+import signal
+import time
 
 import pytest
 import sqlite_utils
 
 from watchdog.publish.datasette import QUERIES, build_datasette
 
-from .conftest import datasette_get
+from .conftest import datasette_get, watchdog_process
 
 
 @pytest.fixture(scope="module")
@@ -99,6 +101,9 @@ def test_agent_markup_is_shown_as_text(datasette, demo_db):
 def test_public_mode_rejects_sql(public):
     response = datasette_get(public, "/demo.json?sql=select+1")
     assert response.status_code == 403
+    assert "Arbitrary SQL is switched off on this published copy" in response.json()["error"]
+    page = datasette_get(public, "/demo?sql=select+1")
+    assert page.status_code == 403 and "任意 SQL 查询在公开版中已关闭" in page.text
     assert datasette_get(public, "/demo/leaderboard.json").status_code == 200  # canned queries stay
 
 
@@ -121,3 +126,20 @@ def test_public_mode_masks_personal_data(public, demo_db, sandbox):
     probes = datasette_get(public, "/demo/probes.json?_size=max&_shape=array").json()
     assert "host" not in probes[0] and "pid" not in probes[0] and "notes" not in probes[0]
     assert all(p["screenshot"] is None for p in probes)  # a screenshot shows the unmasked chat
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
+def test_public_serve_removes_its_snapshot_when_stopped(stop, demo_db, tmp_path, monkeypatch):
+    """The masked copy lives only while `serve --public` runs: SIGTERM (systemd, docker stop)
+    cleans it up as Ctrl-C does."""
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    with watchdog_process("serve", "--public", "--db", demo_db, "--port", "0") as process:
+        deadline = time.monotonic() + 30
+        while not list(tmp_path.glob("*/demo.db")) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        address = process.stdout.readline()  # printed once it listens
+        assert address.startswith("http://127.0.0.1:")
+        assert list(tmp_path.glob("*/demo.db"))  # the masked snapshot
+        process.send_signal(stop)
+        assert process.wait(timeout=15) == 0
+    assert list(tmp_path.iterdir()) == []

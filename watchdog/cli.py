@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import functools
 import json
+import signal
 import sys
 import tempfile
 import threading
@@ -663,12 +664,18 @@ def serve(db_path: Path, host: str, port: int, public: bool) -> None:
 
 
 def _serve_until_interrupted(datasette, host: str, port: int, mode: str) -> None:
-    with ServerThread(datasette.app(), host, port) as server:
-        echo(f"{server.url}/  ({mode}; Ctrl-C to stop)")
-        try:
-            threading.Event().wait()
-        except KeyboardInterrupt:
-            pass
+    """Serve until Ctrl-C or SIGTERM; either way the caller's clean-up (the public snapshot) runs."""
+    stopped = threading.Event()
+    previous = signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    try:
+        with ServerThread(datasette.app(), host, port) as server:
+            echo(f"{server.url}/  ({mode}; Ctrl-C to stop)")
+            try:
+                stopped.wait()
+            except KeyboardInterrupt:
+                pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)

@@ -173,6 +173,23 @@ async def charts_js(datasette, request):
     return Response(CHARTS_JS.read_text(encoding="utf-8"), content_type="text/javascript; charset=utf-8")
 
 
+NO_SQL = (
+    "任意 SQL 查询在公开版中已关闭 · Arbitrary SQL is switched off on this published copy: use its tables, "
+    "its saved queries and its pages, or run `watchdog serve` on a copy of the database you hold."
+)
+
+
+@hookimpl
+def forbidden(datasette, request, message):
+    """On the public copy, a query of one's own explains in one sentence why not."""
+    if "sql=" not in request.query_string:
+        return None
+    if request.path.endswith(".json"):
+        return Response.json({"ok": False, "error": NO_SQL, "status": 403}, status=403)
+    body = f"<!doctype html><meta charset=utf-8><title>403</title><p>{escape(NO_SQL)}</p>"
+    return Response.html(body, status=403)
+
+
 @hookimpl
 def register_routes():
     return [
