@@ -5,6 +5,7 @@ what platforms wrote, and in public mode show the masked transcript without scre
 from __future__ import annotations
 
 import re
+import xml.etree.ElementTree as ET
 
 import pytest
 import sqlite_utils
@@ -100,3 +101,33 @@ def test_public_pages_are_masked_and_have_no_screenshots(public, demo_db):
     for path in ("/-/leaderboard", "/-/platform/leaky", "/-/platform/fake-online"):
         response = datasette_get(public, path)
         assert response.status_code == 200 and "/evidence/" not in response.text
+
+
+def test_incidents_feeds_are_atom_and_announced(datasette, demo_db):
+    atom = "{http://www.w3.org/2005/Atom}"
+    overall = datasette_get(datasette, "/-/feed.atom")
+    assert overall.headers["content-type"].startswith("application/atom+xml")
+    entries = ET.fromstring(overall.text).findall(f"{atom}entry")
+    flagged = (
+        sqlite_utils.Database(demo_db)
+        .execute("select count(*) from probes where fake_online = 1 or bot_loop = 1")
+        .fetchone()[0]
+    )
+    assert len(entries) == min(50, flagged) and flagged
+    first = entries[0]
+    assert first.find(f"{atom}link").get("href").startswith("http://localhost/-/probe/")
+    assert "伪在线 fake online" in first.find(f"{atom}title").text
+    one = ET.fromstring(datasette_get(datasette, "/-/platform/fake-online/feed.atom").text)
+    assert {e.find(f"{atom}title").text.split(":")[0] for e in one.findall(f"{atom}entry")} == {"假在线卡盟"}
+    assert (
+        ET.fromstring(datasette_get(datasette, "/-/platform/prompt-human/feed.atom").text).findall(f"{atom}entry") == []
+    )
+    assert datasette_get(datasette, "/-/platform/no-such/feed.atom").status_code == 404
+    for path, feed in (
+        ("/", "/-/feed.atom"),
+        ("/demo/probes", "/-/feed.atom"),
+        ("/-/leaderboard", "/-/feed.atom"),
+        ("/-/platform/leaky", "/-/platform/leaky/feed.atom"),
+    ):
+        assert 'type="application/atom+xml" title="' in datasette_get(datasette, path).text
+        assert f'href="{feed}"' in datasette_get(datasette, path).text, path

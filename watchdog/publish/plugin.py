@@ -15,6 +15,7 @@ from markupsafe import Markup, escape
 
 from ..formatting import format_duration
 from ..timescale import simulated_seconds
+from .feed import FEED_SIZE, incidents_feed
 from .ratings import FORMULA, FORMULA_ZH
 from .views import day_chart, days, figures, probe_summary, transcript
 
@@ -173,6 +174,31 @@ async def charts_js(datasette, request):
     return Response(CHARTS_JS.read_text(encoding="utf-8"), content_type="text/javascript; charset=utf-8")
 
 
+INCIDENTS_SQL = (
+    "select p.id, p.platform, p.started_at, p.fake_online, p.bot_loop, p.reasons, f.name "
+    "from probes p join platforms f on f.slug = p.platform where (p.fake_online = 1 or p.bot_loop = 1) {only} "
+    "order by p.started_at desc limit {size}"
+)
+
+
+async def feed(datasette, request):
+    slug = request.url_vars.get("slug")
+    if slug is not None and not await _rows(datasette, "select slug from platforms where slug = :slug", {"slug": slug}):
+        raise NotFound(f"no platform {slug}")
+    only = "and p.platform = :slug" if slug else ""
+    rows = await _rows(datasette, INCIDENTS_SQL.format(only=only, size=FEED_SIZE), {"slug": slug} if slug else {})
+    base = f"{request.scheme}://{request.host}"
+    if slug:
+        path, title = (
+            f"/-/platform/{slug}/feed.atom",
+            f"kefu-watchdog: {rows[0]['name'] if rows else slug} 事件 incidents",
+        )
+    else:
+        path, title = "/-/feed.atom", "kefu-watchdog: 事件 incidents (fake online, bot loops)"
+    body = incidents_feed(base, path, title, rows)
+    return Response(body, content_type="application/atom+xml; charset=utf-8")
+
+
 NO_SQL = (
     "任意 SQL 查询在公开版中已关闭 · Arbitrary SQL is switched off on this published copy: use its tables, "
     "its saved queries and its pages, or run `watchdog serve` on a copy of the database you hold."
@@ -195,6 +221,8 @@ def register_routes():
     return [
         (r"^/-/leaderboard$", leaderboard_page),
         (r"^/-/platform/(?P<slug>[^/]+)$", platform_page),
+        (r"^/-/feed\.atom$", feed),
+        (r"^/-/platform/(?P<slug>[^/]+)/feed\.atom$", feed),
         (r"^/-/probe/(?P<id>[^/]+)$", probe_page),
         (r"^/-/charts$", charts_page),
         (r"^/-/watchdog/charts\.js$", charts_js),
