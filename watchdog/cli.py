@@ -22,7 +22,9 @@ import click
 
 from . import __version__
 from .accuracy import run_accuracy
-from .config import SLUG_PATTERN, Catalog, Platform, load_catalog, parse_duration, presets
+from .alerts import DEFAULT_PATH as ALERTS_PATH
+from .alerts import Change, announce, changes, load_alerts, parse_alerts
+from .config import SLUG_PATTERN, Catalog, Platform, Problem, load_catalog, parse_duration, presets
 from .demo import run_demo
 from .errors import ConfigError, WatchdogError
 from .formatting import for_terminal, format_table, percent_or_dash
@@ -146,10 +148,22 @@ def schedules_option(command):
     )(command)
 
 
+def alerts_option(command):
+    return click.option(
+        "--alerts",
+        "alerts_path",
+        type=click.Path(path_type=Path),
+        default=str(ALERTS_PATH),
+        show_default=True,
+        help="Alerts file (Apprise URLs and rules); none there: no alerts.",
+    )(command)
+
+
 @cli.command(context_settings=CONTEXT_SETTINGS)
 @click.argument("slugs", nargs=-1)
 @probes_option
 @schedules_option
+@alerts_option
 @click.option(
     "--live", is_flag=True, help="Also try each platform file on its page (sending nothing, recording nothing)."
 )
@@ -161,9 +175,14 @@ def schedules_option(command):
 )
 @_errors_as_messages
 def check(
-    slugs: tuple[str, ...], probes_dir: Path, schedules_dir: Path, live: bool, screenshot_dir: Path | None
+    slugs: tuple[str, ...],
+    probes_dir: Path,
+    schedules_dir: Path,
+    alerts_path: Path,
+    live: bool,
+    screenshot_dir: Path | None,
 ) -> None:
-    """Validate every platform file, question set and schedule file; print each problem as
+    """Validate every platform file, question set, schedule file and the alerts file; print each problem as
     `path: field: message`. With --live (for the SLUGS given, else every platform): load each
     page, read the status, open the chat and look up every selector, typing nothing and
     recording nothing; exit 1 if a field a probe needs (open, frame, input, send) is missing."""
@@ -179,6 +198,11 @@ def check(
         schedule_set = load_schedules(schedules_dir, catalog)
         problems += schedule_set.problems
         summary += f"; {schedule_set.files} schedule file(s), {len(schedule_set.schedules)} valid"
+    if alerts_path.exists():
+        alert_problems: list[Problem] = []
+        parse_alerts(alerts_path, alert_problems)
+        problems += alert_problems
+        summary += f"; alerts {'invalid' if alert_problems else 'valid'}"
     for problem in problems:
         echo(str(problem))
     echo(f"{summary}; {len(problems)} problem(s)", err=True)
@@ -336,6 +360,9 @@ def run_probes(
     def revised(earlier: ProbeRecord) -> None:
         progress.message(f"{earlier.platform}: revised probe {earlier.id} to {earlier.outcome} ({earlier.notes[-1]})")
 
+    def alerted(change: Change, delivery: str) -> None:
+        progress.message(f"alert: {change.text} ({delivery})")
+
     try:
         results = asyncio.run(
             probe_platforms(
@@ -346,6 +373,7 @@ def run_probes(
                 on_start=progress.start,
                 on_result=report,
                 on_revised=revised,
+                on_alert=alerted,
                 **options,
             )
         )
@@ -382,6 +410,7 @@ def run_probes(
     is_flag=True,
     help="Probe even platforms probed less than their min_interval ago (testing only).",
 )
+@alerts_option
 @_errors_as_messages
 def probe(
     slugs: tuple[str, ...],
@@ -397,6 +426,7 @@ def probe(
     dry_run: bool,
     promised_hours_only: bool,
     ignore_min_interval: bool,
+    alerts_path: Path,
 ) -> None:
     """Probe platforms: open each chat in Chromium, ask the standard question, record
     every reply in the database. Exits 0 when platforms fail (that is data).
@@ -404,6 +434,7 @@ def probe(
     Safe under cron: a platform probed less than its min_interval ago, or being probed by
     another run, is skipped (and said so)."""
     max_wait_s = duration_type(max_wait)
+    alerts = load_alerts(alerts_path)
     catalog = load_catalog(probes_dir)
     if catalog.files == 0:
         raise ConfigError(f"{probes_dir}: no platform files (*.toml) to probe")
@@ -435,6 +466,7 @@ def probe(
                 control_url=control_url,
                 ignore_min_interval=ignore_min_interval,
                 promised_hours_only=promised_hours_only,
+                alerts=alerts,
             )
     if catalog.problems:
         raise ConfigError(f"{len(catalog.problems)} problem(s) in platform files: run `watchdog check`")
@@ -446,14 +478,21 @@ def probe(
 @db_option
 @vantage_option
 @control_url_option
+@alerts_option
 @_errors_as_messages
 def schedule(
-    schedules_dir: Path, probes_dir: Path, db_path: Path, vantage: str | None, control_url: str | None
+    schedules_dir: Path,
+    probes_dir: Path,
+    db_path: Path,
+    vantage: str | None,
+    control_url: str | None,
+    alerts_path: Path,
 ) -> None:
     """Run the schedule files until SIGTERM or Ctrl-C: one log line per probe outcome.
 
     Missed runs are coalesced, a schedule never overlaps itself, and min_interval holds
     across schedules and other processes. Platform files are re-read at every run."""
+    alerts = load_alerts(alerts_path)
     catalog = load_catalog(probes_dir)
     schedule_set = load_schedules(schedules_dir, catalog)
     if schedule_set.problems:
@@ -469,9 +508,10 @@ def schedule(
         echo(f"{datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ} {line}", err=True)
 
     with opened(db_path) as store:
-        run_until_signalled(
-            ScheduleRunner(schedule_set.schedules, probes_dir, store, vantage=vantage, control_url=control_url, log=log)
+        runner = ScheduleRunner(
+            schedule_set.schedules, probes_dir, store, vantage=vantage, control_url=control_url, log=log, alerts=alerts
         )
+        run_until_signalled(runner)
     log("stopped")
 
 
@@ -676,6 +716,29 @@ def _serve_until_interrupted(datasette, host: str, port: int, mode: str) -> None
                 pass
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+@cli.command(name="alerts", context_settings=CONTEXT_SETTINGS)
+@db_option
+@alerts_option
+@click.option("--dry-run", is_flag=True, help="Show what would be sent; record and send nothing.")
+@_errors_as_messages
+def alerts_command(db_path: Path, alerts_path: Path, dry_run: bool) -> None:
+    """Record and send the state changes of the database as it stands (`probe` and `schedule`
+    do this after every run): a platform turned fake-online or a bot loop in N of its last M
+    probes, stopped answering, or recovered. Each change is sent once."""
+    alerts = load_alerts(alerts_path)
+    if alerts is None:
+        raise ConfigError(f"{alerts_path}: no alerts file (see the README, Alerts)")
+    with opened(db_path) as store:
+        if dry_run:
+            names = {row["slug"]: row["name"] for row in store.platforms()}
+            found = [(change, "dry run: not sent") for change in changes(store, alerts, names)]
+        else:
+            found = asyncio.run(announce(store, alerts))
+    for change, delivery in found:
+        echo(f"{change.text} ({delivery})")
+    echo(f"{len(found)} state change(s){' (dry run: nothing recorded or sent)' if dry_run else ''}", err=True)
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)

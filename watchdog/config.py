@@ -236,6 +236,16 @@ class _Table:
             return default
         return float(value)
 
+    def whole(self, key: str, default: int, largest: int) -> int:
+        """A whole number from 1 to `largest`."""
+        value = self._take(key, False)
+        if value is None:
+            return default
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= largest:
+            self._problem(self.prefix + key, f"must be a whole number from 1 to {largest}")
+            return default
+        return value
+
     def flag(self, key: str, default: bool) -> bool:
         value = self._take(key, False)
         if value is None:

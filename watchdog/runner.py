@@ -13,6 +13,7 @@ import socket
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 
+from .alerts import Alerts, Change, announce
 from .config import Catalog, Platform
 from .errors import Interrupted
 from .probe.browser import chromium
@@ -54,6 +55,8 @@ async def probe_platforms(
     on_start: Callable[[Platform], None] = lambda platform: None,
     on_result: Callable[[ProbeRecord], None] = lambda result: None,
     on_revised: Callable[[ProbeRecord], None] = lambda earlier: None,
+    alerts: Alerts | None = None,
+    on_alert: Callable[[Change, str], None] = lambda change, delivery: None,
 ) -> list[ProbeRecord]:
     """Probe each platform that is due once, then recompute the ratings.
 
@@ -61,7 +64,8 @@ async def probe_platforms(
     (reported through `on_skip`). Results come in the order given. Earlier probes whose
     verdicts a probe's texts change (they turn out to be templates) are revised at once and
     reported through `on_revised`. With `handle_signals`, SIGTERM and Ctrl-C record the probes
-    in flight as interrupted and raise Interrupted.
+    in flight as interrupted and raise Interrupted. With `alerts`, the state changes the run
+    made are recorded and sent (reported through `on_alert`).
     """
     platforms = list(platforms)
     vantage = vantage or socket.gethostname()
@@ -120,6 +124,9 @@ async def probe_platforms(
         )
     if results:
         compute_ratings(store)
+        if alerts is not None:
+            for change, delivery in await announce(store, alerts):
+                on_alert(change, delivery)
     return results
 
 

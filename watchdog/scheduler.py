@@ -18,6 +18,7 @@ from pathlib import Path
 from apscheduler.events import EVENT_JOB_MAX_INSTANCES, JobSubmissionEvent
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from .alerts import Alerts
 from .config import load_catalog
 from .errors import WatchdogError
 from .runner import probe_platforms
@@ -37,9 +38,11 @@ class ScheduleRunner:
         vantage: str | None,
         control_url: str | None,
         log: Callable[[str], None],
+        alerts: Alerts | None = None,
     ):
         self.schedules, self.probes_dir, self.store = schedules, probes_dir, store
         self.vantage, self.control_url, self.log = vantage, control_url, log
+        self.alerts = alerts
         self.running: set[asyncio.Task] = set()
         self.stopping = asyncio.Event()
         self.interrupted = 0
@@ -102,6 +105,8 @@ class ScheduleRunner:
                 handle_signals=False,
                 on_skip=lambda slug, why: self.log(f"{schedule.name}: skipped {slug}: {why}"),
                 on_result=lambda result: self.log(f"{schedule.name}: {result.line()}"),
+                alerts=self.alerts,
+                on_alert=lambda change, delivery: self.log(f"{schedule.name}: alert: {change.text} ({delivery})"),
             )
             self.log(f"{schedule.name}: run done, {len(results)} probed")
         except asyncio.CancelledError:  # we are stopping: the probes recorded themselves

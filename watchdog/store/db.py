@@ -241,6 +241,40 @@ class Store:
         with self.db.conn:
             self.db.conn.execute("delete from claims where platform = ? and run_id = ?", [slug, run_id])
 
+    # -- alerts: state changes -----------------------------------------------------------
+
+    def recent_verdicts(self, platform: str, limit: int, leave_out: Iterable[str]) -> list[dict[str, Any]]:
+        """The platform's latest finished probes (id, outcome, flags), newest first, but those
+        whose outcome is in `leave_out`."""
+        left_out = list(leave_out)
+        marks = ", ".join("?" for _ in left_out) or "''"
+        return list(
+            self.db.query(
+                "select id, outcome, fake_online, bot_loop, started_at from probes where platform = ? "
+                f"and state = 'finished' and outcome not in ({marks}) order by started_at desc limit ?",
+                [platform, *left_out, limit],
+            )
+        )
+
+    def alert_states(self) -> dict[tuple[str, str], bool]:
+        """(platform, kind) -> whether its latest event started it (no event: not started)."""
+        rows = self.db.query(
+            "select platform, kind, change from events e where id = "
+            "(select max(id) from events where platform = e.platform and kind = e.kind)"
+        )
+        return {(row["platform"], row["kind"]): row["change"] == "started" for row in rows}
+
+    def add_event(self, event: dict[str, Any]) -> int:
+        events = self.db.table("events").insert({"at": utc_now(), **event})
+        assert events.last_rowid is not None  # set by the insert
+        return events.last_rowid
+
+    def event_delivered(self, event_id: int, delivery: str) -> None:
+        self.db.table("events").update(event_id, {"delivered_at": utc_now(), "delivery": delivery})
+
+    def events(self) -> list[dict[str, Any]]:
+        return list(self.db.table("events").rows_where(order_by="id"))
+
     # -- ratings --------------------------------------------------------------------------
 
     def replace_ratings(self, rows: list[dict[str, Any]]) -> None:

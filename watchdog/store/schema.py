@@ -180,11 +180,31 @@ def _v4_screen_check_and_learned_list(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v5_events(db: sqlite_utils.Database) -> None:
+    """State changes the alerts announce, each recorded once, with how its delivery went."""
+    db.table("events").create(
+        {
+            "id": int,
+            "platform": str,
+            "kind": str,  # fake_online / bot_loop / no_human
+            "change": str,  # started / ended
+            "at": str,
+            "probe_id": str,  # the probe that made the change
+            "detail": str,  # the message sent
+            "delivered_at": str,
+            "delivery": str,  # "sent to 2 of 2", or what failed
+        },
+        pk="id",
+    )
+    db.table("events").create_index(["platform", "kind", "id"])
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_initial,
     _v2_runs_and_claims,
     _v3_clean_text_and_sight,
     _v4_screen_check_and_learned_list,
+    _v5_events,
 ]
 
 

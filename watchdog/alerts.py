@@ -1,0 +1,196 @@
+"""Alerts on state change (alerts.toml), as Gatus and Uptime Kuma send them: not on every
+probe, but when a platform becomes fake-online or a bot loop in N of its last M probes, or
+stops answering, and again when it recovers. Each change is recorded once in the `events`
+table; delivery goes through Apprise (企业微信, 钉钉, 飞书, email, Telegram, ntfy, ...).
+
+    urls = ["dingtalk://TOKEN/", "mailto://user:pass@example.com"]   # Apprise URLs
+    site = "https://watchdog.example.org"   # optional: links to probe pages in the messages
+    platforms = ["*"]                       # slugs or globs (default: all)
+
+    [rules]
+    window = 3        # each platform's last M counted probes
+    fake_online = 2   # N of them fake online: the platform is fake-online
+    bot_loop = 2      # N of them a bot loop
+    no_human = 3      # N of them without a human reply: it stopped answering
+
+The decisions are pure; `deliver` is the only I/O.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fnmatch
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .config import Problem, _read_toml, _Table
+from .errors import ConfigError
+from .publish.ratings import EXCLUDED_OUTCOMES
+from .store import Store
+
+DEFAULT_PATH = Path("alerts.toml")
+KINDS = {
+    "fake_online": ("伪在线", "fake online: it said online and no human answered"),
+    "bot_loop": ("机器人循环", "a bot loop: we asked for a human and got only bots"),
+    "no_human": ("无人回复", "no human reply"),
+}
+DEFAULT_WINDOW = 3
+MAX_WINDOW = 50
+
+
+@dataclass(frozen=True)
+class Alerts:
+    path: str
+    urls: tuple[str, ...]
+    window: int = DEFAULT_WINDOW
+    rules: tuple[tuple[str, int], ...] = (("fake_online", 2), ("bot_loop", 2), ("no_human", 3))
+    platforms: tuple[str, ...] = ("*",)
+    site: str | None = None
+
+    def watches(self, slug: str) -> bool:
+        return any(fnmatch.fnmatchcase(slug, pattern) for pattern in self.platforms)
+
+
+def parse_alerts(path: Path, problems: list[Problem]) -> Alerts | None:
+    count = len(problems)
+    data = _read_toml(path, problems)
+    if data is None:
+        return None
+    top = _Table(data, str(path), "", problems)
+    urls = top.texts("urls")
+    if "urls" not in data:
+        problems.append(Problem(str(path), "urls", "missing (a list of Apprise URLs, e.g. json://host/path)"))
+    for url in urls:
+        if "://" not in url:
+            problems.append(Problem(str(path), "urls", f"{url!r} is not an Apprise URL (scheme://...)"))
+    site = top.text("site")
+    platforms = top.texts("platforms", ("*",))
+    rules_table = top.table("rules")
+    window = rules_table.whole("window", DEFAULT_WINDOW, MAX_WINDOW)
+    rules = []
+    for kind in KINDS:
+        default = window if kind == "no_human" else min(2, window)
+        at_least = rules_table.whole(kind, default, MAX_WINDOW)
+        if at_least > window:
+            problems.append(Problem(str(path), f"rules.{kind}", f"must be at most rules.window ({window})"))
+        rules.append((kind, at_least))
+    rules_table.finish()
+    top.finish()
+    if len(problems) > count:
+        return None
+    return Alerts(str(path), urls, window, tuple(rules), platforms, site.rstrip("/") if site else None)
+
+
+def load_alerts(path: Path) -> Alerts | None:
+    """The alerts file, or None when there is none; a broken file is an error, one line per problem."""
+    if not path.exists():
+        return None
+    problems: list[Problem] = []
+    alerts = parse_alerts(path, problems)
+    if alerts is None:
+        raise ConfigError("\n".join(map(str, problems)))
+    return alerts
+
+
+def holds(verdicts: list[dict[str, Any]], alerts: Alerts) -> dict[str, bool]:
+    """Which states hold for a platform, given its last counted probes (newest first)."""
+    seen = {
+        "fake_online": sum(1 for v in verdicts if v["fake_online"]),
+        "bot_loop": sum(1 for v in verdicts if v["bot_loop"]),
+        "no_human": sum(1 for v in verdicts if v["outcome"] != "human"),
+    }
+    return {kind: len(verdicts) >= at_least and seen[kind] >= at_least for kind, at_least in alerts.rules}
+
+
+@dataclass(frozen=True)
+class Change:
+    platform: str
+    name: str
+    kind: str
+    started: bool
+    probe_id: str
+    text: str
+
+
+def describe(platform: str, name: str, kind: str, started: bool, count: int, alerts: Alerts, probe_id: str) -> str:
+    zh, en = KINDS[kind]
+    window = f"{count} of its last {alerts.window} probes"
+    if started:
+        text = f"{name} ({platform}) 变为{zh}: {en} in {window}."
+    else:
+        text = f"{name} ({platform}) 已恢复, no longer {zh}: {en} in {window}."
+    if alerts.site:
+        text += f" Latest probe: {alerts.site}/-/probe/{probe_id}"
+    return text
+
+
+def changes(store: Store, alerts: Alerts, names: dict[str, str]) -> list[Change]:
+    """The state changes since the last recorded ones, for every watched platform."""
+    before = store.alert_states()
+    found = []
+    for platform in sorted(names):
+        if not alerts.watches(platform):
+            continue
+        verdicts = store.recent_verdicts(platform, alerts.window, EXCLUDED_OUTCOMES)
+        if not verdicts:
+            continue
+        for kind, now in holds(verdicts, alerts).items():
+            if now == before.get((platform, kind), False):
+                continue
+            count = sum(1 for v in verdicts if (v["outcome"] != "human" if kind == "no_human" else v[kind]))
+            text = describe(platform, names[platform], kind, now, count, alerts, verdicts[0]["id"])
+            found.append(Change(platform, names[platform], kind, now, verdicts[0]["id"], text))
+    return found
+
+
+def deliver(urls: tuple[str, ...], title: str, body: str) -> str:
+    """Send one message to every URL through Apprise; what happened, in words (never raises)."""
+    try:
+        with warnings.catch_warnings():  # its import of imghdr warns on Python 3.11: not ours to show
+            warnings.simplefilter("ignore", DeprecationWarning)
+            import apprise  # imported here: a run without alerts does not pay for it
+
+        sent = 0
+        for url in urls:
+            notifier = apprise.Apprise()
+            if notifier.add(url) and notifier.notify(title=title, body=body):
+                sent += 1
+        return f"sent to {sent} of {len(urls)}"
+    except Exception as e:  # a notification service's failure is data, never the run's end
+        return f"not sent: {type(e).__name__}: {e}"
+
+
+def title(change: Change) -> str:
+    return f"kefu-watchdog: {change.name} {KINDS[change.kind][0]}{'' if change.started else ' 已恢复'}"
+
+
+async def announce(
+    store: Store, alerts: Alerts, send: Callable[[tuple[str, ...], str, str], str] = deliver
+) -> list[tuple[Change, str]]:
+    """Record each state change once, then send it (in a thread: a slow notification service
+    holds up no probe); each change with how its delivery went."""
+    names = {row["slug"]: row["name"] for row in store.platforms()}
+    recorded = [
+        (
+            store.add_event(
+                {
+                    "platform": change.platform,
+                    "kind": change.kind,
+                    "change": "started" if change.started else "ended",
+                    "probe_id": change.probe_id,
+                    "detail": change.text,
+                }
+            ),
+            change,
+        )
+        for change in changes(store, alerts, names)
+    ]
+    done = []
+    for event_id, change in recorded:
+        delivery = await asyncio.to_thread(send, alerts.urls, title(change), change.text)
+        store.event_delivered(event_id, delivery)
+        done.append((change, delivery))
+    return done
