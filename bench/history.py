@@ -1,0 +1,347 @@
+"""What a year of history costs (issue 15): synthetic databases of realistic shape, built
+with the project's own schema, and the cost of each operation that must not grow with them.
+
+    .venv/bin/python bench/history.py                       # 50 and 500 platforms, 90 days, median of 3
+    .venv/bin/python bench/history.py --platforms 50 --runs 1
+    .venv/bin/python bench/history.py --only lookup,export  # some of the figures
+
+The database: PLATFORMS platforms probed 4 times a day for DAYS days; each probe has our
+question, two greetings, a reply (a third of them one of 40 templates shared across
+platforms, worded with a number that changes, the rest a person's words drawn afresh), a
+handoff on half of them with an automated line, and on 60% a person's answer (in two
+messages half the time): about 6 messages a probe.
+Built once per size (seeded) and kept in bench/.history/ for the next run.
+
+Each figure runs in a fresh process (the memory figure is that process's peak RSS, minus
+the interpreter's and the libraries' own, measured the same way) and prints the median of
+RUNS runs. CPU-bound; this machine: see `env`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+FOLDER = Path(__file__).parent / ".history"
+PROBES_PER_DAY = 4
+QUESTION = "你好，请问你们的话费充值一般多久到账？如果充值失败了怎么退款？"
+TEMPLATES = [
+    f"{head}，{body}，工单编号{{n}}，请耐心等待。"
+    for head in ("您好", "亲", "尊敬的客户", "你好", "在的")
+    for body in (
+        "已收到您的问题正在加急处理",
+        "当前咨询人数较多正在排队中",
+        "您的订单已提交至售后专员处理",
+        "系统正在为您转接人工客服",
+        "您反馈的问题我们已经记录下来",
+        "充值类问题一般会在十分钟内处理完毕",
+        "退款申请已受理请留意短信通知",
+        "客服正在核实您的订单信息",
+    )
+]
+
+
+def _people(rng: random.Random) -> str:
+    from watchdog.sandbox.scenarios import ANSWER
+
+    return "".join(rng.choice(part) for part in ANSWER).replace("{n}", str(rng.randint(2, 30)))
+
+
+def build(path: Path, platforms: int, days: int, seed: int = 1) -> None:
+    """The synthetic database, written through the project's schema (migrations included)."""
+    from watchdog.publish.ratings import compute_ratings
+    from watchdog.store import open_store
+
+    rng = random.Random(seed)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    with open_store(path) as store:
+        db = store.db
+        db["platforms"].insert_all(
+            {"slug": f"p{i:03d}", "name": f"卡盟{i:03d}", "url": f"https://p{i:03d}.example.cn/", "path": ""}
+            for i in range(platforms)
+        )
+        probes, messages = [], []
+
+        def flush() -> None:
+            db["probes"].insert_all(probes, batch_size=2000)
+            db["messages"].insert_all(messages, batch_size=5000)
+            probes.clear()
+            messages.clear()
+
+        for day in range(days):
+            for slot in range(PROBES_PER_DAY):
+                moment = start + timedelta(days=day, hours=2 + slot * 6)
+                stamp = moment.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+                for i in range(platforms):
+                    probe_id = f"{moment:%Y%m%dT%H%M%S}Z-p{i:03d}-{rng.getrandbits(24):06x}"
+                    human = rng.random() < 0.6
+                    handoff = rng.random() < 0.5
+                    fake = not human and rng.random() < 0.5
+                    texts = [
+                        (
+                            "visitor",
+                            "你好，请问你们的话费充值一般多久到账？如果充值失败了怎么退款？",
+                            "question",
+                            3000.0,
+                        )
+                    ]
+                    texts.append(("platform", f"您好，欢迎光临卡盟{i:03d}！", "greeting", 2500.0))
+                    texts.append(("platform", "请问有什么可以帮您？", "greeting", 2600.0))
+                    if rng.random() < 1 / 3:
+                        template = rng.choice(TEMPLATES).replace("{n}", str(rng.randint(1000, 99999)))
+                        texts.append(("platform", template, "auto", 5000.0))
+                    else:
+                        texts.append(("platform", _people(rng), "human" if human else "auto", 9000.0))
+                    if handoff:
+                        texts.append(("visitor", "转人工", "handoff", 63000.0))
+                        texts.append(("platform", "正在为您转接人工客服，请稍候…", "auto", 64000.0))
+                    if human:
+                        texts.append(("platform", _people(rng), "human", 90000.0))
+                        if rng.random() < 0.5:
+                            texts.append(("platform", _people(rng), "human", 95000.0))
+                    outcome = "human" if human else ("no_reply" if fake else "auto_only")
+                    probes.append(
+                        {
+                            "id": probe_id, "platform": f"p{i:03d}", "started_at": stamp, "finished_at": stamp,
+                            "state": "finished", "tag": "peak" if slot % 2 else "offpeak", "vantage": "bench",
+                            "question": texts[0][1], "question_at_ms": 3000.0, "claimed_status": "online",
+                            "outcome": outcome, "fake_online": int(fake), "bot_loop": int(handoff and not human),
+                            "template_only": 0, "first_human_ms": 87000.0 if human else None,
+                            "first_reply_ms": 2000.0, "platform_messages": sum(1 for t in texts if t[0] == "platform"),
+                            "reasons": json.dumps(["synthetic"]), "notes": "[]", "max_wait_s": 600.0,
+                            "time_scale": 1.0, "screen_checked": 1,
+                        }
+                    )  # fmt: skip
+                    messages.extend(
+                        {
+                            "probe_id": probe_id, "seq": seq, "side": side, "at_ms": at, "text": text,
+                            "raw_text": text, "seen": "live", "sender": "客服" if side == "platform" else "",
+                            "kind": kind, "confidence": 0.8, "reasons": "[]",
+                        }
+                        for seq, (side, text, kind, at) in enumerate(texts)
+                    )  # fmt: skip
+                if len(messages) > 50_000:
+                    flush()
+        flush()
+        compute_ratings(store)
+
+
+# -- the figures: each runs in its own process ------------------------------------------------
+
+
+def _template_index(db: Path) -> None:
+    from watchdog.store import open_store
+    from watchdog.verdicts.templates import TemplateIndex
+
+    with open_store(db, existing=True) as store:
+        TemplateIndex(store.platform_texts())
+
+
+def _lookup(db: Path) -> None:
+    """Template lookups for new replies (index built first, not timed): prints their times."""
+    from watchdog.store import open_store
+    from watchdog.verdicts.templates import TemplateIndex
+
+    with open_store(db, existing=True) as store:
+        index = TemplateIndex(store.platform_texts())
+    rng = random.Random(7)
+    times = []
+    for n in range(200):
+        text = rng.choice(TEMPLATES).replace("{n}", str(n)) if n % 2 else _people(rng)
+        began = time.perf_counter()
+        index.evidence(text, "new-probe")
+        times.append(time.perf_counter() - began)
+    print(json.dumps({"lookup_median_ms": statistics.median(times) * 1000, "lookup_max_ms": max(times) * 1000}))
+
+
+def _reclassify(db: Path) -> None:
+    from watchdog.store import open_store
+    from watchdog.verdicts.revisions import reclassify
+
+    with open_store(db) as store:
+        reclassify(store, "p007")
+
+
+def _export(db: Path) -> None:
+    """`watchdog export messages` into /dev/null: prints rows a second."""
+    from watchdog.publish.export import KINDS, rows_for, write_csv
+    from watchdog.store import open_store
+
+    began = time.perf_counter()
+    with open_store(db, existing=True) as store, open("/dev/null", "w", encoding="utf-8") as out:
+        rows = rows_for(store, "messages")
+        write_csv(rows, KINDS["messages"], out)
+    print(json.dumps({"rows_per_s": len(rows) / (time.perf_counter() - began)}))
+
+
+def _public(db: Path) -> None:
+    """`serve --public` until its first page answers."""
+    import asyncio
+    import tempfile
+
+    from watchdog.publish.datasette import build_datasette
+
+    with tempfile.TemporaryDirectory() as folder:
+        datasette = build_datasette(db, public=True, snapshot_dir=Path(folder))
+        response = asyncio.run(datasette.client.get("/-/leaderboard"))
+        assert response.status_code == 200
+
+
+def _ratings(db: Path) -> None:
+    from watchdog.publish.ratings import compute_ratings
+    from watchdog.store import open_store
+
+    with open_store(db) as store:
+        compute_ratings(store)
+
+
+def _pages(db: Path) -> None:
+    """Each published page once (warm), then timed: prints milliseconds per page."""
+    import asyncio
+
+    import sqlite_utils
+
+    from watchdog.publish.datasette import build_datasette
+
+    probe = next(iter(sqlite_utils.Database(db).query("select id from probes where platform = 'p007' limit 1")))["id"]
+    datasette = build_datasette(db)
+    name = db.stem
+    pages = {
+        "leaderboard": "/-/leaderboard",
+        "platform": "/-/platform/p007",
+        "probe": f"/-/probe/{probe}",
+        "probes_facet": f"/{name}/probes?_facet=outcome",
+        "incidents": f"/{name}/incidents",
+    }
+
+    async def visit() -> dict[str, float]:
+        took = {}
+        for page, path in pages.items():
+            await datasette.client.get(path)
+            began = time.perf_counter()
+            response = await datasette.client.get(path)
+            took[page + "_ms"] = (time.perf_counter() - began) * 1000
+            assert response.status_code == 200, (path, response.status_code)
+        return took
+
+    print(json.dumps(asyncio.run(visit())))
+
+
+def _csv_complete(db: Path) -> None:
+    """The published site's full messages CSV: prints the rows it gives and the rows there are."""
+    import asyncio
+
+    import sqlite_utils
+
+    from watchdog.publish.datasette import build_datasette
+
+    datasette = build_datasette(db)
+    response = asyncio.run(datasette.client.get(f"/{db.stem}/messages.csv?_stream=on&_size=max"))
+    rows = response.text.count("\n") - 1
+    total = sqlite_utils.Database(db)["messages"].count
+    print(json.dumps({"csv_rows": rows, "messages": total}))
+
+
+FIGURES = {
+    "template_index": _template_index,
+    "lookup": _lookup,
+    "reclassify": _reclassify,
+    "export": _export,
+    "public": _public,
+    "ratings": _ratings,
+    "pages": _pages,
+    "csv": _csv_complete,
+}
+
+
+def _baseline() -> None:
+    """Nothing but the imports the figures make: the process's own memory."""
+    import watchdog.publish.datasette  # noqa: F401
+    import watchdog.verdicts.revisions  # noqa: F401
+
+
+def _child(name: str, db: Path) -> None:
+    began = time.perf_counter()
+    cpu = time.process_time()
+    if name == "baseline":
+        _baseline()
+    else:
+        FIGURES[name](db)
+    print(
+        json.dumps(
+            {
+                "seconds": time.perf_counter() - began,
+                "cpu_seconds": time.process_time() - cpu,
+                "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            }
+        )
+    )
+
+
+def measure(name: str, db: Path, runs: int) -> dict[str, float]:
+    results: list[dict[str, float]] = []
+    for _ in range(runs):
+        if name in ("reclassify", "ratings"):  # they write: each run on the same fresh copy
+            work = db.with_name(db.stem + "-work.db")
+            subprocess.run(["sqlite3", str(db), f".backup '{work}'"], check=True)
+        else:
+            work = db
+        out = subprocess.run(
+            [sys.executable, __file__, "--child", name, "--db", str(work)], capture_output=True, text=True, check=True
+        ).stdout
+        merged: dict[str, float] = {}
+        for line in out.splitlines():
+            if line.startswith("{"):
+                merged.update(json.loads(line))
+        results.append(merged)
+    return {key: statistics.median(r[key] for r in results) for key in results[0]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--platforms", type=int, action="append", help="50 and 500 unless given")
+    parser.add_argument("--days", type=int, default=90)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--only", help="comma-separated figures: " + ", ".join(FIGURES))
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        return _child(args.child, args.db)
+    names = args.only.split(",") if args.only else list(FIGURES)
+    FOLDER.mkdir(exist_ok=True)
+    for platforms in args.platforms or [50, 500]:
+        db = FOLDER / f"history-{platforms}x{args.days}.db"
+        if not db.exists():
+            began = time.perf_counter()
+            build(db, platforms, args.days)
+            print(f"built {db} in {time.perf_counter() - began:.0f} s", file=sys.stderr)
+        import sqlite_utils
+
+        counts = sqlite_utils.Database(db)
+        print(f"\n{platforms} platforms x {args.days} days: {counts['probes'].count:,} probes, "
+              f"{counts['messages'].count:,} messages (median of {args.runs})")  # fmt: skip
+        base = measure("baseline", db, 1)["rss_mb"]
+        for name in names:
+            figures = measure(name, db, args.runs)
+            extra = ", ".join(
+                f"{key} {value:,.1f}" for key, value in figures.items() if key not in ("seconds", "rss_mb")
+            )
+            print(
+                f"  {name:15s} {figures['seconds']:8.2f} s  {figures['rss_mb'] - base:7.0f} MB beyond the interpreter"
+                + (f"  ({extra})" if extra else "")
+            )
+
+
+if __name__ == "__main__":
+    main()
