@@ -18,7 +18,7 @@ import time
 from watchdog.config import Handoff
 from watchdog.probe.conversation import Conversation
 from watchdog.records import ProbeRecord
-from watchdog.verdicts.templates import TemplateIndex
+from watchdog.store.templates import TemplateIndex
 
 ORIGIN = 1_763_800_000_000.0
 QUESTION = "你好，请问你们的话费充值一般多久到账？如果充值失败了怎么退款？"
@@ -35,7 +35,7 @@ def fresh(n: int) -> str:
 
 def flood(size: int, text) -> float:
     probe = ProbeRecord("p", "x", "2026-11-23T00:00:00.000Z", question=QUESTION, max_wait_s=600)
-    talk = Conversation(probe, Handoff(), TemplateIndex())
+    talk = Conversation(probe, Handoff(), TemplateIndex.in_memory())
     talk.page_loaded(ORIGIN)
     started = time.perf_counter()
     talk.sending(QUESTION, ORIGIN + 4000)

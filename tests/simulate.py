@@ -17,8 +17,8 @@ from watchdog.probe.conversation import AskForHuman, Conversation, Drain, Stop, 
 from watchdog.records import Claimed, Outcome, ProbeRecord, Side
 from watchdog.sandbox import SCENARIOS, Scenario
 from watchdog.store import Store, open_store
+from watchdog.store.templates import TemplateIndex
 from watchdog.verdicts.revisions import revise_after
-from watchdog.verdicts.templates import TemplateIndex
 
 QUESTION = "你好，请问你们的话费充值一般多久到账？如果充值失败了怎么退款？"
 OPENED_MS = 500.0  # the chat is open this long after navigation started
@@ -206,7 +206,7 @@ def fill(
 
     end = end or datetime.now(UTC)
     with open_store(db_path) as store:
-        templates = TemplateIndex(store.platform_texts())
+        templates = store.templates
         for number in range(rounds):
             started = (end - timedelta(hours=rounds - number)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
             tag = "peak" if number % 2 == 0 else "offpeak"

@@ -20,7 +20,6 @@ from watchdog.config import Problem
 from watchdog.errors import ConfigError
 from watchdog.sandbox import scenario_by_slug
 from watchdog.store import open_store
-from watchdog.verdicts.templates import TemplateIndex
 
 from .conftest import run_cli
 from .simulate import simulate_probe
@@ -68,7 +67,7 @@ def play(db_path: Path, scenarios, start: int) -> None:
         for offset, scenario in enumerate(scenarios):
             minute = start + offset
             simulate_probe(
-                store, scenario, TemplateIndex(), started_at=f"2026-11-23T10:{minute:02d}:00.000Z", seed=minute
+                store, scenario, store.templates, started_at=f"2026-11-23T10:{minute:02d}:00.000Z", seed=minute
             )
 
 

@@ -13,13 +13,14 @@ import pytest
 
 PACKAGE = Path(__file__).parent.parent / "watchdog"
 # Each stage may import the stages listed (and itself); the rest of the package is above them all.
-BOTTOM = {"records", "timescale", "formatting", "text", "errors"}
+BOTTOM = {"records", "timescale", "formatting", "text", "errors", "near_duplicates"}
 LAYERS = {
     "records": {"timescale", "text"},
     "timescale": set(),
     "formatting": {"text"},
     "text": set(),
     "errors": set(),
+    "near_duplicates": set(),
     "config": {"errors", "formatting"},
     "store": {"config", *BOTTOM},
     "verdicts": {"store", "config", *BOTTOM},

@@ -18,7 +18,7 @@ from watchdog.probe.conversation import (
     unreachable,
 )
 from watchdog.records import Claimed, Kind, Outcome, ProbeRecord, Seen, Side, State
-from watchdog.verdicts.templates import TemplateIndex
+from watchdog.store.templates import TemplateIndex
 
 ORIGIN = 1_763_800_000_000.0  # performance.timeOrigin of the page
 QUESTION = "你好，请问你们的话费充值一般多久到账？如果充值失败了怎么退款？"
@@ -43,7 +43,7 @@ def conversation(
         claimed_status=Claimed.ONLINE,
         claimed_status_text="在线",
     )
-    talk = Conversation(probe, handoff or Handoff(), templates or TemplateIndex())
+    talk = Conversation(probe, handoff or Handoff(), templates or TemplateIndex.in_memory())
     talk.page_loaded(ORIGIN)
     return talk
 
@@ -267,7 +267,7 @@ def test_claimed_status_from_the_status_text():
 
 
 def test_what_a_probe_saw_is_template_evidence_for_the_next():
-    templates = TemplateIndex()
+    templates = TemplateIndex.in_memory()
     text = "您好，本店所有商品均为官方正品渠道，下单后5分钟自动发货，请认准店铺名称"
     talk = conversation(templates=templates)
     ask(talk, QUESTION, 4000, echo_ms=4030)

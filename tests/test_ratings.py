@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import sqlite_utils
 
-from watchdog.publish.ratings import grade, percentile, rate_platform, speed_score, wilson
+from watchdog.publish.ratings import Window, compute_ratings, grade, percentile, rate_platform, speed_score, wilson
 from watchdog.records import Outcome, ProbeRecord
+from watchdog.store import open_store
 
 from .conftest import run_cli
 
@@ -71,3 +72,28 @@ def test_ratings_command_prints_leaderboard(demo_copy):
     lines = result.stdout.splitlines()
     assert lines[0].split()[:4] == ["rank", "name", "platform", "grade"]
     assert any("闪电卡盟" in line and " A " in line for line in lines) and "score = 40" in result.stderr
+
+
+def test_a_run_recomputes_only_the_platforms_it_probed_and_ranks_all(demo_copy):
+    """After a run only the probed platforms' rows are computed again; the others are kept as
+    stored, and ranks are given over all of them."""
+    with open_store(demo_copy) as store:
+        before = {row["platform"]: row for row in store.ratings()}
+        store.db.execute("update probes set outcome = 'no_reply', fake_online = 1 where platform = 'prompt-human'")
+        store.db.execute("update probes set outcome = 'no_reply', fake_online = 1 where platform = 'slow-human'")
+        rows = compute_ratings(store, platforms={"prompt-human"})
+        after = {row["platform"]: row for row in store.ratings()}
+    assert len(rows) == len(before) == len(after)
+    assert after["prompt-human"]["fake_online_rate"] == 1 and after["prompt-human"]["grade"] == "F"
+    assert after["slow-human"] == before["slow-human"] | {"rank": after["slow-human"]["rank"]}  # kept as stored
+    assert sorted(row["rank"] for row in after.values() if row["rank"]) == list(
+        range(1, 1 + sum(1 for row in before.values() if row["rank"]))
+    )
+    assert after["prompt-human"]["rank"] > before["prompt-human"]["rank"]
+
+
+def test_ratings_over_another_window_are_all_recomputed(demo_copy):
+    with open_store(demo_copy) as store:
+        compute_ratings(store, Window(days=7))
+        compute_ratings(store, platforms={"prompt-human"})  # the default 30 days: nothing kept
+        assert {row["window_days"] for row in store.ratings()} == {30.0}

@@ -14,7 +14,6 @@ from watchdog.config import Promise, load_catalog
 from watchdog.sandbox import scenario_by_slug
 from watchdog.store import open_store, utc_now
 from watchdog.store.claims import claim
-from watchdog.verdicts.templates import TemplateIndex
 
 from .conftest import run_cli
 from .simulate import simulate_probe
@@ -80,7 +79,7 @@ def test_dry_run_lists_due_and_skipped_without_probing(probes_copy, db_path):
         path.read_text(encoding="utf-8").replace('hours = "always"', f'hours = "{closed}-{reopens}"'), encoding="utf-8"
     )
     with open_store(db_path) as store:  # `down` was probed just now
-        simulate_probe(store, scenario_by_slug()["down"], TemplateIndex(), started_at=utc_now())
+        simulate_probe(store, scenario_by_slug()["down"], store.templates, started_at=utc_now())
 
     result = run_cli("probe", "--all", "--dry-run", "--promised-hours-only", "--probes", probes_copy, "--db", db_path)
     assert result.exit_code == 0, result.output

@@ -9,9 +9,9 @@ import sqlite_utils
 
 from watchdog.records import Claimed, Kind, MessageRecord, ProbeRecord, Side
 from watchdog.sandbox import SCENARIOS
+from watchdog.store.templates import TemplateIndex
 from watchdog.verdicts.classify import classify_messages
 from watchdog.verdicts.decide import decide
-from watchdog.verdicts.templates import TemplateIndex
 
 from .conftest import run_cli
 
@@ -99,7 +99,7 @@ def theirs(at_ms: float, text: str, typing_ms: float | None = None) -> MessageRe
 
 def test_short_common_answers_are_never_templates():
     """'在的，一般5分钟到账' typed by many people is not a template: no false accusation."""
-    templates = TemplateIndex([("在的，一般5分钟到账", f"other{i}", f"site{i}") for i in range(10)])
+    templates = TemplateIndex.in_memory([("在的，一般5分钟到账", f"other{i}", f"site{i}") for i in range(10)])
     probe, messages = facts(ours(1000.0, "q"), theirs(4000.0, "在的，一般8分钟到账"))
     kinds = classify_messages(probe, messages, templates)
     assert kinds[1].kind == "human"
@@ -109,7 +109,7 @@ def test_short_common_answers_are_never_templates():
 def test_near_duplicate_templates_across_probes():
     text = "您好，本店所有商品均为官方正品渠道，下单后5分钟自动发货，请认准店铺名称"
     variant = "亲，本店所有商品均为官方正品渠道，下单后12分钟自动发货，请认准店铺名称~"
-    templates = TemplateIndex([(text, "a", "site-a"), (text, "b", "site-b"), (text, "c", "site-b")])
+    templates = TemplateIndex.in_memory([(text, "a", "site-a"), (text, "b", "site-b"), (text, "c", "site-b")])
     assert templates.evidence(variant, "me") == (3, 2)
     assert templates.evidence(variant, "c") == (2, 2)  # a probe is no evidence for itself
     probe, messages = facts(ours(1000.0, "q"), theirs(30000.0, variant))

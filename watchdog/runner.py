@@ -23,7 +23,6 @@ from .records import ProbeRecord, State
 from .store import Store
 from .store.claims import claim
 from .verdicts.revisions import revise_after
-from .verdicts.templates import TemplateIndex
 
 # Starting many browser contexts at the same instant starves a small machine's CPU and skews
 # the first probes' timing; starts are spaced by this much instead...
@@ -123,7 +122,7 @@ async def probe_platforms(
             },
         )
     if results:
-        compute_ratings(store)
+        compute_ratings(store, platforms={result.platform for result in results})
         if alerts is not None:
             for change, delivery in await announce(store, alerts):
                 on_alert(change, delivery)
@@ -176,7 +175,7 @@ async def _probe_all(
 ) -> list[ProbeRecord]:
     if not platforms:
         return []
-    templates = TemplateIndex(store.platform_texts())  # shared: each probe adds what it saw
+    templates = store.templates  # shared: each probe adds what it saw
     limit = asyncio.Semaphore(concurrency)
     spacing = asyncio.Lock()
     starting = asyncio.Semaphore(STARTS_AT_ONCE)

@@ -22,7 +22,7 @@ from ..text import clean_text, page_text, without_time_labels
 from ..timescale import to_real_seconds
 from ..verdicts.classify import Classifier
 from ..verdicts.decide import judge
-from ..verdicts.templates import TemplateIndex
+from ..verdicts.templates import Templates
 
 GREETING_WAIT_S = 3.0  # before writing, wait this long for greetings
 GRACE_S = 15.0  # after the first human reply, keep recording this long
@@ -90,7 +90,7 @@ def unreachable(reason: str, control_url: str | None, control_error: str | None)
 class Conversation:
     """One probe's messages and decisions. The driver feeds it and writes what it returns."""
 
-    def __init__(self, probe: ProbeRecord, handoff: Handoff, templates: TemplateIndex):
+    def __init__(self, probe: ProbeRecord, handoff: Handoff, templates: Templates):
         self.probe = probe
         self.handoff = handoff
         self.templates = templates
@@ -447,7 +447,5 @@ class Conversation:
         if failure is not None:
             probe.failure, probe.failure_reason = failure
         judge(probe, self.messages, self.templates)
-        for message in self.messages:
-            if message.side == Side.PLATFORM:
-                self.templates.add(message.text, probe.id, probe.platform)
+        self.templates.add_probe(probe.id, probe.platform, (m.text for m in self.messages if m.side == Side.PLATFORM))
         return probe

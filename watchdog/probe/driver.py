@@ -27,7 +27,7 @@ from ..config import Chat, Platform, QuestionSet
 from ..records import MessageRecord, Outcome, ProbeRecord, Side
 from ..store import Store, utc_now
 from ..text import TIME_LABEL, clean_text, page_text
-from ..verdicts.templates import TemplateIndex
+from ..verdicts.templates import Templates
 from .browser import new_context
 from .conversation import (
     ECHO_WAIT_S,
@@ -139,7 +139,7 @@ class ProbeRun:
         vantage: str | None = None,
         max_wait_s: float | None = None,
         control_url: str | None = None,
-        templates: TemplateIndex | None = None,
+        templates: Templates | None = None,
         run_id: str | None = None,
         on_ready: Callable[[], None] = lambda: None,
     ):
@@ -163,7 +163,7 @@ class ProbeRun:
             time_scale=platform.probe.time_scale,
         )
         if templates is None:
-            templates = TemplateIndex(store.platform_texts())
+            templates = store.templates
         self.conversation = Conversation(probe, questions.handoff, templates)
         self.chat_page: Page | None = None  # where the chat is: the page, or a window it opened
         self.chat_frame: Frame | None = None

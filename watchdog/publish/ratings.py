@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import statistics
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -150,11 +151,24 @@ def rate_platform(platform: dict[str, Any], probes: list[ProbeRecord]) -> dict[s
 
 def rate_all(store: Store, window: Window) -> list[dict[str, Any]]:
     """Ratings rows of every platform from its finished probes in the window, best first."""
-    since = window.since()
-    rows = [
-        rate_platform(platform, store.probes(platform=platform["slug"], since=since, finished=True))
+    return ranked(rate(store, window))
+
+
+def rate(store: Store, window: Window, slugs: Collection[str] | None = None) -> list[dict[str, Any]]:
+    """Ratings rows (unranked) of the given platforms, or all, from their finished probes in
+    the window."""
+    probes: dict[str, list[ProbeRecord]] = {}
+    for probe in store.rated_probes(window.since(), slugs):
+        probes.setdefault(probe.platform, []).append(probe)
+    return [
+        rate_platform(platform, probes.get(platform["slug"], []))
         for platform in store.platforms()
+        if slugs is None or platform["slug"] in slugs
     ]
+
+
+def ranked(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows best first, each with its rank (None when unrated)."""
     # Ties go to the platform whose people answer faster.
     rows.sort(
         key=lambda r: (
@@ -170,14 +184,23 @@ def rate_all(store: Store, window: Window) -> list[dict[str, Any]]:
     return rows
 
 
-def compute_ratings(store: Store, window: Window | None = None) -> list[dict[str, Any]]:
+def compute_ratings(
+    store: Store, window: Window | None = None, platforms: Collection[str] | None = None
+) -> list[dict[str, Any]]:
     """Recompute the stored ratings table over the window (default: the last 30 days), the
-    one the pages publish; returns it."""
+    one the pages publish; returns it. With `platforms` (those a run probed) only their rows
+    are recomputed, the others kept as stored (if stored over the same window), and all
+    ranked again."""
     window = window or Window()
-    rows = rate_all(store, window)
+    kept = [] if platforms is None or window.start is not None else store.ratings()
+    if any(row["window_days"] != window.days for row in kept):
+        kept, platforms = [], None
+    fresh = rate(store, window, platforms)
     computed_at = utc_now()
-    for row in rows:
+    for row in fresh:
         row["window_days"] = window.days if window.start is None else None
         row["computed_at"] = computed_at
+    recomputed = {row["platform"] for row in fresh}
+    rows = ranked(fresh + [row for row in kept if row["platform"] not in recomputed])
     store.replace_ratings(rows)
     return rows

@@ -10,6 +10,7 @@ interrupted when a command opens the store (`open_store`).
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import socket
 import sqlite3
@@ -25,6 +26,7 @@ from ..config import Platform
 from ..errors import StoreError
 from ..records import MessageRecord, Outcome, ProbeRecord, State
 from .schema import migrate, refuse_foreign
+from .templates import TemplateIndex
 
 SET_UP_ATTEMPTS = 10
 
@@ -67,6 +69,11 @@ class Store:
                 if "locked" not in str(e) or attempt == SET_UP_ATTEMPTS:
                     raise
                 time.sleep(0.02 * attempt)
+
+    @functools.cached_property
+    def templates(self) -> TemplateIndex:
+        """The template evidence of every probe so far (store/templates.py)."""
+        return TemplateIndex(self.db.conn)
 
     @property
     def evidence_dir(self) -> Path:
@@ -173,6 +180,22 @@ class Store:
         rows = self.db.table("probes").rows_where(" and ".join(where), params, order_by="started_at, id")
         return [ProbeRecord.from_row(row) for row in rows]
 
+    def rated_probes(self, since: str, platforms: Iterable[str] | None = None) -> list[ProbeRecord]:
+        """The finished probes started at or after `since` (of the given platforms, or all), in
+        one query and with only what ratings read."""
+        where, params = "state = 'finished' and started_at >= ?", [since]
+        if platforms is not None:
+            slugs = list(platforms)
+            where += f" and platform in ({', '.join('?' * len(slugs))})"
+            params += slugs
+        columns = (
+            "id, platform, started_at, tag, outcome, fake_online, bot_loop, first_reply_ms, first_human_ms, time_scale"
+        )
+        return [
+            ProbeRecord.from_row(row)
+            for row in self.db.query(f"select {columns} from probes where {where} order by started_at, id", params)
+        ]
+
     def probe_count(self, platform: str) -> int:
         return self.db.table("probes").count_where("platform = ?", [platform])
 
@@ -182,16 +205,6 @@ class Store:
             "platform = ? and coalesce(outcome, '') != 'probe_error'", [platform], order_by="started_at desc", limit=1
         )
         return next((ProbeRecord.from_row(row) for row in rows), None)
-
-    def platform_texts(self) -> list[tuple[str, str, str]]:
-        """(text, probe id, platform) of every platform-side message: the template evidence."""
-        return [
-            (text, probe_id, platform)
-            for text, probe_id, platform in self.db.execute(
-                "select m.text, m.probe_id, p.platform from messages m join probes p on p.id = m.probe_id "
-                "where m.side = 'platform'"
-            )
-        ]
 
     def mark_interrupted(self) -> list[str]:
         """Probes and runs left `running` by a process of this host that is gone: mark them.

@@ -72,6 +72,7 @@ def _merge_one(store: Store, source: Path) -> MergeCount:
                 _copy_rows(conn, "probes", "id in (select id from temp.taken)", replace=True)
                 conn.execute("delete from main.messages where probe_id in (select id from temp.taken)")
                 _copy_rows(conn, "messages", "probe_id in (select id from temp.taken)", replace=False)
+                store.templates.record_stored("select id from temp.taken")
                 _copy_screenshots(store, conn, source)
             if _has_table(conn, "runs"):
                 _copy_rows(conn, "runs", "id not in (select id from main.runs where state != 'running')", replace=True)

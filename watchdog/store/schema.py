@@ -9,6 +9,7 @@ from collections.abc import Callable
 import sqlite_utils
 
 from ..text import clean_text
+from .templates import TemplateIndex, create_tables
 
 
 def _v1_initial(db: sqlite_utils.Database) -> None:
@@ -199,12 +200,19 @@ def _v5_events(db: sqlite_utils.Database) -> None:
     db.table("events").create_index(["platform", "kind", "id"])
 
 
+def _v6_template_evidence(db: sqlite_utils.Database) -> None:
+    """Template evidence in tables (store/templates.py), filled from the probes so far."""
+    create_tables(db.conn)
+    TemplateIndex(db.conn).record_stored()
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_initial,
     _v2_runs_and_claims,
     _v3_clean_text_and_sight,
     _v4_screen_check_and_learned_list,
     _v5_events,
+    _v6_template_evidence,
 ]
 
 

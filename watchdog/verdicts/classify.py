@@ -19,8 +19,9 @@ from __future__ import annotations
 import bisect
 import re
 
+from ..near_duplicates import MIN_TEMPLATE_CHARS, NearIndex, normalize
 from ..records import AUTOMATED, Classification, Kind, MessageRecord, ProbeRecord, Side
-from .templates import MIN_TEMPLATE_CHARS, TEMPLATE_MIN_PROBES, NearIndex, TemplateIndex, normalize
+from .templates import TEMPLATE_MIN_PROBES, Templates
 
 # A person needs this long to read a question and start answering...
 MIN_HUMAN_REPLY_S = 1.5
@@ -58,7 +59,7 @@ def on_topic(reply: str, question: str) -> bool:
 
 
 def classify_messages(
-    probe: ProbeRecord, messages: list[MessageRecord], templates: TemplateIndex | None = None
+    probe: ProbeRecord, messages: list[MessageRecord], templates: Templates | None = None
 ) -> list[Classification | None]:
     """The kind of every platform-side message (None for ours), given all messages: in
     hindsight, a reply repeated later in answer to another message of ours is a bot's too."""
@@ -86,9 +87,9 @@ class Classifier:
     message is remembered first; live, each as it arrives); `next` classifies the next
     message, given those before it."""
 
-    def __init__(self, probe: ProbeRecord, templates: TemplateIndex | None = None):
+    def __init__(self, probe: ProbeRecord, templates: Templates | None = None):
         self.probe = probe
-        self.templates = templates or TemplateIndex()
+        self.templates = templates  # None: no evidence from other probes
         self.seen = 0  # messages remembered
         self.done = 0  # messages classified
         self.last_visitor_seen: int | None = None  # remember()'s and next()'s own positions
@@ -191,7 +192,7 @@ class Classifier:
         stall = next((phrase for phrase in STALLING if phrase in m.text), None)
         if stall and not on_topic(m.text, probe.question):
             return Classification(Kind.AUTO, 0.85, [f"stalling template ({stall}) that does not address the question"])
-        probes, platforms = self.templates.evidence(m.text, probe.id)
+        probes, platforms = self.templates.evidence(m.text, probe.id) if self.templates else (0, 0)
         if probes >= TEMPLATE_MIN_PROBES:
             where = f"{platforms} platform{'s' if platforms != 1 else ''}"
             return Classification(Kind.AUTO, 0.8, [f"same text as replies in {probes} other probes on {where}"])

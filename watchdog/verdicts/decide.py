@@ -5,10 +5,10 @@ from __future__ import annotations
 from ..formatting import format_wait
 from ..records import ACCUSING, Claimed, Classification, Kind, MessageRecord, Outcome, ProbeRecord, Seen, Side, Verdict
 from .classify import at, classify_messages
-from .templates import TemplateIndex
+from .templates import Templates
 
 
-def judge(probe: ProbeRecord, messages: list[MessageRecord], templates: TemplateIndex) -> Verdict:
+def judge(probe: ProbeRecord, messages: list[MessageRecord], templates: Templates | None) -> Verdict:
     """Classify every platform-side message and decide the probe: the kinds and the verdict
     are written into the records (the caller stores them)."""
     kinds = classify_messages(probe, messages, templates)

@@ -8,8 +8,16 @@ from dataclasses import dataclass
 
 from ..records import FLAGS, Kind, ProbeRecord, Side, State
 from ..store import Store
+from ..store.templates import TemplateIndex
 from .decide import judge
-from .templates import TemplateIndex
+from .templates import TEMPLATE_MIN_PROBES
+
+# A text already sent in more probes than this was a template for each of them before the
+# probe that just ended (each probe adds one to the count, and earlier ones were revised when
+# they crossed TEMPLATE_MIN_PROBES): nothing to revise. The margin covers near-duplicates,
+# whose groups are not the same from every text's side; past it a revision may be missed,
+# which keeps a human reply human (never an accusation made).
+REVISABLE = 5 * (TEMPLATE_MIN_PROBES + 1)
 
 
 @dataclass
@@ -24,7 +32,7 @@ def reclassify(store: Store, platform: str | None = None) -> Revision:
     Templates are recognised against all other probes in the database. Interrupted probes are
     left as they are: they never ended, so there is nothing to recompute.
     """
-    templates = TemplateIndex(store.platform_texts())
+    templates = store.templates
     revision = Revision()
     for probe in store.probes(platform=platform, finished=True):
         before = _decision(probe)
@@ -42,17 +50,22 @@ def _decision(probe: ProbeRecord) -> tuple[object, ...]:
 
 def revise_after(store: Store, templates: TemplateIndex, probe: ProbeRecord) -> list[ProbeRecord]:
     """After `probe` (its texts already in `templates`): earlier probes in which a human seemed
-    to send a text that now counts as a template are judged again, and those whose outcome or
+    to send a text that now counts as a template are judged again (at a cost that does not
+    grow with history: see REVISABLE), and those whose outcome or
     flags change are stored with a reason saying so. Returns those revised."""
     revised = []
     texts = {m.text for m in store.messages(probe.id) if m.side == Side.PLATFORM}
-    earlier = set[str]().union(*(templates.probes_with(text) for text in texts)) - {probe.id}
+    earlier = set[str]().union(*(templates.probes_with(text, REVISABLE) or () for text in texts)) - {probe.id}
     for probe_id in sorted(earlier):
         other = store.probe(probe_id)
         if other.state != State.FINISHED:
             continue
         messages = store.messages(probe_id)
-        now_templates = [m.text for m in messages if m.kind == Kind.HUMAN and templates.is_template(m.text, probe_id)]
+        now_templates = [
+            m.text
+            for m in messages
+            if m.kind == Kind.HUMAN and templates.evidence(m.text, probe_id)[0] >= TEMPLATE_MIN_PROBES
+        ]
         if not now_templates:
             continue
         before = _decision(other)

@@ -1,0 +1,140 @@
+"""Template evidence kept in the database: every platform-side text long enough to be a
+template (normalised: its key), the probes and platforms that sent it, and an inverted index of
+the keys' prefix shingles for near-duplicates (verdicts/templates.py says why that finds them
+all). A lookup is a few indexed queries and nothing holds all texts in memory, so its cost
+does not grow with history; each probe adds its texts as it ends (schema v6 filled the
+tables from the probes before it)."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+
+from ..near_duplicates import MIN_TEMPLATE_CHARS, is_near, normalize, prefix_shingles, shingles_of
+
+# Candidates checked for near-duplicates in one lookup: an adversarial crowd of similar texts
+# is cut here (fewer matches, never a false one).
+MAX_CANDIDATES = 200
+
+TABLES = (
+    "create table if not exists template_keys (id integer primary key, key text not null unique, "
+    "length integer not null)",
+    # key_id's prefix shingles, by length: candidates are found only among keys of a near length.
+    "create table if not exists template_prefixes (shingle text not null, length integer not null, "
+    "key_id integer not null, primary key (shingle, length, key_id)) without rowid",
+    "create table if not exists template_sightings (key_id integer not null, probe_id text not null, "
+    "platform text not null, primary key (key_id, probe_id)) without rowid",
+    "create index if not exists template_sightings_probe on template_sightings (probe_id)",
+)
+
+
+def create_tables(conn: sqlite3.Connection) -> None:
+    for statement in TABLES:
+        conn.execute(statement)
+
+
+class TemplateIndex:
+    """The template evidence in the database behind `conn`, asked and added to as probes run."""
+
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+        # Live classification asks about the same texts again: answers are kept until this
+        # index adds texts (at the end of each probe).
+        self.answers: dict[tuple[str, str], tuple[int, int]] = {}
+
+    @classmethod
+    def in_memory(cls, rows: Iterable[tuple[str, str, str]] = ()) -> TemplateIndex:
+        """An index of its own (no store): for the conversation core without a database."""
+        conn = sqlite3.connect(":memory:")
+        create_tables(conn)
+        index = cls(conn)
+        with conn:
+            index.record(rows)
+        return index
+
+    def add_probe(self, probe_id: str, platform: str, texts: Iterable[str]) -> None:
+        """A probe's platform-side texts, in one transaction."""
+        with self.conn:
+            self.record((text, probe_id, platform) for text in texts)
+
+    def record(self, rows: Iterable[tuple[str, str, str]]) -> None:
+        """(text, probe id, platform) rows, inside the caller's transaction."""
+        self.answers.clear()
+        keys: dict[str, int] = {}
+        sightings = []
+        for text, probe_id, platform in rows:
+            key = normalize(text)
+            if len(key) < MIN_TEMPLATE_CHARS:
+                continue
+            if key not in keys:
+                keys[key] = self._key_id(key)
+            sightings.append((keys[key], probe_id, platform))
+        self.conn.executemany("insert or ignore into template_sightings values (?, ?, ?)", sightings)
+
+    def record_stored(self, probe_ids: str = "select id from probes") -> None:
+        """The platform-side texts of the stored probes whose ids `probe_ids` (a query)
+        selects, their earlier sightings replaced; inside the caller's transaction."""
+        self.conn.execute(f"delete from template_sightings where probe_id in ({probe_ids})")
+        rows = self.conn.execute(
+            "select m.text, m.probe_id, p.platform from messages m join probes p on p.id = m.probe_id "
+            f"where m.side = 'platform' and m.probe_id in ({probe_ids})"
+        )
+        while batch := rows.fetchmany(10_000):
+            self.record(batch)
+
+    def evidence(self, text: str, exclude_probe: str) -> tuple[int, int]:
+        """(other probes, platforms) that sent the same or a near-duplicate text."""
+        key = normalize(text)
+        if len(key) < MIN_TEMPLATE_CHARS:
+            return 0, 0
+        if (key, exclude_probe) not in self.answers:
+            ids = self._near(key)
+            marks = ", ".join("?" * len(ids))
+            probes, platforms = self.conn.execute(
+                "select count(distinct probe_id), count(distinct platform) from template_sightings "
+                f"where key_id in ({marks}) and probe_id != ?",
+                [*ids, exclude_probe],
+            ).fetchone()
+            self.answers[(key, exclude_probe)] = (probes, platforms)
+        return self.answers[(key, exclude_probe)]
+
+    def probes_with(self, text: str, at_most: int) -> set[str] | None:
+        """Every probe that sent this text or a near-duplicate of it; None when more than
+        `at_most` did."""
+        key = normalize(text)
+        if len(key) < MIN_TEMPLATE_CHARS:
+            return set()
+        ids = self._near(key)
+        marks = ", ".join("?" * len(ids))
+        rows = self.conn.execute(
+            f"select distinct probe_id from template_sightings where key_id in ({marks}) limit ?", [*ids, at_most + 1]
+        ).fetchall()
+        return {probe_id for (probe_id,) in rows} if len(rows) <= at_most else None
+
+    def _key_id(self, key: str) -> int:
+        row = self.conn.execute("select id from template_keys where key = ?", [key]).fetchone()
+        if row:
+            return int(row[0])
+        key_id = self.conn.execute("insert into template_keys (key, length) values (?, ?)", [key, len(key)]).lastrowid
+        assert key_id is not None
+        self.conn.executemany(
+            "insert into template_prefixes values (?, ?, ?)",
+            [(shingle, len(key), key_id) for shingle in prefix_shingles(shingles_of(key))],
+        )
+        return key_id
+
+    def _near(self, key: str) -> list[int]:
+        """Ids of the stored keys that are `key` or near-duplicates of it."""
+        found = [row[0] for row in self.conn.execute("select id from template_keys where key = ?", [key])]
+        mine = shingles_of(key)
+        prefix = prefix_shingles(mine)
+        # is_near needs the shorter at least 0.8 of the longer: a superset of those lengths.
+        shortest, longest = int(0.8 * len(key)), int(len(key) / 0.8) + 1
+        candidates = self.conn.execute(
+            "select distinct k.id, k.key from template_prefixes p join template_keys k on k.id = p.key_id "
+            f"where p.shingle in ({', '.join('?' * len(prefix))}) and p.length between ? and ? "
+            "and k.key != ? limit ?",
+            [*prefix, shortest, longest, key, MAX_CANDIDATES],
+        )
+        found += [key_id for key_id, other in candidates if is_near(key, other, mine, shingles_of(other))]
+        return found
