@@ -134,6 +134,8 @@ def build(path: Path, platforms: int, days: int, seed: int = 1) -> None:
                 if len(messages) > 50_000:
                     flush()
         flush()
+        with store.db.conn:  # the template evidence, as schema v6 fills it from earlier probes
+            store.templates.record_stored()
         compute_ratings(store)
 
 
@@ -145,9 +147,7 @@ def _run(db: Path) -> None:
     every platform claimed and saved, its question picked), 200 template lookups for new
     replies, each probe's end (its texts added to the evidence, earlier probes revised), and
     the ratings of the platforms it probed. Its memory is the probing process's."""
-    from dataclasses import replace
-
-    from watchdog.config import load_catalog
+    from watchdog.config import Chat, Platform
     from watchdog.publish.ratings import compute_ratings
     from watchdog.runner import new_run_id
     from watchdog.store import open_store
@@ -155,11 +155,9 @@ def _run(db: Path) -> None:
     from watchdog.verdicts.revisions import revise_after
 
     began = time.perf_counter()
-    catalog = load_catalog(Path(__file__).resolve().parent.parent / "probes")
-    model = next(iter(catalog.platforms.values()))
     with open_store(db) as store:
         slugs = [row["slug"] for row in store.platforms()][:50]
-        platforms = [replace(model, slug=slug, name=slug) for slug in slugs]
+        platforms = [Platform(slug, slug, f"https://{slug}.example.cn/", Chat("textarea"), "") for slug in slugs]
         run_id = new_run_id()
         store.start_run({"id": run_id, "vantage": "bench", "pid": 0, "selected": len(platforms)})
         decided = claim(store, platforms, run_id, ignore_min_interval=True)
@@ -206,9 +204,8 @@ def _export(db: Path) -> None:
 
     began = time.perf_counter()
     with open_store(db, existing=True) as store, open("/dev/null", "w", encoding="utf-8") as out:
-        rows = rows_for(store, "messages")
-        write_csv(rows, KINDS["messages"], out)
-    print(json.dumps({"rows_per_s": len(rows) / (time.perf_counter() - began)}))
+        count = write_csv(rows_for(store, "messages"), KINDS["messages"], out)
+    print(json.dumps({"rows": count, "rows_per_s": count / (time.perf_counter() - began)}))
 
 
 def _public(db: Path) -> None:
@@ -345,6 +342,12 @@ def main() -> None:
             print(f"built {db} in {time.perf_counter() - began:.0f} s", file=sys.stderr)
         import sqlite_utils
 
+        from watchdog.store import open_store
+
+        began = time.perf_counter()
+        with open_store(db):  # brought to the current schema first: migrating is not a figure
+            pass
+        print(f"opened {db.name} in {time.perf_counter() - began:.1f} s", file=sys.stderr)
         counts = sqlite_utils.Database(db)
         print(f"\n{platforms} platforms x {args.days} days: {counts['probes'].count:,} probes, "
               f"{counts['messages'].count:,} messages (median of {args.runs})")  # fmt: skip

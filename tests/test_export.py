@@ -7,7 +7,7 @@ import io
 
 import sqlite_utils
 
-from watchdog.publish.export import write_csv
+from watchdog.store import open_store
 
 from .conftest import run_cli
 
@@ -69,10 +69,26 @@ def test_an_unknown_platform_is_an_error(demo_db):
     assert "--platform no-such-site: no such platform" in result.stderr
 
 
-def test_cells_a_spreadsheet_would_run_are_escaped():
-    out = io.StringIO()
-    rows = [{"text": '=HYPERLINK("http://x")', "sender": "+1", "kind": "-2+3", "reasons": "@SUM(A1)", "seq": -1}]
-    write_csv(rows, ["text", "sender", "kind", "reasons", "seq"], out, bom=False)
-    (row,) = csv.DictReader(io.StringIO(out.getvalue()))
-    assert row["text"] == '\'=HYPERLINK("http://x")'
-    assert (row["sender"], row["kind"], row["reasons"], row["seq"]) == ("'+1", "'-2+3", "'@SUM(A1)", "-1")
+def test_cells_a_spreadsheet_would_run_are_escaped(tmp_path):
+    db_path = tmp_path / "formulas.db"
+    with open_store(db_path) as store:
+        store.db["platforms"].insert({"slug": "eq", "name": "=1+1", "url": "https://eq.example/", "path": ""})
+        store.db["probes"].insert({"id": "p1", "platform": "eq", "started_at": "2026-11-23T10:00:00.000Z",
+                                   "state": "finished", "question": "-2+3", "reasons": '["@SUM(A1)"]'})  # fmt: skip
+        store.db["messages"].insert(
+            {
+                "probe_id": "p1",
+                "seq": 0,
+                "side": "platform",
+                "at_ms": -1.0,
+                "text": '=HYPERLINK("http://x")',
+                "sender": "+1",
+                "kind": "human",
+                "reasons": '["=2", "x"]',
+            }  # fmt: skip
+        )
+    (message,) = csv.DictReader(io.StringIO(run_cli("export", "messages", "--db", db_path, "--unmasked").stdout[1:]))
+    assert message["text"] == '\'=HYPERLINK("http://x")'
+    assert (message["sender"], message["reasons"], message["at_s"]) == ("'+1", "'=2; x", "-0.001")
+    (probe,) = csv.DictReader(io.StringIO(run_cli("export", "probes", "--db", db_path).stdout[1:]))
+    assert (probe["platform_name"], probe["question"], probe["reasons"]) == ("'=1+1", "'-2+3", "'@SUM(A1)")

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from watchdog.publish.datasette import build_datasette
 from watchdog.publish.export import KINDS, rows_for, write_csv
-from watchdog.publish.masking import mask_personal, public_sender
+from watchdog.publish.masking import CONTACT, CONTACT_WORDS, SUBSTITUTIONS, mask_personal, public_sender
 from watchdog.records import Claimed, Kind, MessageRecord, Outcome, ProbeRecord, Side, State
 from watchdog.store import open_store
 
@@ -101,6 +101,24 @@ def survivors(original: str, masked: str, *, digit_run: int = 5, whole_handle: b
 def test_no_contact_survives_masking(before, contact, after):
     masked = mask_personal(f"{before}{contact}{after}")
     assert not survivors(contact, masked), (contact, masked)
+
+
+@settings(max_examples=400, deadline=None, derandomize=True)
+@given(before=context, contact=st.one_of(NUMBERS, IDS), after=context)
+def test_the_quick_tests_never_skip_a_substitution_that_would_mask(before, contact, after):
+    """Each substitution's cheap test only spares texts its pattern would leave as they are."""
+    text = f"{before}{contact}{after}"
+    for pattern, replace, needs in SUBSTITUTIONS:
+        if needs is not None and not needs.search(text):
+            assert pattern.sub(replace, text) == text, (pattern.pattern, text)
+        text = pattern.sub(replace, text)
+
+
+def test_every_contact_word_starts_with_a_character_the_quick_test_looks_for():
+    (contact_test,) = [needs for pattern, _, needs in SUBSTITUTIONS if pattern is CONTACT]
+    assert contact_test is not None
+    for word in CONTACT_WORDS.split("|"):
+        assert contact_test.match(word.removeprefix("[")), word
 
 
 def test_masking_keeps_what_is_not_personal():

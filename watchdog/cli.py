@@ -659,12 +659,12 @@ def export(
         if platform is not None and platform not in {p["slug"] for p in store.platforms()}:
             raise ConfigError(f"--platform {platform}: no such platform in {db_path} (see `watchdog ratings`)")
         rows = rows_for(store, what, platform, since, masked=not unmasked)
-    if output:
-        with output.open("w", encoding="utf-8", newline="") as f:
-            write_csv(rows, EXPORT_COLUMNS[what], f, bom=not no_bom)
-        echo(f"wrote {len(rows)} row(s) to {output}", err=True)
-    else:
-        write_csv(rows, EXPORT_COLUMNS[what], sys.stdout, bom=not no_bom)
+        if output:
+            with output.open("w", encoding="utf-8", newline="") as f:
+                count = write_csv(rows, EXPORT_COLUMNS[what], f, bom=not no_bom)
+            echo(f"wrote {count} row(s) to {output}", err=True)
+        else:
+            write_csv(rows, EXPORT_COLUMNS[what], sys.stdout, bom=not no_bom)
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)

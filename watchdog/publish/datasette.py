@@ -188,7 +188,14 @@ def build_datasette(db_path: Path, public: bool = False, snapshot_dir: Path | No
         served = public_snapshot(db_path, snapshot_dir / db_path.name)
     if not pm.is_registered(plugin):
         pm.register(plugin, name="kefu_watchdog")
-    settings = {"default_allow_sql": not public, "allow_download": not public, "sql_time_limit_ms": 3000}
+    settings = {
+        "default_allow_sql": not public,
+        "allow_download": not public,
+        "sql_time_limit_ms": 3000,
+        # Suggesting facets runs a query per column on every table page: most hit the time limit.
+        "suggest_facets": False,
+        "max_csv_mb": 0,  # the full CSV of a table is complete, however long the history
+    }
     mounts = [] if public or not evidence.is_dir() else [("evidence", str(evidence))]
     return Datasette(
         [str(served)],

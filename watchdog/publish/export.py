@@ -4,12 +4,14 @@ so that Excel shows Chinese correctly. Column names are plain and documented in 
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any, TextIO
 
+from ..records import ProbeRecord
 from ..store import Store
 from ..timescale import simulated_seconds
-from .masking import mask_row
+from .masking import MASKED, Mask
 from .ratings import Window, rate_all
 
 RATINGS_COLUMNS = [
@@ -73,82 +75,97 @@ MESSAGES_COLUMNS = [
     "confidence",
     "reasons",
 ]
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Text a spreadsheet would run as a formula gets a leading apostrophe, which spreadsheets show
+# as text; numbers stay numbers.
+FORMULA_STARTS = frozenset(("=", "+", "-", "@", "\t", "\r"))
 KINDS = {"ratings": RATINGS_COLUMNS, "probes": PROBES_COLUMNS, "messages": MESSAGES_COLUMNS}
+# Columns that may hold text from a page or a person (slugs, ids, times and our own words
+# cannot): masked there, and escaped where a spreadsheet would run them.
+FREE_TEXT = {
+    "ratings": {"name"},
+    "probes": {"platform_name", "tag", "vantage", "question", "reasons", "screenshot"},
+    "messages": {"text", "sender", "reasons"},
+}
+assert all(set(MASKED.get(kind, {})) & set(KINDS[kind]) <= FREE_TEXT[kind] for kind in KINDS)
 
 
 def rows_for(
     store: Store, kind: str, platform: str | None = None, since: datetime | None = None, *, masked: bool = True
-) -> list[dict[str, Any]]:
-    """The rows of one export, personal data masked as public mode masks it (unless not
-    `masked`). Ratings are computed as published (the last 30 days), or over the probes since
-    `since`; probes and messages are those that ended, oldest first."""
-    rows = _rows(store, kind, platform, since)
-    return [mask_row(kind, row) for row in rows] if masked else rows
+) -> Iterator[list[Any]]:
+    """The rows of one export as cells in KINDS[kind]'s order, ready for a spreadsheet:
+    personal data masked as public mode masks it (unless not `masked`), and text a spreadsheet
+    would run as a formula escaped. Ratings are computed as published (the last 30 days), or
+    over the probes since `since`; probes and messages are those that ended, oldest first, read
+    in one query as they are written (constant memory however long the history)."""
+    masks = MASKED.get(kind, {}) if masked else {}
+    cleaners = [(i, masks.get(column)) for i, column in enumerate(KINDS[kind]) if column in FREE_TEXT[kind]]
+    return _cleaned(_rows(store, kind, platform, since), cleaners)
 
 
-def _rows(store: Store, kind: str, platform: str | None, since: datetime | None) -> list[dict[str, Any]]:
+def _cleaned(rows: Iterator[list[Any]], cleaners: list[tuple[int, Mask | None]]) -> Iterator[list[Any]]:
+    for row in rows:
+        for i, mask in cleaners:
+            value = row[i] if mask is None else mask(row[i])
+            row[i] = "'" + value if value and value[0] in FORMULA_STARTS else value
+        yield row
+
+
+def _rows(store: Store, kind: str, platform: str | None, since: datetime | None) -> Iterator[list[Any]]:
     if kind == "ratings":
         window = Window(start=since) if since else Window()
-        return [r for r in rate_all(store, window) if platform in (None, r["platform"])]
+        rated = (r for r in rate_all(store, window) if platform in (None, r["platform"]))
+        return ([row.get(column) for column in RATINGS_COLUMNS] for row in rated)
     stamp = since.strftime("%Y-%m-%dT%H:%M:%S") if since else ""
-    names = {p["slug"]: p["name"] for p in store.platforms()}
-    probes = store.probes(platform=platform, since=stamp, ended=True)
     if kind == "probes":
-        return [
-            {
-                "probe_id": p.id,
-                "platform": p.platform,
-                "platform_name": names.get(p.platform),
-                "started_at": p.started_at,
-                "tag": p.tag,
-                "vantage": p.vantage,
-                "question": p.question,
-                "claimed_status": p.claimed_status,
-                "outcome": p.outcome,
-                "fake_online": int(p.fake_online),
-                "bot_loop": int(p.bot_loop),
-                "template_only": int(p.template_only),
-                "first_reply_s": simulated_seconds(p.first_reply_ms, p.time_scale),
-                "first_human_s": simulated_seconds(p.first_human_ms, p.time_scale),
-                "replies": p.platform_messages,
-                "handoff_sent": int(p.handoff_sent),
-                "needs_review": int(p.needs_review),
-                "reasons": "; ".join(p.reasons),
-                "screenshot": p.screenshot,
-            }
-            for p in probes
-        ]
+        return (_probe_row(p, name) for p, name in store.ended_probes(platform, stamp))
+    return (list(row) for row in store.ended_messages(platform, stamp))
+
+
+def _probe_row(p: ProbeRecord, name: str | None) -> list[Any]:
     return [
-        {
-            "probe_id": p.id,
-            "platform": p.platform,
-            "probe_started_at": p.started_at,
-            "seq": m.seq,
-            "side": m.side,
-            "at_s": None if m.at_ms is None else round(m.at_ms / 1000, 3),
-            "text": m.text,
-            "sender": m.sender,
-            "kind": m.kind,
-            "confidence": m.confidence,
-            "reasons": "; ".join(m.reasons),
-        }
-        for p in probes
-        for m in store.messages(p.id)
+        p.id,
+        p.platform,
+        name,
+        p.started_at,
+        p.tag,
+        p.vantage,
+        p.question,
+        p.claimed_status,
+        p.outcome,
+        int(p.fake_online),
+        int(p.bot_loop),
+        int(p.template_only),
+        simulated_seconds(p.first_reply_ms, p.time_scale),
+        simulated_seconds(p.first_human_ms, p.time_scale),
+        p.platform_messages,
+        int(p.handoff_sent),
+        int(p.needs_review),
+        "; ".join(p.reasons),
+        p.screenshot,
     ]
 
 
-def write_csv(rows: list[dict[str, Any]], columns: list[str], out: TextIO, bom: bool = True) -> None:
+class _Counted:
+    """Rows passed through, counted (csv's own loop writes them: no call per row here)."""
+
+    def __init__(self, rows: Iterable[list[Any]]):
+        self.rows, self.count = iter(rows), 0
+
+    def __iter__(self) -> Iterator[list[Any]]:
+        return self
+
+    def __next__(self) -> list[Any]:
+        row = next(self.rows)
+        self.count += 1
+        return row
+
+
+def write_csv(rows: Iterable[list[Any]], columns: list[str], out: TextIO, bom: bool = True) -> int:
+    """The rows (as `rows_for` gives them) as CSV, as they come; returns how many."""
     if bom:
         out.write("\ufeff")
-    writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore")
-    writer.writeheader()
-    writer.writerows({key: spreadsheet_safe(value) for key, value in row.items()} for row in rows)
-
-
-def spreadsheet_safe(value: Any) -> Any:
-    """Text a spreadsheet would run as a formula (=, +, -, @, or a tab or carriage return
-    first) gets a leading apostrophe, which spreadsheets show as text; numbers stay numbers."""
-    if isinstance(value, str) and value[:1] in FORMULA_STARTS:
-        return "'" + value
-    return value
+    writer = csv.writer(out)
+    writer.writerow(columns)
+    counted = _Counted(rows)
+    writer.writerows(counted)
+    return counted.count

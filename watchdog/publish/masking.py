@@ -24,16 +24,19 @@ is a person's even when the message read as a bot.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
-from typing import Any
 
 MASK = "*"
 _SEP = r"[ \-.·/\u00a0]"
 DIGIT_RUN = re.compile(rf"(?<!\d)\d(?:{_SEP}?\d){{5,}}(?!\d)")
 CHINESE_DIGITS = re.compile(r"[零〇一二三四五六七八九幺]{7,}")
+CONTACT_WORDS = (  # each starts with a character of SUBSTITUTIONS' test for CONTACT
+    r"QQ|qq|Q号|扣扣|企鹅号?|球球|微信号?|威信|薇信|围信|[Vv]信|VX|vx|Vx|vX|wx|WX|weixin|WeiXin|wechat|WeChat|加[Vv]"
+)
 CONTACT = re.compile(
-    r"((?:QQ|qq|Q号|扣扣|企鹅号?|球球|微信号?|威信|薇信|围信|[Vv]信|VX|vx|Vx|vX|wx|WX|weixin|WeiXin|wechat|WeChat|加[Vv])"
+    r"((?:" + CONTACT_WORDS + r")"
     r"[\s:：号是为]*)"
     r"([A-Za-z0-9](?:[-_A-Za-z0-9]|" + _SEP + r"(?=[A-Za-z0-9])){3,29})"
 )
@@ -56,17 +59,29 @@ def _hide(text: str) -> str:
     return re.sub(r"[0-9A-Za-z\u4e00-\u9fff\uff10-\uff19]|\d", MASK, text)
 
 
+# Each substitution, in order, with a character or word its pattern cannot match without: a
+# cheap search that spares most texts the pattern itself (masking only turns characters into
+# *, which none of them needs, so an earlier substitution never makes a later one match).
+SUBSTITUTIONS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str], re.Pattern[str] | None], ...] = (
+    (EMAIL, lambda m: _hide(m.group(0)), re.compile(r"[@＠(\[]")),
+    (CONTACT, lambda m: m.group(1) + _hide(m.group(2)), re.compile(r"[QqVvWw扣企球微威薇围加]")),  # CONTACT_WORDS
+    (STAFF_ID, lambda m: m.group(1) + _hide(m.group(2)) + _hide(m.group(3)), re.compile("工号")),
+    (STAFF_NAME, lambda m: m.group(1) + _hide(m.group(2)), re.compile("[我客专顾]")),  # 我是 我叫 客服 专员 顾问
+    (STAFF_TAG, lambda m: m.group(1) + _hide(m.group(2)), re.compile("客服")),
+    (DIGIT_RUN, lambda m: _hide(m.group(0)), re.compile(r"\d")),
+    (CHINESE_DIGITS, lambda m: MASK * len(m.group(0)), None),
+)
+
+
+@functools.lru_cache(maxsize=4096)  # templates, greetings and reasons repeat
 def mask_personal(text: str | None) -> str | None:
     """The text with personal data masked (see the module docstring for what is covered)."""
     if not text:
         return text
-    text = EMAIL.sub(lambda m: _hide(m.group(0)), text)
-    text = CONTACT.sub(lambda m: m.group(1) + _hide(m.group(2)), text)
-    text = STAFF_ID.sub(lambda m: m.group(1) + _hide(m.group(2)) + _hide(m.group(3)), text)
-    text = STAFF_NAME.sub(lambda m: m.group(1) + _hide(m.group(2)), text)
-    text = STAFF_TAG.sub(lambda m: m.group(1) + _hide(m.group(2)), text)
-    text = DIGIT_RUN.sub(lambda m: _hide(m.group(0)), text)
-    return CHINESE_DIGITS.sub(lambda m: MASK * len(m.group(0)), text)
+    for pattern, replace, needs in SUBSTITUTIONS:
+        if needs is None or needs.search(text):
+            text = pattern.sub(replace, text)
+    return text
 
 
 def public_sender(sender: str | None) -> str | None:
@@ -80,7 +95,8 @@ def no_evidence(path: str | None) -> None:
 
 
 # What is masked, by table and column, in public mode and in masked exports alike.
-MASKED: dict[str, dict[str, Callable[[str | None], str | None]]] = {
+Mask = Callable[[str | None], str | None]
+MASKED: dict[str, dict[str, Mask]] = {
     "probes": {
         "claimed_status_text": mask_personal,
         "reasons": mask_personal,
@@ -88,9 +104,3 @@ MASKED: dict[str, dict[str, Callable[[str | None], str | None]]] = {
     },
     "messages": {"text": mask_personal, "sender": public_sender, "reasons": mask_personal},
 }
-
-
-def mask_row(table: str, row: dict[str, Any]) -> dict[str, Any]:
-    """A row of `table` (an export's or the store's) with its personal data masked."""
-    masks = MASKED.get(table, {})
-    return {key: masks[key](value) if key in masks else value for key, value in row.items()}

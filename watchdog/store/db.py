@@ -196,6 +196,38 @@ class Store:
             for row in self.db.query(f"select {columns} from probes where {where} order by started_at, id", params)
         ]
 
+    def ended_probes(self, platform: str | None, since: str) -> Iterator[tuple[ProbeRecord, str | None]]:
+        """Probes that ended (finished or interrupted), started at or after `since`, oldest
+        first, each with its platform's name: read as they are used, in one query."""
+        where, params = self._ended(platform, since)
+        rows = self.db.query(
+            f"select probes.*, platforms.name as platform_name from probes left join platforms "
+            f"on platforms.slug = probes.platform where {where} order by probes.started_at, probes.id",
+            params,
+        )
+        return ((ProbeRecord.from_row(row), row["platform_name"]) for row in rows)
+
+    def ended_messages(self, platform: str | None, since: str) -> Iterator[tuple[Any, ...]]:
+        """The messages of those probes, in probe order then as seen, as tuples (probe_id,
+        platform, probe_started_at, seq, side, at_s, text, sender, kind, confidence, reasons
+        joined by "; "): one query, read as used."""
+        where, params = self._ended(platform, since)
+        return self.db.execute(
+            "select m.probe_id, probes.platform, probes.started_at, m.seq, m.side, round(m.at_ms / 1000.0, 3), m.text, "
+            "m.sender, m.kind, m.confidence, (select group_concat(value, '; ') from json_each(m.reasons)) "
+            "from probes join messages m on m.probe_id = probes.id "
+            f"where {where} order by probes.started_at, probes.id, m.seq",
+            params,
+        )
+
+    @staticmethod
+    def _ended(platform: str | None, since: str) -> tuple[str, list[str]]:
+        where, params = "probes.state != 'running' and probes.started_at >= ?", [since]
+        if platform is not None:
+            where += " and probes.platform = ?"
+            params.append(platform)
+        return where, params
+
     def probe_count(self, platform: str) -> int:
         return self.db.table("probes").count_where("platform = ?", [platform])
 

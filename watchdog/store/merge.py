@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ..errors import StoreError
 from .db import Store, evidence_dir
-from .schema import MIGRATIONS
+from .schema import MIGRATIONS, analyze
 
 
 @dataclass
@@ -33,8 +33,10 @@ class MergeCount:
 
 def merge(sources: list[Path], target: Store) -> list[MergeCount]:
     """Merge every source (see `check_sources`) into the open `target` store, one transaction
-    per source."""
-    return [_merge_one(target, source) for source in sources]
+    per source; then the planner's statistics are brought up to date."""
+    counts = [_merge_one(target, source) for source in sources]
+    analyze(target.db.conn)
+    return counts
 
 
 def check_sources(sources: list[Path], target: Path) -> None:

@@ -206,6 +206,30 @@ def _v6_template_evidence(db: sqlite_utils.Database) -> None:
     TemplateIndex(db.conn).record_stored()
 
 
+def _v7_indexes_and_revisions(db: sqlite_utils.Database) -> None:
+    """Indexes for what is published and exported, and a revision number that every change to a
+    probe or its messages raises (the public snapshot copies only the probes that changed)."""
+    db.table("probes").add_column("revision", int, not_null_default=0)
+    for statement in (
+        "update probes set revision = rowid",
+        "create index probes_started on probes (started_at, id)",
+        "create index probes_incidents on probes (started_at) where fake_online = 1 or bot_loop = 1",
+        "create index probes_revision on probes (revision)",
+        "create index messages_kind on messages (kind)",
+        *(
+            f"create trigger {name} after {event} on {table} {when} begin update probes set revision = "
+            f"(select max(revision) from probes) + 1 where id = new.{key}; end"
+            for name, event, table, when, key in (
+                ("probes_inserted", "insert", "probes", "", "id"),
+                ("probes_changed", "update", "probes", "when new.revision = old.revision", "id"),
+                ("messages_inserted", "insert", "messages", "", "probe_id"),
+                ("messages_changed", "update", "messages", "", "probe_id"),
+            )
+        ),
+    ):
+        db.execute(statement)
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_initial,
     _v2_runs_and_claims,
@@ -213,6 +237,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v4_screen_check_and_learned_list,
     _v5_events,
     _v6_template_evidence,
+    _v7_indexes_and_revisions,
 ]
 
 
@@ -241,10 +266,18 @@ def migrate(db: sqlite_utils.Database) -> None:
         for number, migration in enumerate(MIGRATIONS[version:], start=version + 1):
             migration(db)
             db.conn.execute(f"PRAGMA user_version = {number}")
+        analyze(db.conn)
     except BaseException:
         db.conn.rollback()
         raise
     db.conn.commit()
+
+
+def analyze(conn: sqlite3.Connection) -> None:
+    """Fresh statistics for the query planner (after migrations and merges): sampled, so that
+    it costs about the same however large the tables."""
+    conn.execute("PRAGMA analysis_limit = 1000")
+    conn.execute("ANALYZE")
 
 
 def _version(conn: sqlite3.Connection) -> int:

@@ -12,9 +12,10 @@ from collections.abc import Iterable
 
 from ..near_duplicates import MIN_TEMPLATE_CHARS, is_near, normalize, prefix_shingles, shingles_of
 
-# Candidates checked for near-duplicates in one lookup: an adversarial crowd of similar texts
-# is cut here (fewer matches, never a false one).
-MAX_CANDIDATES = 200
+# What one lookup reads of the index and checks at most: a crowd of texts sharing common
+# shingles is cut here (fewer matches, never a false one), so a lookup's cost has a ceiling.
+MAX_POSTINGS = 20_000
+MAX_CANDIDATES = 50
 
 TABLES = (
     "create table if not exists template_keys (id integer primary key, key text not null unique, "
@@ -130,11 +131,12 @@ class TemplateIndex:
         prefix = prefix_shingles(mine)
         # is_near needs the shorter at least 0.8 of the longer: a superset of those lengths.
         shortest, longest = int(0.8 * len(key)), int(len(key) / 0.8) + 1
+        # Candidates sharing the most prefix shingles first (near-duplicates share nearly all).
         candidates = self.conn.execute(
-            "select distinct k.id, k.key from template_prefixes p join template_keys k on k.id = p.key_id "
-            f"where p.shingle in ({', '.join('?' * len(prefix))}) and p.length between ? and ? "
-            "and k.key != ? limit ?",
-            [*prefix, shortest, longest, key, MAX_CANDIDATES],
+            "select k.id, k.key from (select key_id, count(*) as shared from (select key_id from template_prefixes "
+            f"where shingle in ({', '.join('?' * len(prefix))}) and length between ? and ? limit ?) "
+            "group by key_id order by shared desc limit ?) c join template_keys k on k.id = c.key_id where k.key != ?",
+            [*prefix, shortest, longest, MAX_POSTINGS, MAX_CANDIDATES, key],
         )
         found += [key_id for key_id, other in candidates if is_near(key, other, mine, shingles_of(other))]
         return found
