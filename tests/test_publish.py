@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 import signal
-import time
 
 import pytest
 import sqlite_utils
 
-from watchdog.publish.datasette import QUERIES, build_datasette
+from watchdog.publish.datasette import QUERIES, build_datasette, public_snapshot
+from watchdog.records import MessageRecord, Outcome, ProbeRecord, Side, State
+from watchdog.store import open_store
 
 from .conftest import datasette_get, watchdog_process
 
@@ -129,17 +130,37 @@ def test_public_mode_masks_personal_data(public, demo_db, sandbox):
 
 
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
-def test_public_serve_removes_its_snapshot_when_stopped(stop, demo_db, tmp_path, monkeypatch):
-    """The masked copy lives only while `serve --public` runs: SIGTERM (systemd, docker stop)
-    cleans it up as Ctrl-C does."""
-    monkeypatch.setenv("TMPDIR", str(tmp_path))
-    with watchdog_process("serve", "--public", "--db", demo_db, "--port", "0") as process:
-        deadline = time.monotonic() + 30
-        while not list(tmp_path.glob("*/demo.db")) and time.monotonic() < deadline:
-            time.sleep(0.1)
+def test_public_serve_stops_on_sigterm_as_on_ctrl_c_and_keeps_its_masked_snapshot(stop, demo_copy):
+    """SIGTERM (systemd, docker stop) stops `serve --public` cleanly as Ctrl-C does; the masked
+    snapshot next to the database stays, whole, for the next start to bring up to date."""
+    snapshot = demo_copy.parent / "demo-public" / "demo.db"
+    with watchdog_process("serve", "--public", "--db", demo_copy, "--port", "0") as process:
         address = process.stdout.readline()  # printed once it listens
         assert address.startswith("http://127.0.0.1:")
-        assert list(tmp_path.glob("*/demo.db"))  # the masked snapshot
         process.send_signal(stop)
         assert process.wait(timeout=15) == 0
-    assert list(tmp_path.iterdir()) == []
+    published = sqlite_utils.Database(snapshot)
+    assert published["probes"].count == sqlite_utils.Database(demo_copy)["probes"].count
+    assert published["probes"].count_where("screenshot is not null") == 0
+
+
+def test_the_public_snapshot_copies_only_what_changed_and_the_site_shows_it(demo_copy, tmp_path):
+    folder = tmp_path / "public"
+    public = build_datasette(demo_copy, public=True, snapshot_dir=folder)
+    with open_store(demo_copy) as store:
+        total = store.db["probes"].count
+        assert public_snapshot(demo_copy, folder) == 0  # up to date since the start
+        probe = store.probes(platform="leaky", finished=True)[0]
+        probe.outcome, probe.reasons = Outcome.NO_REPLY, ["revised: call 13812345678"]
+        store.save_probe(probe)
+        new = ProbeRecord(id="new-probe", platform="leaky", started_at="2026-11-24T10:00:00.000Z", state=State.FINISHED)
+        store.start_probe(new)
+        store.save_message(
+            MessageRecord(probe_id="new-probe", seq=0, side=Side.PLATFORM, at_ms=1.0, text="加V信 kf_abc123")
+        )
+    assert public_snapshot(demo_copy, folder) == 2  # the revised probe and the new one, nothing else
+    shown = datasette_get(public, f"/demo/probes/{probe.id}.json?_shape=array").json()[0]
+    assert shown["outcome"] == "no_reply" and "13812345678" not in shown["reasons"]
+    (message,) = datasette_get(public, "/demo/messages.json?probe_id=new-probe&_shape=array").json()
+    assert "kf_abc123" not in message["text"]
+    assert sqlite_utils.Database(folder / "demo.db")["probes"].count == total + 1

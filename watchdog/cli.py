@@ -26,13 +26,13 @@ from .alerts import DEFAULT_PATH as ALERTS_PATH
 from .alerts import Change, announce, changes, load_alerts, parse_alerts
 from .config import SLUG_PATTERN, Catalog, Platform, Problem, load_catalog, parse_duration, presets
 from .demo import run_demo
-from .errors import ConfigError, WatchdogError
+from .errors import ConfigError, StoreError, WatchdogError
 from .formatting import for_terminal, format_table, percent_or_dash
 from .probe.discoverer import discover_urls
 from .probe.discovery import platform_toml, slug_for
 from .probe.inspect import check_all_live
 from .progress import Progress
-from .publish.datasette import build_datasette
+from .publish.datasette import build_datasette, public_dir, public_snapshot
 from .publish.export import KINDS as EXPORT_COLUMNS
 from .publish.export import rows_for, write_csv
 from .publish.ratings import FORMULA, Window, compute_ratings
@@ -54,6 +54,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"]}
 # A site any probing machine in China should reach; override for other vantages or offline use.
 DEFAULT_CONTROL_URL = "https://www.baidu.com/"
+REFRESH_S = 60.0  # serve --public brings its snapshot up to date this often
 
 
 def echo(text: str, err: bool = False) -> None:
@@ -698,20 +699,26 @@ def merge(sources: tuple[Path, ...], output: Path) -> None:
 @_errors_as_messages
 def serve(db_path: Path, host: str, port: int, public: bool) -> None:
     """Publish the database with Datasette: ratings, canned queries, charts, evidence."""
-    with tempfile.TemporaryDirectory() as folder:
-        datasette = build_datasette(db_path, public=public, snapshot_dir=Path(folder))
-        _serve_until_interrupted(datasette, host, port, "public, masked" if public else "read-only")
+    datasette = build_datasette(db_path, public=public)
+    refresh = functools.partial(public_snapshot, db_path, public_dir(db_path)) if public else None
+    _serve_until_interrupted(datasette, host, port, "public, masked" if public else "read-only", refresh)
 
 
-def _serve_until_interrupted(datasette, host: str, port: int, mode: str) -> None:
-    """Serve until Ctrl-C or SIGTERM; either way the caller's clean-up (the public snapshot) runs."""
+def _serve_until_interrupted(datasette, host: str, port: int, mode: str, refresh: Callable[[], int] | None) -> None:
+    """Serve until Ctrl-C or SIGTERM, calling `refresh` (the public snapshot's) every
+    REFRESH_S meanwhile, so that the site shows new probes without a restart."""
     stopped = threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     try:
         with ServerThread(datasette.app(), host, port) as server:
             echo(f"{server.url}/  ({mode}; Ctrl-C to stop)")
             try:
-                stopped.wait()
+                while not stopped.wait(REFRESH_S if refresh else None):
+                    try:
+                        if refresh is not None:
+                            refresh()
+                    except StoreError as e:
+                        echo(f"{e}; trying again in {REFRESH_S:.0f} s", err=True)
             except KeyboardInterrupt:
                 pass
     finally:
@@ -785,4 +792,4 @@ def demo(db_path: Path, rounds: int, time_scale: float, port: int, no_serve: boo
         echo(leaderboard(rows))
         return
     echo("the ratings, with charts and evidence, are at:", err=True)
-    _serve_until_interrupted(build_datasette(db_path), "127.0.0.1", port, "read-only")
+    _serve_until_interrupted(build_datasette(db_path), "127.0.0.1", port, "read-only", None)

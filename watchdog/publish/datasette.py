@@ -11,7 +11,7 @@ from datasette.app import Datasette
 from datasette.plugins import pm
 
 from ..store import open_store
-from ..store.snapshot import write_snapshot
+from ..store.snapshot import sync_snapshot
 from . import plugin
 from .masking import MASKED
 from .ratings import FORMULA, FORMULA_ZH
@@ -133,9 +133,16 @@ PUBLIC_COLUMNS = {
 }
 
 
-def public_snapshot(db_path: Path, target: Path) -> Path:
-    """A new database holding only the public columns, personal data masked, no screenshots."""
-    return write_snapshot(db_path, target, PUBLIC_COLUMNS, MASKED)
+def public_dir(db_path: Path) -> Path:
+    """The public snapshot's folder, next to the database and named after it (`watchdog-public/`);
+    the snapshot has the database's own name, so that the published addresses are the private ones."""
+    return db_path.parent / f"{db_path.stem}-public"
+
+
+def public_snapshot(db_path: Path, folder: Path) -> int:
+    """Bring the public snapshot in `folder` up to date: only the public columns, personal data
+    masked, no screenshots. Returns how many probes it copied (only those changed since)."""
+    return sync_snapshot(db_path, folder / db_path.name, PUBLIC_COLUMNS, MASKED)
 
 
 def metadata(database: str, public: bool) -> dict[str, Any]:
@@ -178,14 +185,15 @@ def metadata(database: str, public: bool) -> dict[str, Any]:
 
 
 def build_datasette(db_path: Path, public: bool = False, snapshot_dir: Path | None = None) -> Datasette:
-    """A Datasette for the database: read-only; with `public`, a masked snapshot without SQL."""
+    """A Datasette for the database: read-only; with `public`, its masked snapshot (in
+    `snapshot_dir`, by default next to it: `public_dir`), brought up to date, without SQL."""
     with open_store(db_path, existing=True) as store:  # migrates an older database, and checks it is one
         evidence = store.evidence_dir
     served = db_path
     if public:
-        if snapshot_dir is None:
-            raise ValueError("public mode needs a folder for its snapshot")
-        served = public_snapshot(db_path, snapshot_dir / db_path.name)
+        folder = snapshot_dir or public_dir(db_path)
+        public_snapshot(db_path, folder)
+        served = folder / db_path.name
     if not pm.is_registered(plugin):
         pm.register(plugin, name="kefu_watchdog")
     settings = {

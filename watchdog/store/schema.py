@@ -273,11 +273,11 @@ def migrate(db: sqlite_utils.Database) -> None:
     db.conn.commit()
 
 
-def analyze(conn: sqlite3.Connection) -> None:
+def analyze(conn: sqlite3.Connection, schema: str = "main") -> None:
     """Fresh statistics for the query planner (after migrations and merges): sampled, so that
     it costs about the same however large the tables."""
     conn.execute("PRAGMA analysis_limit = 1000")
-    conn.execute("ANALYZE")
+    conn.execute(f"ANALYZE {schema}")
 
 
 def _version(conn: sqlite3.Connection) -> int:

@@ -1,42 +1,133 @@
-"""A copy of some columns of the store in a new database file: what `serve --public` serves."""
+"""A copy of some columns of the store in a database file of its own, each column passed
+through its function (what `serve --public` serves: masked), kept up to date incrementally.
+
+Every change to a probe or its messages raises the probe's `revision` (triggers, schema v7);
+the copy remembers the highest revision it holds (its user_version), so bringing it up to date
+copies only the probes changed since, with their messages, and the small tables whole. A copy
+made with other columns or other functions (a newer watchdog masks more) is made afresh: its
+application_id holds a fingerprint of both."""
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import inspect
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import quote
+
+from ..errors import StoreError
+from .schema import analyze
 
 Transform = Callable[[str | None], str | None]
+# Copied by probe: the rest is small and copied whole.
+BY_PROBE = {"probes": "id", "messages": "probe_id"}
+INDEXES = (
+    "create unique index if not exists probes_id on probes (id)",
+    "create index if not exists probes_platform on probes (platform, started_at)",
+    "create index if not exists probes_started on probes (started_at, id)",
+    "create index if not exists probes_outcome on probes (outcome)",
+    "create index if not exists probes_incidents on probes (started_at) where fake_online = 1 or bot_loop = 1",
+    "create unique index if not exists messages_probe on messages (probe_id, seq)",
+    "create index if not exists messages_kind on messages (kind)",
+)
 
 
-def write_snapshot(
-    source: Path,
-    target: Path,
-    columns: dict[str, list[str] | None],
-    transforms: dict[str, dict[str, Transform]],
-) -> Path:
-    """`target` made afresh with, of each table, the listed columns (None: all), each column
-    named in `transforms` passed through its function (in SQL: one statement per table)."""
-    target.unlink(missing_ok=True)
-    conn = sqlite3.connect(target)
+def sync_snapshot(
+    source: Path, target: Path, columns: dict[str, list[str] | None], transforms: dict[str, dict[str, Transform]]
+) -> int:
+    """Bring `target` up to date with `source` (made afresh when missing or made otherwise);
+    returns how many probes were copied. Raises StoreError when either cannot be used."""
     try:
-        conn.execute("attach database ? as source", [str(source)])
+        return _sync(source, target, columns, transforms)
+    except sqlite3.Error as e:
+        raise StoreError(f"{target}: the public snapshot could not be brought up to date: {e}") from e
+
+
+def _sync(
+    source: Path, target: Path, columns: dict[str, list[str] | None], transforms: dict[str, dict[str, Transform]]
+) -> int:
+    fingerprint = _fingerprint(columns, transforms)
+    if target.exists() and _application_id(target) != fingerprint:
+        for stale in (target, Path(f"{target}-wal"), Path(f"{target}-shm")):
+            stale.unlink(missing_ok=True)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(f"file:{quote(str(target))}", uri=True, isolation_level=None)
+    try:
+        conn.execute("PRAGMA journal_mode = WAL")  # the server reads while this writes
+        conn.execute("attach database ? as source", [f"file:{quote(str(source))}?mode=ro"])
+        for table, transformed in transforms.items():
+            for name, transform in transformed.items():
+                conn.create_function(f"transform_{table}_{name}", 1, transform, deterministic=True)
+        conn.execute("BEGIN IMMEDIATE")
+        made = _create_tables(conn, columns)
+        held = conn.execute("PRAGMA main.user_version").fetchone()[0]
+        newest = conn.execute("select coalesce(max(revision), 0) from source.probes").fetchone()[0]
+        conn.execute("create temp table changed as select id from source.probes where revision > ?", [held])
+        copied = conn.execute("select count(*) from temp.changed").fetchone()[0]
         for table, keep in columns.items():
-            names = keep or [row[1] for row in conn.execute(f"pragma source.table_info({table})")]
-            selected = []
-            for name in names:
-                transform = transforms.get(table, {}).get(name)
-                if transform is None:
-                    selected.append(f'"{name}"')
-                else:
-                    function = f"transform_{table}_{name}"
-                    conn.create_function(function, 1, transform, deterministic=True)
-                    selected.append(f'{function}("{name}") as "{name}"')
-            conn.execute(f"create table {table} as select {', '.join(selected)} from source.{table}")
-        conn.execute("create index probes_platform on probes (platform, started_at)")
-        conn.execute("create index messages_probe on messages (probe_id, seq)")
-        conn.commit()
+            selected = ", ".join(_selected(table, name, transforms) for name in _names(conn, table, keep))
+            key = BY_PROBE.get(table)
+            if key is None:
+                conn.execute(f"delete from main.{table}")
+                conn.execute(f"insert into main.{table} select {selected} from source.{table}")
+            else:
+                conn.execute(f"delete from main.{table} where {key} in (select id from temp.changed)")
+                conn.execute(
+                    f"insert into main.{table} select {selected} from source.{table} "
+                    f"where {key} in (select id from temp.changed)"
+                )
+        conn.execute("drop table temp.changed")
+        conn.execute(f"PRAGMA main.user_version = {int(newest)}")
+        conn.execute(f"PRAGMA main.application_id = {fingerprint}")
+        conn.execute("COMMIT")
+        if made:
+            analyze(conn)
         conn.execute("detach database source")
     finally:
         conn.close()
-    return target
+    return int(copied)
+
+
+def _create_tables(conn: sqlite3.Connection, columns: dict[str, list[str] | None]) -> bool:
+    """The tables (declared types and primary keys as in the source) and indexes, once."""
+    if conn.execute("select count(*) from main.sqlite_master where type = 'table'").fetchone()[0]:
+        return False
+    for table, keep in columns.items():
+        info = {row[1]: row for row in conn.execute(f"pragma source.table_info({table})")}
+        names = _names(conn, table, keep)
+        declared = [f'"{name}" {info[name][2]}' for name in names]
+        key = sorted((row[5], name) for name, row in info.items() if row[5] and name in names)
+        if key:
+            declared.append("primary key (" + ", ".join(f'"{name}"' for _, name in key) + ")")
+        conn.execute(f"create table main.{table} ({', '.join(declared)})")
+    for statement in INDEXES:
+        conn.execute(statement)
+    return True
+
+
+def _names(conn: sqlite3.Connection, table: str, keep: list[str] | None) -> list[str]:
+    return keep or [row[1] for row in conn.execute(f"pragma source.table_info({table})")]
+
+
+def _selected(table: str, name: str, transforms: dict[str, dict[str, Transform]]) -> str:
+    if name in transforms.get(table, {}):
+        return f'transform_{table}_{name}("{name}")'
+    return f'"{name}"'
+
+
+def _fingerprint(columns: dict[str, list[str] | None], transforms: dict[str, dict[str, Transform]]) -> int:
+    """The columns and the functions' code (and the modules they come from) in 31 bits."""
+    modules = {inspect.getmodule(f) for table in transforms.values() for f in table.values()}
+    text = repr(sorted(columns.items())) + repr(sorted((t, sorted(f)) for t, f in transforms.items()))
+    text += "".join(sorted(inspect.getsource(module) for module in modules if module is not None))
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:4], "big") >> 1
+
+
+def _application_id(path: Path) -> int:
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True)) as conn:
+            return int(conn.execute("PRAGMA application_id").fetchone()[0])
+    except sqlite3.DatabaseError:
+        return -1
