@@ -148,11 +148,11 @@ class Store:
     def save_verdict(self, probe: ProbeRecord, messages: Iterable[MessageRecord]) -> None:
         """A probe's verdict and its messages' kinds, in one transaction."""
         with self.db.atomic():
-            for message in messages:
-                row = message.to_row()
-                self.db.table("messages").update(
-                    (message.probe_id, message.seq), {key: row[key] for key in ("kind", "confidence", "reasons")}
-                )
+            rows = [message.to_row() for message in messages]
+            self.db.conn.executemany(
+                "update messages set kind = ?, confidence = ?, reasons = ? where probe_id = ? and seq = ?",
+                [(row["kind"], row["confidence"], row["reasons"], row["probe_id"], row["seq"]) for row in rows],
+            )
             self.save_probe(probe)
 
     def probe(self, probe_id: str) -> ProbeRecord:
