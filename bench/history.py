@@ -12,9 +12,10 @@ handoff on half of them with an automated line, and on 60% a person's answer (in
 messages half the time): about 6 messages a probe.
 Built once per size (seeded) and kept in bench/.history/ for the next run.
 
-Each figure runs in a fresh process (the memory figure is that process's peak RSS, minus
-the interpreter's and the libraries' own, measured the same way) and prints the median of
-RUNS runs. CPU-bound; this machine: see `env`.
+Each figure runs in a fresh process and prints the median of RUNS runs: wall seconds, the
+process's whole peak RSS (interpreter and libraries included: a process doing nothing but
+their imports is printed first), and the figure's own measures. CPU-bound; this machine: see
+`env`.
 """
 
 from __future__ import annotations
@@ -407,14 +408,14 @@ def main() -> None:
               f"{counts['messages'].count:,} messages (median of {args.runs})")  # fmt: skip
         if "merge" in names:
             halves(db)
-        base = measure("baseline", db, 1)["rss_mb"]
+        print(f"  {'(imports only)':15s} {measure('baseline', db, 1)['rss_mb']:19.0f} MB peak RSS")
         for name in names:
             figures = measure(name, db, args.runs)
             extra = ", ".join(
                 f"{key} {value:,.1f}" for key, value in figures.items() if key not in ("seconds", "rss_mb")
             )
             print(
-                f"  {name:15s} {figures['seconds']:8.2f} s  {figures['rss_mb'] - base:7.0f} MB beyond the interpreter"
+                f"  {name:15s} {figures['seconds']:8.2f} s  {figures['rss_mb']:7.0f} MB peak RSS"
                 + (f"  ({extra})" if extra else "")
             )
 
