@@ -708,21 +708,21 @@ def _serve_until_interrupted(datasette, host: str, port: int, mode: str, refresh
     """Serve until Ctrl-C or SIGTERM, calling `refresh` (the public snapshot's) every
     REFRESH_S meanwhile, so that the site shows new probes without a restart."""
     stopped = threading.Event()
-    previous = signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    # Both signals only set the event (no KeyboardInterrupt raised wherever the main thread
+    # happens to be), so the server always shuts down the same way.
+    previous = {number: signal.signal(number, lambda *_: stopped.set()) for number in (signal.SIGINT, signal.SIGTERM)}
     try:
         with ServerThread(datasette.app(), host, port) as server:
             echo(f"{server.url}/  ({mode}; Ctrl-C to stop)")
-            try:
-                while not stopped.wait(REFRESH_S if refresh else None):
-                    try:
-                        if refresh is not None:
-                            refresh()
-                    except StoreError as e:
-                        echo(f"{e}; trying again in {REFRESH_S:.0f} s", err=True)
-            except KeyboardInterrupt:
-                pass
+            while not stopped.wait(REFRESH_S if refresh else None):
+                try:
+                    if refresh is not None:
+                        refresh()
+                except StoreError as e:
+                    echo(f"{e}; trying again in {REFRESH_S:.0f} s", err=True)
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 @cli.command(name="alerts", context_settings=CONTEXT_SETTINGS)
