@@ -30,7 +30,9 @@ from collections.abc import Callable
 
 MASK = "*"
 _SEP = r"[ \-.·/\u00a0]"
-DIGIT_RUN = re.compile(rf"(?<!\d)\d(?:{_SEP}?\d){{5,}}(?!\d)")
+# The look-behind after the first digit (no digit just before it) lets the regex engine skip
+# to digits instead of testing the look-behind at every character.
+DIGIT_RUN = re.compile(rf"\d(?<!\d\d)(?:{_SEP}?\d){{5,}}(?!\d)")
 CHINESE_DIGITS = re.compile(r"[零〇一二三四五六七八九幺]{7,}")
 CONTACT_WORDS = (  # each starts with a character of SUBSTITUTIONS' test for CONTACT
     r"QQ|qq|Q号|扣扣|企鹅号?|球球|微信号?|威信|薇信|围信|[Vv]信|VX|vx|Vx|vX|wx|WX|weixin|WeiXin|wechat|WeChat|加[Vv]"
@@ -66,7 +68,7 @@ SUBSTITUTIONS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str], re.P
     (EMAIL, lambda m: _hide(m.group(0)), re.compile(r"[@＠(\[]")),
     (CONTACT, lambda m: m.group(1) + _hide(m.group(2)), re.compile(r"[QqVvWw扣企球微威薇围加]")),  # CONTACT_WORDS
     (STAFF_ID, lambda m: m.group(1) + _hide(m.group(2)) + _hide(m.group(3)), re.compile("工号")),
-    (STAFF_NAME, lambda m: m.group(1) + _hide(m.group(2)), re.compile("[我客专顾]")),  # 我是 我叫 客服 专员 顾问
+    (STAFF_NAME, lambda m: m.group(1) + _hide(m.group(2)), re.compile("我是|我叫|客服|专员|顾问")),
     (STAFF_TAG, lambda m: m.group(1) + _hide(m.group(2)), re.compile("客服")),
     (DIGIT_RUN, lambda m: _hide(m.group(0)), re.compile(r"\d")),
     (CHINESE_DIGITS, lambda m: MASK * len(m.group(0)), None),

@@ -210,11 +210,11 @@ class Store:
     def ended_messages(self, platform: str | None, since: str) -> Iterator[tuple[Any, ...]]:
         """The messages of those probes, in probe order then as seen, as tuples (probe_id,
         platform, probe_started_at, seq, side, at_s, text, sender, kind, confidence, reasons
-        joined by "; "): one query, read as used."""
+        as stored: a JSON list): one query, read as used."""
         where, params = self._ended(platform, since)
         return self.db.execute(
             "select m.probe_id, probes.platform, probes.started_at, m.seq, m.side, round(m.at_ms / 1000.0, 3), m.text, "
-            "m.sender, m.kind, m.confidence, (select group_concat(value, '; ') from json_each(m.reasons)) "
+            "m.sender, m.kind, m.confidence, m.reasons "
             "from probes join messages m on m.probe_id = probes.id "
             f"where {where} order by probes.started_at, probes.id, m.seq",
             params,
