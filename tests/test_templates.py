@@ -118,3 +118,47 @@ def test_merge_brings_the_evidence_of_the_probes_it_takes(tmp_path):
         merge(sources, central)  # again: nothing counted twice
         assert central.templates.evidence(text, "new") == (2, 2)
         assert central.db["template_sightings"].count == 2
+
+
+def _evidence_rows(conn) -> tuple[set[tuple], set[tuple]]:
+    """The evidence by key text (ids differ between databases): sightings and prefix shingles."""
+    sightings = conn.execute(
+        "select k.key, s.probe_id, s.platform from template_sightings s join template_keys k on k.id = s.key_id"
+    ).fetchall()
+    prefixes = conn.execute(
+        "select k.key, p.shingle, p.length from template_prefixes p join template_keys k on k.id = p.key_id"
+    ).fetchall()
+    return set(sightings), set(prefixes)
+
+
+def test_merge_copies_evidence_as_reading_the_texts_afresh_would_record_it(tmp_path):
+    """Set-based copy from sources with the template tables, and reading the texts for a
+    source from before them: both give the evidence of the merged messages themselves."""
+    rng = random.Random(5)
+    sources = []
+    for name in ("east", "west", "old"):
+        path = tmp_path / f"{name}.db"
+        with open_store(path) as store:
+            store.db["platforms"].insert({"slug": name, "name": name, "url": "https://x.example/", "path": ""})
+            for n in range(30):
+                probe_id = f"{name}-{n}"
+                texts = variants(rng, 2) + ["好的"]
+                store.db["probes"].insert({"id": probe_id, "platform": name, "state": "finished"})
+                store.db["messages"].insert_all(
+                    {"probe_id": probe_id, "seq": seq, "side": "platform", "text": text}
+                    for seq, text in enumerate(texts)
+                )
+                store.templates.add_probe(probe_id, name, texts)
+            if name == "old":  # as a database from before schema 6 would be
+                for table in ("template_sightings", "template_prefixes", "template_keys"):
+                    store.db[table].drop()
+        sources.append(path)
+    with open_store(tmp_path / "central.db") as central:
+        merge(sources, central)
+        merged = _evidence_rows(central.db.conn)
+        rows = central.db.execute(
+            "select m.text, m.probe_id, p.platform from messages m join probes p on p.id = m.probe_id"
+        ).fetchall()
+    assert merged == _evidence_rows(TemplateIndex.in_memory(rows).conn)
+    assert len({probe_id for _, probe_id, _ in merged[0]}) == 90  # every probe of all three
+    assert not any(key == normalize("好的") for key, _, _ in merged[0])  # too short to count

@@ -74,7 +74,10 @@ def _merge_one(store: Store, source: Path) -> MergeCount:
                 _copy_rows(conn, "probes", "id in (select id from temp.taken)", replace=True)
                 conn.execute("delete from main.messages where probe_id in (select id from temp.taken)")
                 _copy_rows(conn, "messages", "probe_id in (select id from temp.taken)", replace=False)
-                store.templates.record_stored("select id from temp.taken")
+                if _has_table(conn, "template_sightings"):
+                    _copy_template_evidence(conn)
+                else:  # a source from before schema 6: its probes' texts are read afresh
+                    store.templates.record_stored("select id from temp.taken")
                 _copy_screenshots(store, conn, source)
             if _has_table(conn, "runs"):
                 _copy_rows(conn, "runs", "id not in (select id from main.runs where state != 'running')", replace=True)
@@ -114,6 +117,34 @@ def _copy_rows(conn: sqlite3.Connection, table: str, where: str, *, replace: boo
     columns = ", ".join(_shared_columns(conn, table))
     verb = "insert or replace" if replace else "insert"
     conn.execute(f"{verb} into main.{table} ({columns}) select {columns} from source.{table} where {where}")
+
+
+def _copy_template_evidence(conn: sqlite3.Connection) -> None:
+    """The taken probes' template sightings, with their keys and the keys' prefix shingles,
+    copied as the source recorded them (the same normalisation: sources of a newer schema are
+    refused); key ids differ between databases, so keys are matched by their text."""
+    conn.execute("delete from main.template_sightings where probe_id in (select id from temp.taken)")
+    conn.execute(
+        "create temp table taken_keys as select k.id as source_id, k.key, k.length from source.template_keys k "
+        "where k.id in (select key_id from source.template_sightings where probe_id in (select id from temp.taken))"
+    )
+    conn.execute("insert or ignore into main.template_keys (key, length) select key, length from temp.taken_keys")
+    conn.execute(
+        "create temp table key_ids as select t.source_id, k.id from temp.taken_keys t "
+        "join main.template_keys k on k.key = t.key"
+    )
+    conn.execute("create index temp.key_ids_source on key_ids (source_id)")
+    conn.execute(
+        "insert or ignore into main.template_prefixes select p.shingle, p.length, i.id from temp.key_ids i "
+        "join source.template_prefixes p on p.key_id = i.source_id"
+    )
+    conn.execute(
+        "insert or ignore into main.template_sightings select i.id, s.probe_id, s.platform "
+        "from source.template_sightings s join temp.key_ids i on i.source_id = s.key_id "
+        "where s.probe_id in (select id from temp.taken)"
+    )
+    conn.execute("drop table temp.taken_keys")
+    conn.execute("drop table temp.key_ids")
 
 
 def _copy_screenshots(store: Store, conn: sqlite3.Connection, source: Path) -> None:
