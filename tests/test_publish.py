@@ -164,3 +164,16 @@ def test_the_public_snapshot_copies_only_what_changed_and_the_site_shows_it(demo
     (message,) = datasette_get(public, "/demo/messages.json?probe_id=new-probe&_shape=array").json()
     assert "kf_abc123" not in message["text"]
     assert sqlite_utils.Database(folder / "demo.db")["probes"].count == total + 1
+
+
+def test_a_first_snapshot_cut_short_is_never_served(demo_copy, tmp_path):
+    """The first copy is written aside and put in place whole: a leftover of one cut short
+    (the process killed) is thrown away, and the snapshot made is complete, in WAL mode."""
+    folder = tmp_path / "public"
+    folder.mkdir()
+    (folder / "demo.db.building").write_bytes(b"half a database")
+    assert public_snapshot(demo_copy, folder) == sqlite_utils.Database(demo_copy)["probes"].count
+    assert sorted(path.name for path in folder.iterdir()) == ["demo.db"]
+    published = sqlite_utils.Database(folder / "demo.db")
+    assert published.execute("pragma journal_mode").fetchone()[0] == "wal"
+    assert published["messages"].count == sqlite_utils.Database(demo_copy)["messages"].count

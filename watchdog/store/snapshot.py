@@ -50,18 +50,42 @@ def _sync(
 ) -> int:
     fingerprint = _fingerprint(columns, transforms)
     if target.exists() and _application_id(target) != fingerprint:
-        for stale in (target, Path(f"{target}-wal"), Path(f"{target}-shm")):
-            stale.unlink(missing_ok=True)
+        _remove(target)
     target.parent.mkdir(parents=True, exist_ok=True)
+    if target.exists():
+        return _copy(source, target, columns, transforms, fingerprint, first=False)
+    # A first copy is written to a file of its own without a journal (quicker) and put in
+    # place whole: a copy cut short is never taken for a complete one.
+    building = target.with_name(target.name + ".building")
+    _remove(building)
+    copied = _copy(source, building, columns, transforms, fingerprint, first=True)
+    building.replace(target)
+    return copied
+
+
+def _copy(
+    source: Path,
+    target: Path,
+    columns: dict[str, list[str] | None],
+    transforms: dict[str, dict[str, Transform]],
+    fingerprint: int,
+    *,
+    first: bool,
+) -> int:
+    """The probes changed since the target's revision (all, when `first`) and the small
+    tables, into `target`, in one transaction."""
     conn = sqlite3.connect(f"file:{quote(str(target))}", uri=True, isolation_level=None)
     try:
-        conn.execute("PRAGMA journal_mode = WAL")  # the server reads while this writes
+        # A first copy's file is nobody's until complete; afterwards the server reads while
+        # this writes (WAL).
+        conn.execute("PRAGMA journal_mode = OFF" if first else "PRAGMA journal_mode = WAL")
         conn.execute("attach database ? as source", [f"file:{quote(str(source))}?mode=ro"])
         for table, transformed in transforms.items():
             for name, transform in transformed.items():
                 conn.create_function(f"transform_{table}_{name}", 1, transform, deterministic=True)
         conn.execute("BEGIN IMMEDIATE")
-        made = _create_tables(conn, columns)
+        if first:
+            _create_tables(conn, columns)
         held = conn.execute("PRAGMA main.user_version").fetchone()[0]
         newest = conn.execute("select coalesce(max(revision), 0) from source.probes").fetchone()[0]
         conn.execute("create temp table changed as select id from source.probes where revision > ?", [held])
@@ -79,21 +103,27 @@ def _sync(
                     f"where {key} in (select id from temp.changed)"
                 )
         conn.execute("drop table temp.changed")
+        for statement in INDEXES:  # after a first copy: building an index at once is quicker
+            conn.execute(statement)
         conn.execute(f"PRAGMA main.user_version = {int(newest)}")
         conn.execute(f"PRAGMA main.application_id = {fingerprint}")
         conn.execute("COMMIT")
-        if made:
+        if first:
             analyze(conn)
+            conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("detach database source")
     finally:
         conn.close()
     return int(copied)
 
 
-def _create_tables(conn: sqlite3.Connection, columns: dict[str, list[str] | None]) -> bool:
-    """The tables (declared types and primary keys as in the source) and indexes, once."""
-    if conn.execute("select count(*) from main.sqlite_master where type = 'table'").fetchone()[0]:
-        return False
+def _remove(database: Path) -> None:
+    for path in (database, Path(f"{database}-wal"), Path(f"{database}-shm"), Path(f"{database}-journal")):
+        path.unlink(missing_ok=True)
+
+
+def _create_tables(conn: sqlite3.Connection, columns: dict[str, list[str] | None]) -> None:
+    """The tables, with declared types and primary keys as in the source."""
     for table, keep in columns.items():
         info = {row[1]: row for row in conn.execute(f"pragma source.table_info({table})")}
         names = _names(conn, table, keep)
@@ -102,9 +132,6 @@ def _create_tables(conn: sqlite3.Connection, columns: dict[str, list[str] | None
         if key:
             declared.append("primary key (" + ", ".join(f'"{name}"' for _, name in key) + ")")
         conn.execute(f"create table main.{table} ({', '.join(declared)})")
-    for statement in INDEXES:
-        conn.execute(statement)
-    return True
 
 
 def _names(conn: sqlite3.Connection, table: str, keep: list[str] | None) -> list[str]:
