@@ -92,3 +92,30 @@ def test_cells_a_spreadsheet_would_run_are_escaped(tmp_path):
     assert (message["sender"], message["reasons"], message["at_s"]) == ("'+1", "'=2; x", "-0.001")
     (probe,) = csv.DictReader(io.StringIO(run_cli("export", "probes", "--db", db_path).stdout[1:]))
     assert (probe["platform_name"], probe["question"], probe["reasons"]) == ("'=1+1", "'-2+3", "'@SUM(A1)")
+
+
+def test_a_long_history_exported_by_workers_is_the_same_file(demo_db, monkeypatch):
+    """Slices of 3 probes make the demo a long history: the workers' file is the one-process
+    file byte for byte (rows in order, masked alike), with every message once."""
+    from watchdog.publish import export
+
+    def exported(kind: str, **options) -> tuple[int, str]:
+        out = io.StringIO()
+        with open_store(demo_db, existing=True) as store:
+            return export.export_csv(store, kind, out, **options), out.getvalue()
+
+    serial = exported("messages")
+    monkeypatch.setattr(export, "SLICE", 3)
+    monkeypatch.setattr(export.os, "cpu_count", lambda: 2)
+    started = []
+    real_pool = export.ProcessPoolExecutor
+    monkeypatch.setattr(export, "ProcessPoolExecutor", lambda *a, **k: started.append(a) or real_pool(*a, **k))
+    assert exported("messages") == serial
+    assert started and started[0][0] == 2
+    ended = "select count(*) from messages join probes on probes.id = probe_id where state != 'running'"
+    assert serial[0] == next(sqlite_utils.Database(demo_db).execute(ended))[0] > 0
+    monkeypatch.setattr(export, "SLICE", 1)  # its 5 probes in 5 slices
+    count, text = exported("messages", platform="prompt-human", masked=False)
+    rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+    assert len(rows) == count and {row["platform"] for row in rows} == {"prompt-human"}
+    assert len(started) == 2

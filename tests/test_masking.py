@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from watchdog.publish.datasette import build_datasette
-from watchdog.publish.export import KINDS, rows_for, write_csv
+from watchdog.publish.export import export_csv
 from watchdog.publish.masking import CONTACT, CONTACT_WORDS, SUBSTITUTIONS, mask_personal, public_sender
 from watchdog.records import Claimed, Kind, MessageRecord, Outcome, ProbeRecord, Side, State
 from watchdog.store import open_store
@@ -177,7 +177,7 @@ def test_no_contact_survives_in_public_pages_json_csv_or_exports(contacts):
             exports = []
             for kind in ("probes", "messages"):
                 out = io.StringIO()
-                write_csv(rows_for(store, kind), KINDS[kind], out)
+                export_csv(store, kind, out)
                 exports.append(out.getvalue())
         assert any("leaky" in page for page in published)
         for contact in contacts:

@@ -34,7 +34,7 @@ from .probe.inspect import check_all_live
 from .progress import Progress
 from .publish.datasette import build_datasette, public_dir, public_snapshot
 from .publish.export import KINDS as EXPORT_COLUMNS
-from .publish.export import rows_for, write_csv
+from .publish.export import export_csv
 from .publish.ratings import FORMULA, Window, compute_ratings
 from .records import FLAGS, ProbeRecord
 from .runner import probe_platforms
@@ -659,13 +659,12 @@ def export(
     with opened(db_path, existing=True) as store:
         if platform is not None and platform not in {p["slug"] for p in store.platforms()}:
             raise ConfigError(f"--platform {platform}: no such platform in {db_path} (see `watchdog ratings`)")
-        rows = rows_for(store, what, platform, since, masked=not unmasked)
         if output:
             with output.open("w", encoding="utf-8", newline="") as f:
-                count = write_csv(rows, EXPORT_COLUMNS[what], f, bom=not no_bom)
+                count = export_csv(store, what, f, platform, since, masked=not unmasked, bom=not no_bom)
             echo(f"wrote {count} row(s) to {output}", err=True)
         else:
-            write_csv(rows, EXPORT_COLUMNS[what], sys.stdout, bom=not no_bom)
+            export_csv(store, what, sys.stdout, platform, since, masked=not unmasked, bom=not no_bom)
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)

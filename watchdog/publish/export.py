@@ -3,17 +3,24 @@ so that Excel shows Chinese correctly. Column names are plain and documented in 
 
 from __future__ import annotations
 
+import collections
 import csv
 import functools
+import io
 import itertools
 import json
+import multiprocessing
 import operator
+import os
+import signal
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from datetime import datetime
-from typing import Any, TextIO
+from pathlib import Path
+from typing import Any, TextIO, TypeVar
 
 from ..records import ProbeRecord
-from ..store import Store
+from ..store import ProbeRange, Store
 from ..timescale import simulated_seconds
 from .masking import MASKED, Mask
 from .ratings import Window, rate_all
@@ -84,6 +91,10 @@ MESSAGES_COLUMNS = [
 FORMULA_STARTS = frozenset(("=", "+", "-", "@", "\t", "\r"))
 KINDS = {"ratings": RATINGS_COLUMNS, "probes": PROBES_COLUMNS, "messages": MESSAGES_COLUMNS}
 BATCH = 2000  # rows cleaned at a time
+SLICE = 2000  # probes a worker process exports at a time (about 12,000 messages, 2-3 MB of CSV)
+# Cells remembered per column: greetings, templates and reasons repeat, if not next to each
+# other (16,384 texts are a few MB; 4,096 missed a third more on a year's messages).
+CACHED = 16384
 # Columns read as stored (JSON lists of reasons) and written as their items joined by "; ".
 JSON_LISTS = {"ratings": set[str](), "probes": set[str](), "messages": {"reasons"}}
 # Columns that may hold text from a page or a person (slugs, ids, times and our own words
@@ -93,24 +104,100 @@ FREE_TEXT = {
     "probes": {"platform_name", "tag", "vantage", "question", "reasons", "screenshot"},
     "messages": {"text", "sender", "reasons"},
 }
+T = TypeVar("T")
+R = TypeVar("R")
 assert all(set(MASKED.get(kind, {})) & set(KINDS[kind]) <= FREE_TEXT[kind] for kind in KINDS)
 
 
+def export_csv(
+    store: Store,
+    kind: str,
+    out: TextIO,
+    platform: str | None = None,
+    since: datetime | None = None,
+    *,
+    masked: bool = True,
+    bom: bool = True,
+) -> int:
+    """One export written to `out` as CSV (UTF-8 with a BOM unless not `bom`, for Excel);
+    returns how many rows. The messages of a long history are cleaned and written by a worker
+    process per core, a slice of probes each, and put out in order: that work is CPU-bound,
+    and a year of messages is a million rows."""
+    if bom:
+        out.write("\ufeff")
+    writer = csv.writer(out)
+    writer.writerow(KINDS[kind])
+    slices = store.probe_slices(platform, _stamp(since), SLICE) if kind == "messages" else []
+    workers = min(len(slices) // 2, os.cpu_count() or 1)
+    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return _write_rows(writer, rows_for(store, kind, platform, since, masked=masked))
+    # Forked: a spawned worker would run the main module again (`python -m watchdog` is the CLI
+    # itself). A worker opens a store of its own and ends without closing what it inherited.
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(workers, context, initializer=_open_worker_store, initargs=(store.path,)) as pool:
+        count = 0
+        work = functools.partial(_slice_csv, platform, since, masked)
+        for rows, text in _in_order(pool, work, slices, ahead=4 * workers):
+            out.write(text)
+            count += rows
+        return count
+
+
 def rows_for(
-    store: Store, kind: str, platform: str | None = None, since: datetime | None = None, *, masked: bool = True
+    store: Store,
+    kind: str,
+    platform: str | None = None,
+    since: datetime | None = None,
+    *,
+    masked: bool = True,
+    between: ProbeRange | None = None,
 ) -> Iterator[Sequence[Any]]:
     """The rows of one export as cells in KINDS[kind]'s order, ready for a spreadsheet:
     personal data masked as public mode masks it (unless not `masked`), and text a spreadsheet
     would run as a formula escaped. Ratings are computed as published (the last 30 days), or
-    over the probes since `since`; probes and messages are those that ended, oldest first, read
-    in one query as they are written (constant memory however long the history)."""
+    over the probes since `since`; probes and messages are those that ended, oldest first (the
+    messages of the probes `between` two keys of Store.probe_slices only, when given), read in
+    one query as they are written (constant memory however long the history)."""
     masks = MASKED.get(kind, {}) if masked else {}
     cleaners = [
         (i, _cleaner(masks.get(column), joined=column in JSON_LISTS[kind]))
         for i, column in enumerate(KINDS[kind])
         if column in FREE_TEXT[kind]
     ]
-    return _cleaned(_rows(store, kind, platform, since), cleaners)
+    return _cleaned(_rows(store, kind, platform, since, between), cleaners)
+
+
+# -- a worker process's side of export_csv ---------------------------------------------------
+
+_worker_store: Store | None = None
+
+
+def _open_worker_store(path: Path) -> None:
+    global _worker_store
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle, once
+    _worker_store = Store(path)
+
+
+def _slice_csv(platform: str | None, since: datetime | None, masked: bool, between: ProbeRange) -> tuple[int, str]:
+    """One slice's messages as CSV text (no header), and how many rows."""
+    assert _worker_store is not None
+    text = io.StringIO()
+    rows = _write_rows(
+        csv.writer(text), rows_for(_worker_store, "messages", platform, since, masked=masked, between=between)
+    )
+    return rows, text.getvalue()
+
+
+def _in_order(pool: Executor, work: Callable[[T], R], items: Iterable[T], ahead: int) -> Iterator[R]:
+    """`work` done on each item by the pool, the results in the items' order, with at most
+    `ahead` waiting: a slow reader of the output never makes results pile up."""
+    pending: collections.deque[Future[R]] = collections.deque()
+    for item in items:
+        pending.append(pool.submit(work, item))
+        if len(pending) > ahead:
+            yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()
 
 
 def _cleaned(
@@ -130,12 +217,13 @@ def _cleaned(
     return itertools.chain.from_iterable(map(clean_batch, batches))
 
 
+@functools.cache  # one per kind of column, its cells remembered from one slice to the next
 def _cleaner(mask: Mask | None, *, joined: bool) -> Callable[[Any], Any]:
     """One column's cells masked (`mask`), escaped where a spreadsheet would run them, and
-    (`joined`) a stored JSON list written as its items joined by "; ". Cached per column:
-    greetings, templates and reasons repeat."""
+    (`joined`) a stored JSON list written as its items joined by "; ". Cached: greetings,
+    templates and reasons repeat."""
 
-    @functools.lru_cache(maxsize=4096)
+    @functools.lru_cache(maxsize=CACHED)
     def clean(value: Any) -> Any:
         if joined:
             value = "; ".join(json.loads(value or "[]"))
@@ -146,15 +234,21 @@ def _cleaner(mask: Mask | None, *, joined: bool) -> Callable[[Any], Any]:
     return clean
 
 
-def _rows(store: Store, kind: str, platform: str | None, since: datetime | None) -> Iterator[Sequence[Any]]:
+def _rows(
+    store: Store, kind: str, platform: str | None, since: datetime | None, between: ProbeRange | None
+) -> Iterator[Sequence[Any]]:
     if kind == "ratings":
         window = Window(start=since) if since else Window()
         rated = (r for r in rate_all(store, window) if platform in (None, r["platform"]))
         return ([row.get(column) for column in RATINGS_COLUMNS] for row in rated)
-    stamp = since.strftime("%Y-%m-%dT%H:%M:%S") if since else ""
+    stamp = _stamp(since)
     if kind == "probes":
         return (_probe_row(p, name) for p, name in store.ended_probes(platform, stamp))
-    return store.ended_messages(platform, stamp)
+    return store.ended_messages(platform, stamp, between)
+
+
+def _stamp(since: datetime | None) -> str:
+    return since.strftime("%Y-%m-%dT%H:%M:%S") if since else ""
 
 
 def _probe_row(p: ProbeRecord, name: str | None) -> list[Any]:
@@ -181,12 +275,8 @@ def _probe_row(p: ProbeRecord, name: str | None) -> list[Any]:
     ]
 
 
-def write_csv(rows: Iterable[Sequence[Any]], columns: list[str], out: TextIO, bom: bool = True) -> int:
-    """The rows (as `rows_for` gives them) as CSV, as they come; returns how many."""
-    if bom:
-        out.write("\ufeff")
-    writer = csv.writer(out)
-    writer.writerow(columns)
+def _write_rows(writer: Any, rows: Iterable[Sequence[Any]]) -> int:
+    """The rows (as `rows_for` gives them) written as they come; returns how many."""
     counter = itertools.count()
     writer.writerows(map(operator.itemgetter(0), zip(rows, counter, strict=False)))  # counted as they pass, in C
     return next(counter)

@@ -75,7 +75,7 @@ SUBSTITUTIONS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str], re.P
 )
 
 
-@functools.lru_cache(maxsize=4096)  # templates, greetings and reasons repeat
+@functools.lru_cache(maxsize=16384)  # templates, greetings and reasons repeat
 def mask_personal(text: str | None) -> str | None:
     """The text with personal data masked (see the module docstring for what is covered)."""
     if not text:

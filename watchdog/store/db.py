@@ -29,6 +29,8 @@ from .schema import migrate, refuse_foreign
 from .templates import TemplateIndex
 
 SET_UP_ATTEMPTS = 10
+# Probes from the first one's (started_at, id) up to the next range's first, excluded (None: to the end).
+ProbeRange = tuple[tuple[str, str], tuple[str, str] | None]
 
 
 def evidence_dir(db_path: Path) -> Path:
@@ -207,11 +209,21 @@ class Store:
         )
         return ((ProbeRecord.from_row(row), row["platform_name"]) for row in rows)
 
-    def ended_messages(self, platform: str | None, since: str) -> Iterator[tuple[Any, ...]]:
-        """The messages of those probes, in probe order then as seen, as tuples (probe_id,
-        platform, probe_started_at, seq, side, at_s, text, sender, kind, confidence, reasons
-        as stored: a JSON list): one query, read as used."""
+    def ended_messages(
+        self, platform: str | None, since: str, between: ProbeRange | None = None
+    ) -> Iterator[tuple[Any, ...]]:
+        """The messages of those probes (only those `between` two probe_slices keys, the
+        second excluded or None), in probe order then as seen, as tuples (probe_id, platform,
+        probe_started_at, seq, side, at_s, text, sender, kind, confidence, reasons as stored:
+        a JSON list): one query, read as used."""
         where, params = self._ended(platform, since)
+        if between is not None:
+            (first_at, first_id), end = between
+            where += " and (probes.started_at, probes.id) >= (?, ?)"
+            params += [first_at, first_id]
+            if end is not None:
+                where += " and (probes.started_at, probes.id) < (?, ?)"
+                params += list(end)
         return self.db.execute(
             "select m.probe_id, probes.platform, probes.started_at, m.seq, m.side, round(m.at_ms / 1000.0, 3), m.text, "
             "m.sender, m.kind, m.confidence, m.reasons "
@@ -219,6 +231,18 @@ class Store:
             f"where {where} order by probes.started_at, probes.id, m.seq",
             params,
         )
+
+    def probe_slices(self, platform: str | None, since: str, size: int) -> list[ProbeRange]:
+        """Those probes in order, cut in slices of `size`: each slice as the keys (started_at,
+        id) of its first probe and of the next slice's (None for the last)."""
+        where, params = self._ended(platform, since)
+        keys = self.db.execute(
+            f"select started_at, id from (select started_at, id, row_number() over (order by started_at, id) as n "
+            f"from probes where {where}) where (n - 1) % ? = 0 order by n",
+            [*params, size],
+        ).fetchall()
+        ends: list[tuple[str, str] | None] = [*keys[1:], None]
+        return list(zip(keys, ends, strict=True))
 
     @staticmethod
     def _ended(platform: str | None, since: str) -> tuple[str, list[str]]:

@@ -23,13 +23,12 @@ from .schema import analyze
 Transform = Callable[[str | None], str | None]
 # Copied by probe: the rest is small and copied whole.
 BY_PROBE = {"probes": "id", "messages": "probe_id"}
+# (Each table's primary key, as in the source, has its own index already.)
 INDEXES = (
-    "create unique index if not exists probes_id on probes (id)",
     "create index if not exists probes_platform on probes (platform, started_at)",
     "create index if not exists probes_started on probes (started_at, id)",
     "create index if not exists probes_outcome on probes (outcome)",
     "create index if not exists probes_incidents on probes (started_at) where fake_online = 1 or bot_loop = 1",
-    "create unique index if not exists messages_probe on messages (probe_id, seq)",
     "create index if not exists messages_kind on messages (kind)",
 )
 
