@@ -3,7 +3,7 @@ with the project's own schema, and the cost of each operation that must not grow
 
     .venv/bin/python bench/history.py                       # 50 and 500 platforms, 90 days, median of 3
     .venv/bin/python bench/history.py --platforms 50 --runs 1
-    .venv/bin/python bench/history.py --only lookup,export  # some of the figures
+    .venv/bin/python bench/history.py --only run,export     # some of the figures
 
 The database: PLATFORMS platforms probed 4 times a day for DAYS days; each probe has our
 question, two greetings, a reply (a third of them one of 40 templates shared across
