@@ -132,6 +132,16 @@ def test_masking_keeps_what_is_not_personal():
     assert public_sender("智能客服小美") == public_sender("王丽") == "客服"
 
 
+def test_names_quoted_in_reasons_are_masked():
+    """Reasons quote page text and are stored as JSON: a name just before a quote is a name."""
+    assert mask_personal("revised after probe p1: '我是客服小王' is now a template") == (
+        "revised after probe p1: '我是客服**' is now a template"
+    )
+    assert mask_personal('["我是客服小王"]') == '["我是客服**"]'
+    assert mask_personal("「我叫小红」") == "「我叫**」"
+    assert mask_personal("（工号A12 王丽）") == "（工号*** **）"
+
+
 def planted_store(path: Path, contacts: list[str]) -> None:
     """One finished probe whose replies, sender, status text and reasons carry the contacts."""
     text = "，".join(contacts)

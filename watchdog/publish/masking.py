@@ -43,14 +43,16 @@ CONTACT = re.compile(
     r"([A-Za-z0-9](?:[-_A-Za-z0-9]|" + _SEP + r"(?=[A-Za-z0-9])){3,29})"
 )
 EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+\s*(?:[@＠]|\(at\)|\[at\])\s*[A-Za-z0-9\-]+(?:\s*\.\s*[A-Za-z0-9\-]+)+")
-_NAME_END = r"(?=为您服务|很高兴|竭诚|[，。,.!！\s]|$)"
+# A name ends at a phrase, punctuation, a space, the end, or a quote or bracket: reasons quote
+# page text ('我是客服小王' is now a template) and are stored as JSON (["...客服小王"]).
+_NAME_END = r"(?=为您服务|很高兴|竭诚|[，。,.!！\s\"'“”‘’「」『』()（）\[\]]|$)"
 STAFF_ID = re.compile(
     r"(工号[\s:：]*)([A-Za-z0-9]+)((?:\s*(?:[\u4e00-\u9fff]{1,3}?" + _NAME_END + r"|[\u4e00-\u9fff]{2}))?)"
 )
 STAFF_NAME = re.compile(
     r"((?:我是|我叫)(?:人工|在线|售前|售后|专属)?(?:客服|专员|顾问)?[-·\s]?"
     r"|(?:客服|专员|顾问)[-·\s]?(?=(?:小|阿|老)?[\u4e00-\u9fff]{1,2}(?:为您服务|很高兴|竭诚)))"
-    r"((?:小|阿|老)?[\u4e00-\u9fffA-Za-z]{1,3}?)(?=为您服务|很高兴|竭诚|[，。,.!！\s]|$)"
+    r"((?:小|阿|老)?[\u4e00-\u9fffA-Za-z]{1,3}?)" + _NAME_END
 )
 STAFF_TAG = re.compile(r"(客服[-·])([\u4e00-\u9fffA-Za-z]{1,4})")
 PUBLIC_SENDER = "客服"
