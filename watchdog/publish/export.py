@@ -89,6 +89,8 @@ MESSAGES_COLUMNS = [
 # Text a spreadsheet would run as a formula gets a leading apostrophe, which spreadsheets show
 # as text; numbers stay numbers.
 FORMULA_STARTS = frozenset(("=", "+", "-", "@", "\t", "\r"))
+T = TypeVar("T")
+R = TypeVar("R")
 KINDS = {"ratings": RATINGS_COLUMNS, "probes": PROBES_COLUMNS, "messages": MESSAGES_COLUMNS}
 BATCH = 2000  # rows cleaned at a time
 SLICE = 2000  # probes a worker process exports at a time (about 12,000 messages, 2-3 MB of CSV)
@@ -104,8 +106,6 @@ FREE_TEXT = {
     "probes": {"platform_name", "tag", "vantage", "question", "reasons", "screenshot"},
     "messages": {"text", "sender", "reasons"},
 }
-T = TypeVar("T")
-R = TypeVar("R")
 assert all(set(MASKED.get(kind, {})) & set(KINDS[kind]) <= FREE_TEXT[kind] for kind in KINDS)
 
 
@@ -129,7 +129,8 @@ def export_csv(
     writer.writerow(KINDS[kind])
     slices = store.probe_slices(platform, _stamp(since), SLICE) if kind == "messages" else []
     workers = min(len(slices) // 2, os.cpu_count() or 1)
-    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+    # Workers open the database again: a file, on a system that can fork.
+    if workers < 2 or not store.path.is_file() or "fork" not in multiprocessing.get_all_start_methods():
         return _write_rows(writer, rows_for(store, kind, platform, since, masked=masked))
     # Forked: a spawned worker would run the main module again (`python -m watchdog` is the CLI
     # itself). A worker opens a store of its own and ends without closing what it inherited.
