@@ -14,9 +14,9 @@ Built once per size (seeded) and kept in bench/.history/ for the next run.
 
 Each figure runs in a fresh process and prints the median of RUNS runs: wall seconds, the
 process's whole peak RSS (interpreter and libraries included: a process doing nothing but
-their imports is printed first), and the figure's own measures; where it has worker
-processes (export: one per core), their CPU seconds and the largest one's peak RSS. CPU-bound;
-this machine: see `env`.
+their imports is printed first), and the figure's own measures; where it has processes of
+its own (the export's workers, one per core; the csv figure's server), their CPU seconds and
+the largest one's peak RSS. CPU-bound; this machine: see `env`.
 """
 
 from __future__ import annotations
@@ -284,18 +284,39 @@ def _pages(db: Path) -> None:
 
 
 def _csv_complete(db: Path) -> None:
-    """The published site's full messages CSV: prints the rows it gives and the rows there are."""
-    import asyncio
+    """The published site's full messages CSV, from `watchdog serve` in a process of its own
+    and read as a stream, as a browser or curl reads it: the rows it gives, the rows there
+    are, and the server's peak RSS."""
+    import socket
 
+    import httpx
     import sqlite_utils
 
-    from watchdog.publish.datasette import build_datasette
-
-    datasette = build_datasette(db)
-    response = asyncio.run(datasette.client.get(f"/{db.stem}/messages.csv?_stream=on&_size=max"))
-    rows = response.text.count("\n") - 1
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    command = [sys.executable, "-m", "watchdog", "serve", "--db", str(db), "--port", str(port)]
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(600):
+            try:
+                httpx.get(base + "/-/versions.json", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        lines = 0
+        url = f"{base}/{db.stem}/messages.csv?_stream=on&_size=max"
+        with httpx.stream("GET", url, timeout=600) as response:
+            for chunk in response.iter_bytes():
+                lines += chunk.count(b"\n")
+        status = Path(f"/proc/{server.pid}/status").read_text()
+        server_kb = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:"))
+    finally:
+        server.terminate()
+        server.wait()
     total = sqlite_utils.Database(db)["messages"].count
-    print(json.dumps({"csv_rows": rows, "messages": total}))
+    print(json.dumps({"csv_rows": lines - 1, "messages": total, "server_peak_rss_mb": server_kb / 1024}))
 
 
 def halves(db: Path) -> tuple[Path, Path]:
@@ -358,10 +379,10 @@ def _child(name: str, db: Path) -> None:
         FIGURES[name](db)
     figures = {"seconds": time.perf_counter() - began, "cpu_seconds": time.process_time() - cpu}
     figures["rss_mb"] = _peak_rss_kb() / 1024
-    workers = resource.getrusage(resource.RUSAGE_CHILDREN)  # the export's worker processes
-    if workers.ru_maxrss:
-        figures["workers_cpu_seconds"] = workers.ru_utime + workers.ru_stime
-        figures["worker_peak_rss_mb"] = workers.ru_maxrss / 1024
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)  # the export's workers, the csv's server
+    if children.ru_maxrss:
+        figures["children_cpu_seconds"] = children.ru_utime + children.ru_stime
+        figures["child_peak_rss_mb"] = children.ru_maxrss / 1024
     print(json.dumps(figures))
 
 
