@@ -310,8 +310,7 @@ def _csv_complete(db: Path) -> None:
         with httpx.stream("GET", url, timeout=600) as response:
             for chunk in response.iter_bytes():
                 lines += chunk.count(b"\n")
-        status = Path(f"/proc/{server.pid}/status").read_text()
-        server_kb = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:"))
+        server_kb = _peak_rss_kb(server.pid)
     finally:
         server.terminate()
         server.wait()
@@ -361,13 +360,11 @@ def _baseline() -> None:
     import watchdog.verdicts.revisions  # noqa: F401
 
 
-def _peak_rss_kb() -> int:
-    """This process's own peak RSS: VmHWM starts afresh at exec, while getrusage's ru_maxrss
-    keeps the forking parent's (the benchmark's, which built the database)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1])
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+def _peak_rss_kb(pid: int | str = "self") -> int:
+    """A process's own peak RSS (this one's by default): VmHWM starts afresh at exec, while
+    getrusage's ru_maxrss keeps the forking parent's (the benchmark's, which built the database)."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    return next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:"))
 
 
 def _child(name: str, db: Path) -> None:

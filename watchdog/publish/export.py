@@ -127,10 +127,13 @@ def export_csv(
         out.write("\ufeff")
     writer = csv.writer(out)
     writer.writerow(KINDS[kind])
-    slices = store.probe_slices(platform, _stamp(since), SLICE) if kind == "messages" else []
-    workers = min(len(slices) // 2, os.cpu_count() or 1)
-    # Workers open the database again: a file, on a system that can fork.
-    if workers < 2 or not store.path.is_file() or "fork" not in multiprocessing.get_all_start_methods():
+    cores = os.cpu_count() or 1
+    # Workers open the database again: a file, on a system that can fork, with cores to share
+    # (checked before the probes are counted into slices, which reads them all).
+    forks = cores > 1 and store.path.is_file() and "fork" in multiprocessing.get_all_start_methods()
+    slices = store.probe_slices(platform, _stamp(since), SLICE) if kind == "messages" and forks else []
+    workers = min(len(slices) // 2, cores)
+    if workers < 2:
         return _write_rows(writer, rows_for(store, kind, platform, since, masked=masked))
     # Forked: a spawned worker would run the main module again (`python -m watchdog` is the CLI
     # itself). A worker opens a store of its own and ends without closing what it inherited.
