@@ -75,6 +75,7 @@ def _reasons(side: str, text: str, kind: str, at: float, rng: random.Random) -> 
 
 def build(path: Path, platforms: int, days: int, seed: int = 1) -> None:
     """The synthetic database, written through the project's schema (migrations included)."""
+    from watchdog.masking import masked_copies
     from watchdog.publish.ratings import compute_ratings
     from watchdog.store import open_store
 
@@ -140,7 +141,7 @@ def build(path: Path, platforms: int, days: int, seed: int = 1) -> None:
                             "time_scale": 1.0, "screen_checked": 1,
                         }
                     )  # fmt: skip
-                    messages.extend(
+                    rows = (
                         {
                             "probe_id": probe_id, "seq": seq, "side": side, "at_ms": at, "text": text,
                             "raw_text": text, "seen": "live", "sender": "客服" if side == "platform" else "",
@@ -148,6 +149,7 @@ def build(path: Path, platforms: int, days: int, seed: int = 1) -> None:
                         }
                         for seq, (side, text, kind, at) in enumerate(texts)
                     )  # fmt: skip
+                    messages.extend(row | masked_copies(row) for row in rows)  # as the store writes them
                 if len(messages) > 50_000:
                     flush()
         flush()

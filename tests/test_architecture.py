@@ -13,7 +13,7 @@ import pytest
 
 PACKAGE = Path(__file__).parent.parent / "watchdog"
 # Each stage may import the stages listed (and itself); the rest of the package is above them all.
-BOTTOM = {"records", "timescale", "formatting", "text", "errors", "near_duplicates"}
+BOTTOM = {"records", "timescale", "formatting", "text", "errors", "near_duplicates", "masking"}
 LAYERS = {
     "records": {"timescale", "text"},
     "timescale": set(),
@@ -21,6 +21,7 @@ LAYERS = {
     "text": set(),
     "errors": set(),
     "near_duplicates": set(),
+    "masking": set(),
     "config": {"errors", "formatting"},
     "store": {"config", *BOTTOM},
     "verdicts": {"store", "config", *BOTTOM},

@@ -14,9 +14,9 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from watchdog.masking import CONTACT, CONTACT_WORDS, SUBSTITUTIONS, mask_personal, public_sender
 from watchdog.publish.datasette import build_datasette
 from watchdog.publish.export import export_csv
-from watchdog.publish.masking import CONTACT, CONTACT_WORDS, SUBSTITUTIONS, mask_personal, public_sender
 from watchdog.records import Claimed, Kind, MessageRecord, Outcome, ProbeRecord, Side, State
 from watchdog.store import open_store
 

@@ -10,10 +10,10 @@ from typing import Any
 from datasette.app import Datasette
 from datasette.plugins import pm
 
+from ..masking import FINGERPRINT, MASKED
 from ..store import open_store
 from ..store.snapshot import sync_snapshot
 from . import plugin
-from .masking import MASKED
 from .ratings import FORMULA, FORMULA_ZH
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -142,7 +142,7 @@ def public_dir(db_path: Path) -> Path:
 def public_snapshot(db_path: Path, folder: Path) -> int:
     """Bring the public snapshot in `folder` up to date: only the public columns, personal data
     masked, no screenshots. Returns how many probes it copied (only those changed since)."""
-    return sync_snapshot(db_path, folder / db_path.name, PUBLIC_COLUMNS, MASKED)
+    return sync_snapshot(db_path, folder / db_path.name, PUBLIC_COLUMNS, MASKED, kept={"messages": FINGERPRINT})
 
 
 def metadata(database: str, public: bool) -> dict[str, Any]:

@@ -19,10 +19,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
+from ..masking import MASKED, Mask
 from ..records import ProbeRecord
 from ..store import ProbeRange, Store
 from ..timescale import simulated_seconds
-from .masking import MASKED, Mask
 from .ratings import Window, rate_all
 
 RATINGS_COLUMNS = [

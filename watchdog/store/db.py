@@ -24,7 +24,9 @@ import sqlite_utils
 
 from ..config import Platform
 from ..errors import StoreError
+from ..masking import masked_name
 from ..records import MessageRecord, Outcome, ProbeRecord, State
+from .masked import remask_stale, with_masked_copies
 from .schema import migrate, refuse_foreign
 from .templates import TemplateIndex
 
@@ -57,7 +59,8 @@ class Store:
             raise StoreError(f"{self.path}: cannot use this database: {e}") from e
 
     def _set_up(self) -> None:
-        """Refuse what is not ours, switch to WAL, migrate. Processes opening one new file at
+        """Refuse what is not ours, switch to WAL, migrate, make stale masked copies again
+        (store/masked.py). Processes opening one new file at
         once can deadlock on the lock upgrade, which SQLite answers at once with "locked"
         (waiting could not help): each tries again after a short, growing pause."""
         for attempt in range(1, SET_UP_ATTEMPTS + 1):
@@ -66,6 +69,7 @@ class Store:
                 self.db.enable_wal()
                 self.db.execute("PRAGMA synchronous = NORMAL")
                 migrate(self.db)
+                remask_stale(self.db.conn)
                 return
             except sqlite3.OperationalError as e:
                 if "locked" not in str(e) or attempt == SET_UP_ATTEMPTS:
@@ -138,22 +142,29 @@ class Store:
         """Insert a new message, or replace it when seen again (its text re-rendered)."""
         if message.recorded_at is None:
             message.recorded_at = utc_now()
-        self.db.table("messages").insert(message.to_row(), replace=True)
+        self.db.table("messages").insert(with_masked_copies(message), replace=True)
 
     def save_messages(self, messages: list[MessageRecord]) -> None:
         """Several at once (a burst the page reported together), in one transaction."""
         now = utc_now()
         for message in messages:
             message.recorded_at = message.recorded_at or now
-        self.db.table("messages").insert_all((m.to_row() for m in messages), replace=True)
+        self.db.table("messages").insert_all((with_masked_copies(m) for m in messages), replace=True)
 
     def save_verdict(self, probe: ProbeRecord, messages: Iterable[MessageRecord]) -> None:
-        """A probe's verdict and its messages' kinds, in one transaction."""
+        """A probe's verdict and its messages' kinds, in one transaction. (A message's masked
+        reasons are written with its reasons; its masked text and sender stay as they were:
+        current, or stale and so not trusted.)"""
+        reasons = masked_name("reasons")
         with self.db.atomic():
-            rows = [message.to_row() for message in messages]
+            rows = [with_masked_copies(message) for message in messages]
             self.db.conn.executemany(
-                "update messages set kind = ?, confidence = ?, reasons = ? where probe_id = ? and seq = ?",
-                [(row["kind"], row["confidence"], row["reasons"], row["probe_id"], row["seq"]) for row in rows],
+                f"update messages set kind = ?, confidence = ?, reasons = ?, {reasons} = ? "
+                "where probe_id = ? and seq = ?",
+                [
+                    (row["kind"], row["confidence"], row["reasons"], row[reasons], row["probe_id"], row["seq"])
+                    for row in rows
+                ],
             )
             self.save_probe(probe)
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from ..errors import StoreError
 from .db import Store, evidence_dir
+from .masked import remask_stale
 from .schema import MIGRATIONS, analyze
 
 
@@ -33,8 +34,10 @@ class MergeCount:
 
 def merge(sources: list[Path], target: Store) -> list[MergeCount]:
     """Merge every source (see `check_sources`) into the open `target` store, one transaction
-    per source; then the planner's statistics are brought up to date."""
+    per source; then the masked copies another version made are made again, and the planner's
+    statistics are brought up to date."""
     counts = [_merge_one(target, source) for source in sources]
+    remask_stale(target.db.conn)
     analyze(target.db.conn)
     return counts
 

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import sqlite_utils
 
+from ..masking import MASKED, MASKED_WITH, masked_name
 from ..text import clean_text
 from .templates import TemplateIndex, create_tables
 
@@ -230,6 +231,17 @@ def _v7_indexes_and_revisions(db: sqlite_utils.Database) -> None:
         db.execute(statement)
 
 
+def _v8_masked_copies(db: sqlite_utils.Database) -> None:
+    """Each message's masked columns kept beside it, and the fingerprint of the masking that
+    made them (store/masked.py: written with each message; made for earlier ones when a store
+    is opened)."""
+    messages = db.table("messages")
+    for column in MASKED["messages"]:
+        messages.add_column(masked_name(column), str)
+    messages.add_column(MASKED_WITH, int)
+    messages.create_index([MASKED_WITH])
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_initial,
     _v2_runs_and_claims,
@@ -238,6 +250,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v5_events,
     _v6_template_evidence,
     _v7_indexes_and_revisions,
+    _v8_masked_copies,
 ]
 
 

@@ -5,7 +5,11 @@ Every change to a probe or its messages raises the probe's `revision` (triggers,
 the copy remembers the highest revision it holds (its user_version), so bringing it up to date
 copies only the probes changed since, with their messages, and the small tables whole. A copy
 made with other columns or other functions (a newer watchdog masks more) is made afresh: its
-application_id holds a fingerprint of both."""
+application_id holds a fingerprint of both.
+
+Where the source keeps a table's transformed columns already (the store's masked copies of
+messages, masking.py), a row made by these very functions is copied as it is: a first copy of
+a long history costs a copy, not a call into Python per value."""
 
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from ..errors import StoreError
+from ..masking import MASKED_WITH, masked_name
 from .schema import analyze
 
 Transform = Callable[[str | None], str | None]
@@ -34,30 +39,40 @@ INDEXES = (
 
 
 def sync_snapshot(
-    source: Path, target: Path, columns: dict[str, list[str] | None], transforms: dict[str, dict[str, Transform]]
+    source: Path,
+    target: Path,
+    columns: dict[str, list[str] | None],
+    transforms: dict[str, dict[str, Transform]],
+    kept: dict[str, int] | None = None,
 ) -> int:
     """Bring `target` up to date with `source` (made afresh when missing or made otherwise);
-    returns how many probes were copied. Raises StoreError when either cannot be used."""
+    returns how many probes were copied. `kept` names the tables whose transformed columns the
+    source keeps (`masked_<name>`, NULL where unchanged), valid in the rows whose `masked_with`
+    holds the given fingerprint of the transforms. Raises StoreError when either cannot be used."""
     try:
-        return _sync(source, target, columns, transforms)
+        return _sync(source, target, columns, transforms, kept or {})
     except sqlite3.Error as e:
         raise StoreError(f"{target}: the public snapshot could not be brought up to date: {e}") from e
 
 
 def _sync(
-    source: Path, target: Path, columns: dict[str, list[str] | None], transforms: dict[str, dict[str, Transform]]
+    source: Path,
+    target: Path,
+    columns: dict[str, list[str] | None],
+    transforms: dict[str, dict[str, Transform]],
+    kept: dict[str, int],
 ) -> int:
-    fingerprint = _fingerprint(columns, transforms)
+    fingerprint = _fingerprint(columns, transforms, kept)
     if target.exists() and _application_id(target) != fingerprint:
         _remove(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     if target.exists():
-        return _copy(source, target, columns, transforms, fingerprint, first=False)
+        return _copy(source, target, columns, transforms, kept, fingerprint, first=False)
     # A first copy is written to a file of its own without a journal (quicker) and put in
     # place whole: a copy cut short is never taken for a complete one.
     building = target.with_name(target.name + ".building")
     _remove(building)
-    copied = _copy(source, building, columns, transforms, fingerprint, first=True)
+    copied = _copy(source, building, columns, transforms, kept, fingerprint, first=True)
     building.replace(target)
     return copied
 
@@ -67,6 +82,7 @@ def _copy(
     target: Path,
     columns: dict[str, list[str] | None],
     transforms: dict[str, dict[str, Transform]],
+    kept: dict[str, int],
     fingerprint: int,
     *,
     first: bool,
@@ -90,7 +106,7 @@ def _copy(
         conn.execute("create temp table changed as select id from source.probes where revision > ?", [held])
         copied = conn.execute("select count(*) from temp.changed").fetchone()[0]
         for table, keep in columns.items():
-            selected = ", ".join(_selected(table, name, transforms) for name in _names(conn, table, keep))
+            selected = ", ".join(_selected(table, name, transforms, kept) for name in _names(conn, table, keep))
             key = BY_PROBE.get(table)
             if key is None:
                 conn.execute(f"delete from main.{table}")
@@ -137,16 +153,25 @@ def _names(conn: sqlite3.Connection, table: str, keep: list[str] | None) -> list
     return keep or [row[1] for row in conn.execute(f"pragma source.table_info({table})")]
 
 
-def _selected(table: str, name: str, transforms: dict[str, dict[str, Transform]]) -> str:
-    if name in transforms.get(table, {}):
-        return f'transform_{table}_{name}("{name}")'
-    return f'"{name}"'
+def _selected(table: str, name: str, transforms: dict[str, dict[str, Transform]], kept: dict[str, int]) -> str:
+    if name not in transforms.get(table, {}):
+        return f'"{name}"'
+    transformed = f'transform_{table}_{name}("{name}")'
+    if table not in kept:
+        return transformed
+    made_here = f'"{MASKED_WITH}" = {int(kept[table])}'
+    return f'case when {made_here} then coalesce("{masked_name(name)}", "{name}") else {transformed} end'
 
 
-def _fingerprint(columns: dict[str, list[str] | None], transforms: dict[str, dict[str, Transform]]) -> int:
-    """The columns and the functions' code (and the modules they come from) in 31 bits."""
+def _fingerprint(
+    columns: dict[str, list[str] | None], transforms: dict[str, dict[str, Transform]], kept: dict[str, int]
+) -> int:
+    """The columns, the functions' code (and the modules they come from) and this module's own
+    code in 31 bits."""
     modules = {inspect.getmodule(f) for table in transforms.values() for f in table.values()}
+    modules.add(inspect.getmodule(_fingerprint))
     text = repr(sorted(columns.items())) + repr(sorted((t, sorted(f)) for t, f in transforms.items()))
+    text += repr(sorted(kept.items()))
     text += "".join(sorted(inspect.getsource(module) for module in modules if module is not None))
     return int.from_bytes(hashlib.sha256(text.encode()).digest()[:4], "big") >> 1
 

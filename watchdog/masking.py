@@ -20,13 +20,20 @@ export), masked by one function the same way everywhere.
 Masking keeps the text's shape (each hidden character becomes *) and never touches quotes or
 backslashes, so JSON text (reasons) stays valid JSON. Senders are never published: a name
 is a person's even when the message read as a bot.
+
+The store keeps each message's masked columns beside the originals (`masked_copies`, written
+with the message), so that a first public snapshot of a long history is a copy rather than a
+million calls into Python; `FINGERPRINT` tells copies made by this code from older ones.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 MASK = "*"
 _SEP = r"[ \-.·/\u00a0]"
@@ -108,3 +115,28 @@ MASKED: dict[str, dict[str, Mask]] = {
     },
     "messages": {"text": mask_personal, "sender": public_sender, "reasons": mask_personal},
 }
+
+
+# Of this module's code: masked copies the store holds from another version are not trusted.
+FINGERPRINT = int.from_bytes(hashlib.sha256(Path(__file__).read_bytes()).digest()[:4], "big") >> 1
+MASKED_WITH = "masked_with"
+
+
+def masked_name(column: str) -> str:
+    """Where the store keeps a message column's masked copy."""
+    return f"masked_{column}"
+
+
+def masked_copies(message: dict[str, Any]) -> dict[str, Any]:
+    """The masked copies of a message row's columns, as the store keeps them: each NULL where
+    masking leaves the value as it is (most messages: nothing is stored twice), with the
+    fingerprint of the code that made them. (No message mask turns a value into NULL.)"""
+    copies: dict[str, Any] = {MASKED_WITH: FINGERPRINT}
+    for column, name, mask in _MESSAGE_MASKS:
+        value = message.get(column)
+        masked = mask(value)
+        copies[name] = None if masked == value else masked
+    return copies
+
+
+_MESSAGE_MASKS = [(column, masked_name(column), mask) for column, mask in MASKED["messages"].items()]
