@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import sqlite_utils
 
-from ..masking import MASKED, MASKED_WITH, masked_name
+from ..masking import MASKED_WITH, masked_name
 from ..text import clean_text
 from .templates import TemplateIndex, create_tables
 
@@ -236,7 +236,7 @@ def _v8_masked_copies(db: sqlite_utils.Database) -> None:
     made them (store/masked.py: written with each message; made for earlier ones when a store
     is opened)."""
     messages = db.table("messages")
-    for column in MASKED["messages"]:
+    for column in ("text", "sender", "reasons"):  # MASKED["messages"] as of schema 8
         messages.add_column(masked_name(column), str)
     messages.add_column(MASKED_WITH, int)
     messages.create_index([MASKED_WITH])
