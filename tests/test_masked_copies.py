@@ -4,7 +4,9 @@ snapshot made from them is the snapshot made by masking every value afresh."""
 
 from __future__ import annotations
 
+import importlib.util
 import sqlite3
+from pathlib import Path
 
 import pytest
 import sqlite_utils
@@ -116,3 +118,15 @@ def test_copies_merged_from_another_version_are_made_again_by_the_merge(demo_cop
     run_cli("merge", demo_copy, "-o", tmp_path / "central.db")
     rows = stored_copies(tmp_path / "central.db")
     assert rows and all(row == row | masked_copies(row) for row in rows)
+
+
+def test_the_year_of_history_benchmark_writes_messages_as_the_store_does(tmp_path):
+    """bench/history.py's first public start is only a fair figure if its synthetic messages
+    carry the copies a store writes."""
+    spec = importlib.util.spec_from_file_location("history", Path(__file__).parent.parent / "bench" / "history.py")
+    assert spec and spec.loader
+    history = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(history)
+    history.build(tmp_path / "history.db", platforms=2, days=1)
+    rows = stored_copies(tmp_path / "history.db")
+    assert len(rows) > 20 and all(row == row | masked_copies(row) for row in rows)
