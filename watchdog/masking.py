@@ -127,16 +127,21 @@ def masked_name(column: str) -> str:
     return f"masked_{column}"
 
 
+def masked_copy(column: str, value: str | None) -> str | None:
+    """A message column's masked copy as the store keeps it: NULL where masking leaves the
+    value as it is (most messages: nothing is stored twice). No message mask turns a value
+    into NULL, so a NULL copy always means "as it is"."""
+    masked = MASKED["messages"][column](value)
+    return None if masked == value else masked
+
+
 def masked_copies(message: dict[str, Any]) -> dict[str, Any]:
-    """The masked copies of a message row's columns, as the store keeps them: each NULL where
-    masking leaves the value as it is (most messages: nothing is stored twice), with the
-    fingerprint of the code that made them. (No message mask turns a value into NULL.)"""
+    """The masked copies of a message row's columns, with the fingerprint of the code that
+    made them."""
     copies: dict[str, Any] = {MASKED_WITH: FINGERPRINT}
-    for column, name, mask in _MESSAGE_MASKS:
-        value = message.get(column)
-        masked = mask(value)
-        copies[name] = None if masked == value else masked
+    for column, name in _COPY_NAMES:
+        copies[name] = masked_copy(column, message.get(column))
     return copies
 
 
-_MESSAGE_MASKS = [(column, masked_name(column), mask) for column, mask in MASKED["messages"].items()]
+_COPY_NAMES = [(column, masked_name(column)) for column in MASKED["messages"]]

@@ -10,7 +10,7 @@ from typing import Any
 from datasette.app import Datasette
 from datasette.plugins import pm
 
-from ..masking import FINGERPRINT, MASKED
+from ..masking import MASKED
 from ..store import open_store
 from ..store.snapshot import sync_snapshot
 from . import plugin
@@ -142,7 +142,7 @@ def public_dir(db_path: Path) -> Path:
 def public_snapshot(db_path: Path, folder: Path) -> int:
     """Bring the public snapshot in `folder` up to date: only the public columns, personal data
     masked, no screenshots. Returns how many probes it copied (only those changed since)."""
-    return sync_snapshot(db_path, folder / db_path.name, PUBLIC_COLUMNS, MASKED, kept={"messages": FINGERPRINT})
+    return sync_snapshot(db_path, folder / db_path.name, PUBLIC_COLUMNS, MASKED, kept=["messages"])
 
 
 def metadata(database: str, public: bool) -> dict[str, Any]:

@@ -24,7 +24,7 @@ import sqlite_utils
 
 from ..config import Platform
 from ..errors import StoreError
-from ..masking import masked_name
+from ..masking import masked_copy, masked_name
 from ..records import MessageRecord, Outcome, ProbeRecord, State
 from .masked import remask_stale, with_masked_copies
 from .schema import migrate, refuse_foreign
@@ -155,14 +155,20 @@ class Store:
         """A probe's verdict and its messages' kinds, in one transaction. (A message's masked
         reasons are written with its reasons; its masked text and sender stay as they were:
         current, or stale and so not trusted.)"""
-        reasons = masked_name("reasons")
         with self.db.atomic():
-            rows = [with_masked_copies(message) for message in messages]
+            rows = [message.to_row() for message in messages]
             self.db.conn.executemany(
-                f"update messages set kind = ?, confidence = ?, reasons = ?, {reasons} = ? "
+                f"update messages set kind = ?, confidence = ?, reasons = ?, {masked_name('reasons')} = ? "
                 "where probe_id = ? and seq = ?",
                 [
-                    (row["kind"], row["confidence"], row["reasons"], row[reasons], row["probe_id"], row["seq"])
+                    (
+                        row["kind"],
+                        row["confidence"],
+                        row["reasons"],
+                        masked_copy("reasons", row["reasons"]),
+                        row["probe_id"],
+                        row["seq"],
+                    )
                     for row in rows
                 ],
             )

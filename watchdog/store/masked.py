@@ -4,7 +4,8 @@ public snapshot of a long history is a copy, not a call into Python per value.
 They are written with the message. Copies made by another masking (a watchdog that masks more
 since, rows merged from another version) or by none (messages from before schema 8) are made
 again when a store is opened, a slice at a time so that a running probe's writes are never
-held up for long: a one-off after an upgrade (about 10 s for a million messages)."""
+held up for long: a one-off after an upgrade (about 12 s for a million messages). Until then
+whoever reads them masks those rows itself (`published`)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,13 @@ SLICE = 20_000
 # Written as three ranges so that the index on masked_with answers it.
 STALE = f"({MASKED_WITH} is null or {MASKED_WITH} < {FINGERPRINT} or {MASKED_WITH} > {FINGERPRINT})"
 MASKED_COLUMNS = list(MASKED["messages"])
+
+
+def published(column: str, masked_afresh: str) -> str:
+    """SQL for a message column as published: its copy where this masking made it (NULL: the
+    value as it is), else `masked_afresh` (SQL that masks it)."""
+    copy = f'coalesce("{masked_name(column)}", "{column}")'
+    return f'case when "{MASKED_WITH}" = {FINGERPRINT} then {copy} else {masked_afresh} end'
 
 
 def with_masked_copies(message: MessageRecord) -> dict[str, Any]:

@@ -8,7 +8,7 @@ made with other columns or other functions (a newer watchdog masks more) is made
 application_id holds a fingerprint of both.
 
 Where the source keeps a table's transformed columns already (the store's masked copies of
-messages, masking.py), a row made by these very functions is copied as it is: a first copy of
+messages, store/masked.py), a row made by these very functions is copied as it is: a first copy of
 a long history costs a copy, not a call into Python per value."""
 
 from __future__ import annotations
@@ -17,12 +17,12 @@ import contextlib
 import hashlib
 import inspect
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from urllib.parse import quote
 
 from ..errors import StoreError
-from ..masking import MASKED_WITH, masked_name
+from .masked import published
 from .schema import analyze
 
 Transform = Callable[[str | None], str | None]
@@ -43,14 +43,14 @@ def sync_snapshot(
     target: Path,
     columns: dict[str, list[str] | None],
     transforms: dict[str, dict[str, Transform]],
-    kept: dict[str, int] | None = None,
+    kept: Collection[str] = (),
 ) -> int:
     """Bring `target` up to date with `source` (made afresh when missing or made otherwise);
     returns how many probes were copied. `kept` names the tables whose transformed columns the
-    source keeps (`masked_<name>`, NULL where unchanged), valid in the rows whose `masked_with`
-    holds the given fingerprint of the transforms. Raises StoreError when either cannot be used."""
+    source keeps as masked copies (store/masked.py: `transforms` must be masking.MASKED there).
+    Raises StoreError when either cannot be used."""
     try:
-        return _sync(source, target, columns, transforms, kept or {})
+        return _sync(source, target, columns, transforms, kept)
     except sqlite3.Error as e:
         raise StoreError(f"{target}: the public snapshot could not be brought up to date: {e}") from e
 
@@ -60,7 +60,7 @@ def _sync(
     target: Path,
     columns: dict[str, list[str] | None],
     transforms: dict[str, dict[str, Transform]],
-    kept: dict[str, int],
+    kept: Collection[str],
 ) -> int:
     fingerprint = _fingerprint(columns, transforms, kept)
     if target.exists() and _application_id(target) != fingerprint:
@@ -82,7 +82,7 @@ def _copy(
     target: Path,
     columns: dict[str, list[str] | None],
     transforms: dict[str, dict[str, Transform]],
-    kept: dict[str, int],
+    kept: Collection[str],
     fingerprint: int,
     *,
     first: bool,
@@ -153,25 +153,22 @@ def _names(conn: sqlite3.Connection, table: str, keep: list[str] | None) -> list
     return keep or [row[1] for row in conn.execute(f"pragma source.table_info({table})")]
 
 
-def _selected(table: str, name: str, transforms: dict[str, dict[str, Transform]], kept: dict[str, int]) -> str:
+def _selected(table: str, name: str, transforms: dict[str, dict[str, Transform]], kept: Collection[str]) -> str:
     if name not in transforms.get(table, {}):
         return f'"{name}"'
     transformed = f'transform_{table}_{name}("{name}")'
-    if table not in kept:
-        return transformed
-    made_here = f'"{MASKED_WITH}" = {int(kept[table])}'
-    return f'case when {made_here} then coalesce("{masked_name(name)}", "{name}") else {transformed} end'
+    return published(name, transformed) if table in kept else transformed
 
 
 def _fingerprint(
-    columns: dict[str, list[str] | None], transforms: dict[str, dict[str, Transform]], kept: dict[str, int]
+    columns: dict[str, list[str] | None], transforms: dict[str, dict[str, Transform]], kept: Collection[str]
 ) -> int:
-    """The columns, the functions' code (and the modules they come from) and this module's own
-    code in 31 bits."""
+    """The columns, the functions' code (and the modules they come from), this module's and
+    the masked copies' code in 31 bits."""
     modules = {inspect.getmodule(f) for table in transforms.values() for f in table.values()}
-    modules.add(inspect.getmodule(_fingerprint))
+    modules.update((inspect.getmodule(_fingerprint), inspect.getmodule(published)))
     text = repr(sorted(columns.items())) + repr(sorted((t, sorted(f)) for t, f in transforms.items()))
-    text += repr(sorted(kept.items()))
+    text += repr(sorted(kept))
     text += "".join(sorted(inspect.getsource(module) for module in modules if module is not None))
     return int.from_bytes(hashlib.sha256(text.encode()).digest()[:4], "big") >> 1
 
