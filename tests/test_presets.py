@@ -35,7 +35,7 @@ def test_the_files_keys_override_the_presets(tmp_path):
     assert (chat.input, chat.frame, chat.message) == (
         "textarea.mine",
         ("#lhc_widget_v2",),
-        "#messagesBlock > .message-row",
+        "#messagesBlock .message-row",
     )
     assert [str(p) for p in catalog.problems] == [
         f"{tmp_path / 'b.toml'}: widget: no preset 'no-such' (known: chatwoot, live-helper-chat)"
@@ -50,7 +50,7 @@ def test_the_files_keys_override_the_presets(tmp_path):
 @pytest.mark.browser
 @pytest.mark.parametrize(
     ("widget", "page", "status", "messages"),
-    [("live-helper-chat", "live-helper-chat.html", "online", 1), ("chatwoot", "chatwoot.html", "unknown", 2)],
+    [("live-helper-chat", "live-helper-chat.html", "online", 2), ("chatwoot", "chatwoot.html", "unknown", 2)],
 )
 def test_a_three_line_file_checks_out_and_probes(widget, page, status, messages, tmp_path, db_path):
     """Chatwoot's chat shows a home view first: its preset clicks 开始会话 (chat.start) in the

@@ -46,6 +46,7 @@ class Kind(StrEnum):
     QUESTION = "question"
     HANDOFF = "handoff"
     UNKNOWN = "unknown"  # the widget marks it as ours (chat.visitor), but we never sent it
+    SYSTEM = "system"  # the chat's own line: agent assigned, queue, transfer, no agent, a time
 
 
 AUTOMATED = (Kind.BOT, Kind.AUTO)
@@ -113,6 +114,7 @@ class MessageRecord:
     text: str  # cleaned: no icon glyphs or zero-width characters, whitespace normalised
     sender: str | None = None
     dom_bot: bool = False  # the platform's own DOM marks it as a bot/system message
+    dom_line: bool = False  # a line of the message list that is not a bubble (chat.message)
     typing_ms: float | None = None  # when a typing indicator showed before it
     frame_url: str | None = None
     kind: Kind | None = None
@@ -138,6 +140,7 @@ class MessageRecord:
         values["seen"] = Seen(values.get("seen") or Seen.LIVE)
         values["kind"] = Kind(values["kind"]) if values.get("kind") else None
         values["dom_bot"] = bool(values.get("dom_bot"))
+        values["dom_line"] = bool(values.get("dom_line"))
         values["reasons"] = json.loads(values.get("reasons") or "[]")
         return cls(**values)
 

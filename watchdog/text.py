@@ -46,3 +46,31 @@ def clean_text(raw: str) -> str:
 def without_time_labels(text: str) -> str:
     """What a message says, whatever time its label shows now."""
     return SPACES.sub(" ", TIME_LABEL.sub(" ", text)).strip()
+
+
+# What a widget puts around our own text in our bubble: who sent it ("我", "访客 8823",
+# "Visitor"), when (times, dates, weekdays) and whether it arrived or was read. Nothing a
+# person would call part of the message.
+DECORATION = re.compile(
+    r"(?:[\s:：·•|/#()\[\]（）【】<>,，.。-]|[0-9]+|" + TIME_LABEL.pattern + r"|"
+    r"我|本人|访客|游客|顾客|客户|用户|买家|会员|visitor|guest|you|me|user|customer|"
+    r"对方已读|已读|未读|已送达|送达|已发送|发送中|发送成功|发送失败|重新发送|read|unread|seen|sent|delivered|"
+    r"昨天|今天|前天|年|月|日|号|星期[一二三四五六日天]|周[一二三四五六日天]|上午|下午|晚上|凌晨|中午|am|pm)*",
+    re.IGNORECASE,
+)
+MAX_DECORATION_CHARS = 40
+
+
+def our_text(text: str, sent: list[str]) -> str | None:
+    """Which of our messages `text` shows, the widget's decorations around it aside (a sender
+    label, a time, a read mark), or None when it shows none of them with nothing else."""
+    compact = SPACES.sub("", text)
+    for said in sorted(sent, key=len, reverse=True):
+        needle = SPACES.sub("", said)
+        where = compact.find(needle) if needle else -1
+        if where < 0:
+            continue
+        rest = compact[:where] + " " + compact[where + len(needle) :]
+        if len(rest) <= MAX_DECORATION_CHARS and DECORATION.fullmatch(rest):
+            return said
+    return None

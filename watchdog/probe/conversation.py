@@ -13,15 +13,17 @@ in-page stamps) time the messages; `now` (the driver's monotonic seconds) times 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from ..config import SERVICE_NAMES, Chat, Handoff
 from ..records import AUTOMATED, Claimed, Classification, Kind, MessageRecord, Outcome, ProbeRecord, Seen, Side, State
-from ..text import clean_text, page_text, without_time_labels
+from ..text import clean_text, our_text, page_text, without_time_labels
 from ..timescale import to_real_seconds
 from ..verdicts.classify import Classifier
 from ..verdicts.decide import judge
+from ..verdicts.lines import system_line
 from ..verdicts.templates import Templates
 
 GREETING_WAIT_S = 3.0  # before writing, wait this long for greetings
@@ -98,6 +100,7 @@ class Conversation:
         self.by_observer_id: dict[int, int] = {}  # the observer's message id -> index
         self.time_origin: float | None = None  # page clock at navigation start (ms)
         self.ours_shown: set[str] = set()  # texts of the visitor-side messages recorded
+        self.sent: list[str] = []  # what we sent (cleaned): a bubble showing it is ours, whatever decorates it
         self.last_reply_at: float | None = None  # page time of the last platform message
         self.pending_echo: str | None = None  # text we sent that the widget has not shown yet
         self.pressed_at: float | None = None  # page time we pressed send for it
@@ -169,6 +172,8 @@ class Conversation:
         elif kind == "update" and event.get("id") in self.by_observer_id:
             message = self.messages[self.by_observer_id[event["id"]]]
             text = clean_text(page_text(str(event.get("text") or "")))
+            if message.side == Side.VISITOR and our_text(text, self.sent) is not None:
+                return []  # our bubble decorated since (a read mark, a time): still what we sent
             if not text or text == message.text:
                 return []
             message.text = text
@@ -193,16 +198,21 @@ class Conversation:
         if not text:
             return None  # an icon or a spacer: nothing a person reads
         marked_ours = event.get("side") == "visitor"
+        said = our_text(text, self.sent)  # our words, the widget's label, time or read mark aside
         # Ours is what we sent: the echo of our pending text, or what the widget marks as ours
         # while we wait for that echo (a widget may decorate our text).
-        if without_time_labels(text) == self.pending_echo or (marked_ours and self.pending_echo is not None):
+        if self.pending_echo is not None and (said == self.pending_echo or marked_ours):
             self.pending_echo = None
             # The widget showed our message: time from that, not from pressing send.
             if self.probe.handoff_at_ms is not None:
                 self.probe.handoff_at_ms = at
             else:
                 self.probe.question_at_ms = at
-            return self._add_ours(text, at, frame_url, Seen.LIVE, raw)
+            return self._add_ours(said or text, at, frame_url, Seen.LIVE, raw)
+        if said is not None:
+            # Our message again: redrawn, or the widget's first copy replaced by the server's.
+            # Whichever side the widget draws it on, a platform is never credited with our words.
+            return None
         if marked_ours:
             if without_time_labels(text) in self.ours_shown:
                 return None  # a message of ours shown again (the list re-rendered)
@@ -219,6 +229,7 @@ class Conversation:
             text,
             sender=clean_text(page_text(str(event.get("sender") or ""))) or None,
             dom_bot=bool(event.get("bot")),
+            dom_line=bool(event.get("line")),
             typing_ms=typing_at,
             frame_url=frame_url,
             raw_text=raw,
@@ -266,7 +277,7 @@ class Conversation:
         if message.at_ms is not None:
             self.classifier.remember(message)
             kind = self.classifier.next(message)
-        if kind is not None and kind.kind != Kind.GREETING:
+        if kind is not None and kind.kind not in (Kind.GREETING, Kind.SYSTEM):
             self.replies[kind.kind] += 1
         return kind
 
@@ -282,7 +293,8 @@ class Conversation:
     def sending(self, text: str, pressed_at: float) -> None:
         """We are about to press send (page clock `pressed_at`): the stamp to time from,
         until the widget shows our message."""
-        self.pending_echo = without_time_labels(clean_text(text))
+        self.pending_echo = clean_text(text)
+        self.sent.append(self.pending_echo)
         self.pressed_at = self.offset(pressed_at)
         if self.probe.question_at_ms is None:
             self.probe.question_at_ms = self.pressed_at
@@ -343,46 +355,56 @@ class Conversation:
     def _real(self, seconds: float) -> float:
         return to_real_seconds(seconds, self.probe.time_scale)
 
-    def reconcile(self, on_screen: list[tuple[Side, str]]) -> list[MessageRecord]:
+    def reconcile(self, on_screen: Sequence[tuple[Side, str] | tuple[Side, str, bool]]) -> list[MessageRecord]:
         """Compare what the chat shows at the end (read with Playwright's own engine) with the
-        transcript. Platform text on screen that was never recorded means the observer missed
+        transcript: (side, text) of each bubble, and (side, text, True) of each other line of
+        its list. Platform text on screen that was never recorded means the observer missed
         something: it is recorded as seen only at the end, with no time, and the comparison
-        becomes a reason. Returns the records to write."""
+        becomes a reason; a notice of the chat's own (verdicts/lines.py) is kept as such and
+        hides no reply. Returns the records to write."""
         # A bubble is judged by its text first: a wrong chat.visitor must not turn ours into theirs.
         # Time labels aside: a widget may have redrawn "刚刚" as "30秒前" since.
         # A sender's name standing beside the bubbles (read with them) is not a message either.
         recorded = Counter(without_time_labels(m.text) for m in self.messages if m.seen != Seen.END)
         not_theirs = self.ours_shown | {m.sender for m in self.messages if m.sender}
         shown, missed = 0, list[MessageRecord]()
-        for side, shown_text in on_screen:
+        for side, shown_text, *outside in on_screen:
             raw = page_text(shown_text)
             text = clean_text(raw)
             said = without_time_labels(text)
             if not said or (side == Side.VISITOR and said not in recorded) or said in not_theirs:
                 continue
-            shown += 1
+            if our_text(text, self.sent) is not None:
+                continue  # ours, decorated: never theirs
             if recorded[said] > 0:
                 recorded[said] -= 1
-            else:
-                seq = len(self.messages) + len(missed) + 1
-                missed.append(
-                    MessageRecord(
-                        self.probe.id,
-                        seq,
-                        Side.PLATFORM,
-                        None,
-                        text,
-                        raw_text=raw,
-                        seen=Seen.END,
-                        reasons=[SEEN_AT_END],
-                    )
+                shown += 1
+                continue
+            line = bool(outside and outside[0])
+            notice = system_line(text, bubble=not line)
+            shown += notice is None
+            seq = len(self.messages) + len(missed) + 1
+            missed.append(
+                MessageRecord(
+                    self.probe.id,
+                    seq,
+                    Side.PLATFORM,
+                    None,
+                    text,
+                    dom_line=line,
+                    raw_text=raw,
+                    seen=Seen.END,
+                    kind=Kind.SYSTEM if notice else None,
+                    reasons=[SEEN_AT_END],
                 )
+            )
         self.probe.screen_checked = True
         self.messages += missed
-        if missed:
+        replies = [m for m in missed if m.kind != Kind.SYSTEM]
+        if replies:
             self.probe.notes.append(
-                f"the screen shows {len(missed)} of {shown} platform message(s) that the "
-                f"observer never reported, e.g. {missed[0].text[:40]!r}"
+                f"the screen shows {len(replies)} of {shown} platform message(s) that the "
+                f"observer never reported, e.g. {replies[0].text[:40]!r}"
             )
         else:
             self.probe.notes.append(f"checked against the screen at the end: {shown} platform message(s), all recorded")

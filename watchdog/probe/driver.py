@@ -56,7 +56,7 @@ from .page import (
 # reads it: textContent, whitespace collapsed, the sender name taken off its front. The other
 # visible children of the bubbles' lists are read too: a reply shaped unlike the bubbles the
 # selector names (chat.message matching only ours, or a learned shape) is on screen all the
-# same, and must not go unseen.
+# same, and must not go unseen (each is said to be such a line).
 MARK = "(elements, role) => elements.forEach((e) => { e.__kefuWatchdogRole = role; })"
 READ_BUBBLES = """(bubbles) => {
   const up = (e) => e.parentElement || (e.parentNode && e.parentNode.host) || null;
@@ -79,7 +79,7 @@ READ_BUBBLES = """(bubbles) => {
       const sender = name ? clean(name.textContent) : "";
       let text = clean(b.textContent);
       if (sender) text = clean(text.startsWith(sender) ? text.slice(sender.length) : text.replace(sender, ""));
-      return [ours, text];
+      return [ours, text, !marked.has(b)];
     });
 }"""
 # A probe ends by this long after max_wait at the latest, whatever the page does; what it
@@ -388,7 +388,7 @@ class ProbeRun:
         except PlaywrightError as e:
             self.probe.notes.append(f"could not read the chat at the end: {str(e).splitlines()[0]}")
             return
-        on_screen = [(Side.VISITOR if ours else Side.PLATFORM, str(text)) for ours, text in bubbles]
+        on_screen = [(Side.VISITOR if ours else Side.PLATFORM, str(text), bool(line)) for ours, text, line in bubbles]
         self._write(self.conversation.reconcile(on_screen))
 
     async def _screenshot(self, page: Page) -> str | None:

@@ -185,13 +185,52 @@
     for (const el of fresh) {
       ids.set(el, 0);
       update(el, stamp);
+      adopt(up(el));
     }
+    for (const mutation of mutations) {
+      if (mutation.type !== "childList" || !lists.has(mutation.target)) continue;
+      for (const node of mutation.addedNodes) addLine(node, stamp);
+    }
+  }
+
+  // The bubbles' lists, and their other lines (a notice, a time, an agent assigned, often
+  // another element than the bubbles): reported too, marked `line`, so that nothing the chat
+  // shows goes unrecorded; Python decides what each is. A line the widget empties or removes
+  // later stays recorded; a list drawn again shows the same line once.
+  const lists = new Set();
+  const lines = new WeakSet();
+  const lineIds = new Map(); // key -> id of a line reported
+  function adopt(list) { // a list seen for the first time: the lines it already shows
+    if (!list || lists.has(list)) return;
+    lists.add(list);
+    const was = recovering;
+    recovering = true; // they were there before: their own insertion stamps, else page load
+    try { for (const child of Array.from(list.children)) addLine(child, now()); } finally { recovering = was; }
+  }
+  function addLine(node, stamp) {
+    if (node.nodeType !== Node.ELEMENT_NODE || !node.isConnected || ids.has(node) || editable(node)) return;
+    if (matches(node, config.message) || query(node, config.message).length || closestOrSelf(node, config.typing)) return;
+    if (!node.getClientRects().length) return; // a hidden template is nothing shown
+    ids.set(node, 0);
+    lines.add(node);
+    update(node, stamp);
   }
   function update(el, stamp) { // a message element seen new or changed: report what is new
     const message = describe(el);
     const key = keyOf(message);
     let id = ids.get(el);
     if (!message.text) return;
+    if (!id && lines.has(el)) {
+      id = lineIds.get(key);
+      if (!id) {
+        id = nextId++;
+        lineIds.set(key, id);
+        report({ type: "message", id, at: insertionStamp(el, stamp), line: true, ...message });
+      }
+      ids.set(el, id);
+      keys.set(id, key);
+      return;
+    }
     if (!id) {
       id = nextId++;
       ids.set(el, id);
@@ -256,6 +295,8 @@
     previous = next;
     entries.clear();
     for (const entry of previous) entries.set(entry.id, entry);
+    for (const { el } of current) adopt(up(el));
+    for (const list of lists) if (list.isConnected) for (const child of Array.from(list.children)) addLine(child, stamp);
   }
 
   // Without a message selector, the message list is learned from our own question: the

@@ -242,6 +242,11 @@ def _v8_masked_copies(db: sqlite_utils.Database) -> None:
     messages.create_index([MASKED_WITH])
 
 
+def _v9_lines(db: sqlite_utils.Database) -> None:
+    """Whether a message is a line of the chat's list that is not a bubble (a notice, a time)."""
+    db.table("messages").add_column("dom_line", int, not_null_default=0)
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_initial,
     _v2_runs_and_claims,
@@ -251,6 +256,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v6_template_evidence,
     _v7_indexes_and_revisions,
     _v8_masked_copies,
+    _v9_lines,
 ]
 
 

@@ -2,6 +2,8 @@
 
 The rules of DESIGN.md section 5, in the order they are tried for a platform-side message:
 
+  system    the chat's own line (verdicts/lines.py): a notice outside the bubbles that says
+            what it is (agent assigned, queue, transfer, no agent), or only a time or a date
   greeting  appeared before our first message, or a welcome line faster than anyone reads
   bot       the widget marks it, its sender is named like a bot, or it repeats itself word for
             word in answer to different messages of ours (a bot answering by rote)
@@ -21,6 +23,7 @@ import re
 
 from ..near_duplicates import MIN_TEMPLATE_CHARS, NearIndex, normalize
 from ..records import AUTOMATED, Classification, Kind, MessageRecord, ProbeRecord, Side
+from .lines import system_line
 from .templates import TEMPLATE_MIN_PROBES, Templates
 
 # A person needs this long to read a question and start answering...
@@ -73,6 +76,22 @@ def classify_messages(
     return [by_message.get(id(m)) for m in messages]
 
 
+SYSTEM_WORDS = {
+    "time": "a time or a date",
+    "agent_assigned": "which agent was assigned",
+    "queue": "a place in a queue",
+    "transfer": "a transfer",
+    "no_agent": "that no agent is on duty",
+    "session": "that the session opened, closed or loads",
+    "typing": "that someone is typing",
+}
+
+
+def _system(message: MessageRecord) -> str | None:
+    """What notice a platform-side message is, if it is one (verdicts/lines.py)."""
+    return system_line(message.text, bubble=not message.dom_line)
+
+
 def at(message: MessageRecord) -> float:
     """The page time of a message that has one (every message classified or timed)."""
     assert message.at_ms is not None, "a message seen only at the end has no time"
@@ -110,6 +129,8 @@ class Classifier:
         if m.side == Side.VISITOR:
             self.last_visitor_seen = position
             return
+        if _system(m):
+            return  # a notice answers nothing
         bisect.insort(self.replies_at, at(m))
         key = normalize(m.text)
         if key:
@@ -163,6 +184,10 @@ class Classifier:
     def _classify(self, m: MessageRecord) -> Classification:
         probe = self.probe
         q = probe.question_at_ms
+        notice = _system(m)
+        if notice is not None:
+            where = "a line of the chat outside its bubbles" if m.dom_line else "a bubble"
+            return Classification(Kind.SYSTEM, 0.9, [f"{where} that only tells {SYSTEM_WORDS[notice]}"])
         if q is None or at(m) < q:
             return Classification(Kind.GREETING, 0.95, ["appeared before our first message"])
         if m.dom_bot:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..formatting import format_wait
 from ..records import ACCUSING, Claimed, Classification, Kind, MessageRecord, Outcome, ProbeRecord, Seen, Side, Verdict
 from .classify import at, classify_messages
+from .lines import says_no_agent
 from .templates import Templates
 
 
@@ -31,8 +32,17 @@ def decide(probe: ProbeRecord, messages: list[MessageRecord], kinds: list[Classi
     answers = [
         (m, k)
         for m, k in zip(messages, kinds, strict=True)
-        if k is not None and k.kind != Kind.GREETING and q is not None and at(m) >= q
+        if k is not None and k.kind not in (Kind.GREETING, Kind.SYSTEM) and q is not None and at(m) >= q
     ]
+    # The chat itself said, after we asked, that no agent is on duty: an honest offline claim.
+    no_agent = next(
+        (
+            m
+            for m, k in zip(messages, kinds, strict=True)
+            if k is not None and q is not None and at(m) >= q and says_no_agent(m.text)
+        ),
+        None,
+    )
     humans = [m for m, k in answers if k.kind == Kind.HUMAN]
     verdict = Verdict(Outcome.NO_REPLY)
     if answers and q is not None:
@@ -41,6 +51,11 @@ def decide(probe: ProbeRecord, messages: list[MessageRecord], kinds: list[Classi
         verdict.outcome = Outcome.HUMAN
         verdict.first_human_ms = round(at(humans[0]) - q, 1)
         verdict.reasons.append(f"a human replied {probe.since_question(at(humans[0])):.1f} s after the question")
+    elif no_agent is not None:
+        verdict.outcome = Outcome.OFFLINE_DECLARED
+        verdict.reasons.append(
+            f"the chat said no agent is on duty after we asked ({no_agent.text[:40]!r}) and no human replied"
+        )
     elif answers:
         verdict.outcome = Outcome.AUTO_ONLY
         kinds_seen = sorted({k.kind.value for _, k in answers})
@@ -76,7 +91,8 @@ def _blind(probe: ProbeRecord, verdict: Verdict, messages: list[MessageRecord]) 
     properly timed human needs every message on screen then to be in the transcript. Without
     that, the probe is `blind`: it never counts against a platform."""
     sight = any(m.side == Side.VISITOR and m.kind == Kind.QUESTION and m.seen == Seen.LIVE for m in messages)
-    missed = sum(1 for m in messages if m.side == Side.PLATFORM and m.seen == Seen.END)
+    # A notice of the chat's own seen only at the end answers nothing: it cannot hide a reply.
+    missed = sum(1 for m in messages if m.side == Side.PLATFORM and m.seen == Seen.END and m.kind != Kind.SYSTEM)
     observed = sum(1 for m in messages if m.side == Side.PLATFORM and m.seen == Seen.LIVE)
     unknown = sum(1 for m in messages if m.kind == Kind.UNKNOWN)
     timed_human = verdict.outcome == Outcome.HUMAN and sight

@@ -1,0 +1,74 @@
+"""The chat's own lines: what a widget draws in its message list that no one wrote to us.
+
+Real widgets put service notices among the bubbles, often as another element (a `div` among
+`li`s): an agent assigned ("客服 小美 为您服务"), a queue ("您前面还有 3 位"), a transfer ("正在转接中"),
+no agent on duty ("暂时没有客服上班"), a time or date separator, the session opening or closing.
+Such a line is `system`: kept in the transcript, never a reply, never ours.
+
+Precision first: a line the observer saw outside the bubbles is `system` only when its words
+say what it is; any other line could be a reply and is judged like one. A bubble is `system`
+only when it shows nothing but a time or a date.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..text import DECORATION, TIME_LABEL
+
+MAX_LINE_CHARS = 60  # a notice is short; a longer text could be an answer
+NAME = r"[\w\u4e00-\u9fff·.\- ]{0,16}"
+# Each kind of notice, as the alternatives that say it (searched in a line's text).
+NOTICES: dict[str, tuple[str, ...]] = {
+    "agent_assigned": (
+        rf"(?:客服|专员|顾问|坐席|工号){NAME}(?:正在)?(?:为您服务|已接入|接入了?(?:会话|对话)|已?加入了?(?:会话|对话)?|接起)",
+        rf"会话已被{NAME}接起",
+        rf"与\s*{NAME}\s*(?:交流|对话|聊天)中",
+        rf"{NAME}\s+has (?:accepted|joined|taken) (?:the|this|your) chat",
+        rf"{NAME}\s+joined the (?:chat|conversation)",
+    ),
+    "queue": (
+        r"前面还有|前方还有|前面有|排队人数|排队位置|排在第|当前排队|排队中|正在排队",
+        r"queue position|in the queue|people ahead of you|waiting in line",
+    ),
+    "transfer": (r"(?:正在)?(?:为您)?转接(?:中|人工)?|已被?转接", r"transferr(?:ing|ed) (?:you|the chat|to)"),
+    "no_agent": (
+        r"(?:暂时|暂无|当前|目前|现在)?(?:没有|无)(?:人工)?客服",
+        r"客服(?:已|都)?(?:下班|离线|不在线|不在)|(?:已|现在是)下班",
+        r"非(?:工作|服务|营业)时间|不在(?:工作|服务|营业)时间|请(?:您)?留言",
+        r"no (?:agents?|operators?|one) (?:is |are )?(?:online|available)",
+        r"(?:we are|we're) (?:offline|away|closed)|leave (?:us )?a message",
+    ),
+    "session": (
+        r"会话(?:已)?(?:结束|关闭|创建|开始)|对话(?:已)?(?:结束|关闭)",
+        r"(?:chat|conversation) (?:has )?(?:ended|closed|started)",
+        r"以[上下]是?(?:历史|聊天)(?:消息|记录)|(?:没有)?更多(?:历史)?消息|加载中|loading",
+    ),
+    "typing": (r"正在输入|输入中|is typing|are typing",),
+}
+SYSTEM_LINES = {category: re.compile("|".join(words), re.IGNORECASE) for category, words in NOTICES.items()}
+# Words that only say an agent is away or off duty (an honest offline claim mid-chat).
+NO_AGENT = SYSTEM_LINES["no_agent"]
+
+
+DATE = re.compile(r"[0-9]{4}[-/.年][0-9]{1,2}|[0-9]{1,2}月[0-9]{1,2}[日号]|昨天|今天|前天|星期.|周[一二三四五六日天]")
+
+
+def timestamp_only(text: str) -> bool:
+    """A time or date separator ("14:05", "昨天 09:12", "2026-12-04"): nothing else."""
+    return bool(TIME_LABEL.search(text) or DATE.search(text)) and bool(DECORATION.fullmatch(text))
+
+
+def system_line(text: str, *, bubble: bool) -> str | None:
+    """What kind of notice `text` is, or None when it could be someone's message. A bubble
+    is a notice only when it is nothing but a time or a date."""
+    if timestamp_only(text):
+        return "time"
+    if bubble or len(text) > MAX_LINE_CHARS:
+        return None
+    return next((category for category, pattern in SYSTEM_LINES.items() if pattern.search(text)), None)
+
+
+def says_no_agent(text: str) -> bool:
+    """The chat says no agent is on duty (暂时没有客服, 已下班, 请留言, ...)."""
+    return len(text) <= MAX_LINE_CHARS * 2 and bool(NO_AGENT.search(text))
