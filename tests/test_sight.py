@@ -3,6 +3,8 @@ makes the probe `blind`, never `no_reply` or `fake_online`."""
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 
 from .conftest import json_lines, run_cli, truth
@@ -44,8 +46,8 @@ def test_wrong_selectors_never_accuse(probes_copy, db_path, sandbox):
 
 
 def test_a_message_selector_matching_only_our_bubbles_never_accuses(probes_copy, db_path):
-    """chat.message = our bubbles only: the person's reply is no bubble to the observer, but the
-    end-of-probe check reads every child of the list the bubbles are in, and sees it."""
+    """chat.message = our bubbles only: the person's reply is no bubble, but it is a line of the
+    list our bubbles are in, and every line of that list is observed: seen live, timed, judged."""
     for path in probes_copy.glob("*.toml"):
         if path.stem != "prompt-human":
             path.unlink()
@@ -55,5 +57,8 @@ def test_a_message_selector_matching_only_our_bubbles_never_accuses(probes_copy,
     )
     result = run_cli("probe", "prompt-human", "--json", "--probes", probes_copy, "--db", db_path)
     (row,) = json_lines(result.stdout)
-    assert (row["outcome"], row["fake_online"]) == ("blind", False), row["reasons"]
-    assert "the screen shows" in row["reasons"][0]
+    assert (row["outcome"], row["fake_online"]) == ("human", False), row["reasons"]
+    assert "all recorded" in row["reasons"][1]
+    with sqlite3.connect(db_path) as conn:
+        lines = conn.execute("select kind, seen from messages where side = 'platform' and dom_line = 1").fetchall()
+    assert ("human", "live") in lines

@@ -31,7 +31,7 @@ GRACE_S = 15.0  # after the first human reply, keep recording this long
 ECHO_WAIT_S = 5.0  # how long our own message may take to show in the chat (a loaded machine is slow)
 NOT_SHOWN = "not shown by the widget: timed from pressing send"
 SEEN_AT_END = "on screen at the end, never reported by the observer: no time"
-STATUS_MOMENTS = {"load": "at load", "question": "when we asked", "end": "at the end"}
+STATUS_MOMENTS = {"load": "at load", "question": "when we asked", "end": "at the end", "chat": "in the chat"}
 UNKNOWN_VISITOR = "marked as ours by the widget (chat.visitor), but we never sent it"
 MAX_STATUS_CHARS = 200  # a status is a word or two; page text beyond this is noise
 # The page's clock must agree with ours to within this (seconds), or this share of the time.
@@ -412,11 +412,15 @@ class Conversation:
 
     def status_seen(self, moment: str, claimed: Claimed, text: str) -> None:
         """A reading of the widget's status: at load (awaited), when the question was sent, at
-        the end. The claim that counts is the one shown when we asked (else the first known)."""
+        the end, or in the open chat itself. The claim that counts is the chat's own saying
+        offline (a notice, a read-only input), else the one shown when we asked, else the first known."""
         text = clean_text(page_text(text))[:MAX_STATUS_CHARS]
         self.statuses.append((moment, claimed, text))
         known = [(when, status, said) for when, status, said in self.statuses if status != Claimed.UNKNOWN]
-        chosen = next((reading for reading in known if reading[0] == "question"), known[0] if known else None)
+        chosen = next(
+            (reading for reading in known if reading[0] == "chat"),
+            next((reading for reading in known if reading[0] == "question"), known[0] if known else None),
+        )
         if chosen is None:
             self.probe.claimed_status, self.probe.claimed_status_text = claimed, text
         else:

@@ -19,12 +19,12 @@ from importlib import resources
 from typing import Any
 
 import httpx
-from playwright.async_api import Browser, BrowserContext, Dialog, Frame, Page
+from playwright.async_api import Browser, BrowserContext, Dialog, Frame, Locator, Page
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from ..config import Chat, Platform, QuestionSet
-from ..records import MessageRecord, Outcome, ProbeRecord, Side
+from ..records import Claimed, MessageRecord, Outcome, ProbeRecord, Side
 from ..store import Store, utc_now
 from ..text import TIME_LABEL, clean_text, page_text
 from ..verdicts.templates import Templates
@@ -47,6 +47,7 @@ from .page import (
     find_chat_frame,
     open_chat,
     page_call,
+    read_chat_notice,
     read_status,
     start_chat,
 )
@@ -244,6 +245,7 @@ class ProbeRun:
         await self._use_chat_frame(frame)
         self.on_ready()
         await asyncio.sleep(self.conversation.greeting_wait())
+        await self._read_chat_claim(frame, chat_input)
         await self._send(frame, self.probe.question)
         self.conversation.question_sent(time.monotonic())
         await self._read_status(page, "question", STATUS_REREAD_MS)
@@ -256,6 +258,7 @@ class ProbeRun:
         await self._reconcile(frame)
         await self._read_clock(frame)
         await self._read_status(page, "end", STATUS_REREAD_MS)
+        await self._read_chat_notice(frame)
 
     async def _open_chat(self, page: Page) -> Page:
         try:
@@ -302,6 +305,20 @@ class ProbeRun:
             self.platform.chat.status or self.platform.chat.status_online or self.platform.chat.status_offline
         ):
             self.probe.notes.append(f"no status shown within {wait_ms / 1000:g} s: status unknown")
+
+    async def _read_chat_claim(self, frame: Frame, chat_input: Locator) -> None:
+        """What the open chat itself says before we write: an input made read-only or disabled
+        is an offline claim (nothing can be asked), and so is a notice of its own that no
+        agent is on duty (many widgets show no status outside the chat)."""
+        if not await page_call(chat_input.is_editable(), "is the input editable"):
+            self.conversation.status_seen("chat", Claimed.OFFLINE, "the chat's input is read-only or disabled")
+            raise self._missing(f"chat.input {self.platform.chat.input} is read-only or disabled")
+        await self._read_chat_notice(frame)
+
+    async def _read_chat_notice(self, frame: Frame) -> None:
+        notice = await read_chat_notice(frame)
+        if notice is not None:
+            self.conversation.status_seen("chat", Claimed.OFFLINE, notice)
 
     async def _find_chat_frame(self, page: Page) -> Frame:
         try:

@@ -15,6 +15,7 @@ from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from ..config import Chat
 from ..records import Claimed
+from ..verdicts.lines import NO_AGENT
 from .conversation import claimed_from_text
 
 T = TypeVar("T")
@@ -76,6 +77,30 @@ async def read_status(page: Page, chat: Chat, wait_ms: int) -> tuple[Claimed, st
         if await page.locator(selector).count() > 0:
             return claimed, selector
     return None
+
+
+# The first visible text in a document saying no agent is on duty (a notice or a dialog of the
+# chat's own: "现在是客服下班时间，请留下您的联系方式"), or null.
+NO_AGENT_NOTICE = """(pattern) => {
+  const says = new RegExp(pattern, "i");
+  const shown = (el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== "hidden";
+  const walker = document.createTreeWalker(document.body || document, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const el = node.parentElement;
+    const text = node.textContent.replace(/\\s+/g, " ").trim();
+    if (!el || !text || text.length > 200 || el.isContentEditable) continue;
+    if (el.closest("script,style,noscript,template")) continue;
+    if (says.test(text) && shown(el)) return (el.innerText || text).replace(/\\s+/g, " ").trim().slice(0, 200);
+  }
+  return null;
+}"""
+
+
+async def read_chat_notice(frame: Frame) -> str | None:
+    """What the chat itself shows saying no agent is on duty, if anything: the widget's own
+    offline claim, whatever the page around it says."""
+    found = await page_call(frame.evaluate(NO_AGENT_NOTICE, NO_AGENT.pattern), "reading the chat's notices")
+    return str(found) if found else None
 
 
 async def open_chat(page: Page, chat: Chat) -> Page:

@@ -1,0 +1,151 @@
+"""The lab tier: real chat systems that nobody here wrote, built by hand from their public
+source (../shared/labs/, see its README), each with an operator script playing the agent.
+
+`pytest -m lab` runs these when a lab is up; they are skipped otherwise (and in every run that
+does not ask for them: a case waits minutes on a real widget). Each case is probed with a
+preset file and with the file `watchdog discover` writes, as a new user would.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from watchdog.config import builtin_questions_dir
+
+from .conftest import json_lines, run_cli
+
+pytestmark = [pytest.mark.lab, pytest.mark.browser]
+LABS = Path(os.environ.get("WATCHDOG_LABS", Path(__file__).resolve().parents[2] / "shared" / "labs"))
+MAX_WAIT = "100s"
+REPEATS = 5  # the silent and the offline case, probed this many times at once
+
+
+class Lab:
+    def __init__(self, name: str, shop: str, preset: str | None):
+        self.name, self.shop, self.preset = name, shop, preset
+
+    def up(self) -> bool:
+        with contextlib.suppress(httpx.HTTPError):
+            return httpx.get(self.shop, timeout=3).status_code == 200
+        return False
+
+    @contextlib.contextmanager
+    def operator(self, *args: str, warm_up_s: float = 6.0) -> Iterator[None]:
+        """The lab's operator script playing the agent while the probe runs."""
+        script = LABS / self.name / "operator.py"
+        process = subprocess.Popen(
+            [sys.executable, str(script), *args], cwd="/", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        time.sleep(warm_up_s)  # online (or offline) before the visitor opens the chat
+        try:
+            yield
+        finally:
+            process.terminate()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(10)
+            process.kill()
+
+
+LHC = Lab("lhc", "http://127.0.0.1:8082/", "live-helper-chat")
+WOLIVE = Lab("wolive", "http://127.0.0.1:8092/", None)
+
+
+def needs(lab: Lab) -> None:
+    if not lab.up():
+        pytest.skip(f"lab {lab.name} is not up: build it with {LABS / lab.name / 'RECIPE.md'}, start it with up.sh")
+
+
+def folder(tmp_path: Path, name: str, text: str, copies: int = 1) -> Path:
+    probes = tmp_path / name
+    shutil.copytree(builtin_questions_dir(), probes / "questions")
+    for index in range(copies):
+        (probes / f"shop{index + 1}.toml").write_text(text, encoding="utf-8")
+    return probes
+
+
+def discovered(lab: Lab, tmp_path: Path) -> str:
+    """The platform file `watchdog discover` writes for the lab's shop page."""
+    where = tmp_path / "discovered"
+    result = run_cli("discover", lab.shop, "--slug", "shop", "--probes", where)
+    assert result.exit_code == 0, result.output
+    return (where / "shop.toml").read_text(encoding="utf-8")
+
+
+def probe(probes: Path, db: Path, concurrency: int = 1) -> list[dict]:
+    result = run_cli(
+        "probe", "--all", "--json", "--probes", probes, "--db", db, "--control-url", "none",
+        "--ignore-min-interval", "--max-wait", MAX_WAIT, "--concurrency", concurrency,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    return json_lines(result.stdout)
+
+
+def files(lab: Lab, tmp_path: Path) -> dict[str, str]:
+    made = {"discovered": discovered(lab, tmp_path)}
+    if lab.preset:
+        made["preset"] = f'name = "{lab.name} shop"\nurl = "{lab.shop}"\nwidget = "{lab.preset}"\n'
+    return made
+
+
+def test_lhc_operator_answering_after_20_s_is_human_and_timed(tmp_path):
+    needs(LHC)
+    for how, text in files(LHC, tmp_path).items():
+        with LHC.operator("--only-new", "--delay", "20", "--typing", "5", "--max-seconds", "150"):
+            (row,) = probe(folder(tmp_path, how, text), tmp_path / f"{how}.db")
+        assert row["outcome"] == "human", (how, row["reasons"])
+        # the operator answers 20 s after it sees the chat (its poll: 1 s); the widget shows it
+        # at its next sync (up to about 4 s)
+        assert 19_000 < row["first_human_ms"] < 26_000, (how, row)
+
+
+def test_lhc_online_operator_who_never_answers_is_fake_online_every_time(tmp_path):
+    needs(LHC)
+    for how, text in files(LHC, tmp_path).items():
+        with LHC.operator("--only-new", "--mode", "none", "--max-seconds", "200"):
+            rows = probe(folder(tmp_path, how, text, REPEATS), tmp_path / f"{how}.db", REPEATS)
+        verdicts = {(r["outcome"], r["fake_online"]) for r in rows}
+        assert len(rows) == REPEATS and verdicts <= {("auto_only", True), ("no_reply", True)}, (how, rows)
+
+
+def test_lhc_bot_that_ignores_the_handoff_is_a_bot_loop(tmp_path):
+    needs(LHC)
+    for how, text in files(LHC, tmp_path).items():
+        bot = ("--mode", "bot", "--per-message", "--delay", "2", "--text", "我是智能助手，请描述您的问题。")
+        with LHC.operator("--only-new", *bot, "--max-seconds", "150"):
+            (row,) = probe(folder(tmp_path, how, text), tmp_path / f"{how}.db")
+        assert (row["outcome"], row["bot_loop"], row["handoff_sent"]) == ("auto_only", True, True), (how, row)
+
+
+def test_lhc_offline_is_declared_every_time(tmp_path):
+    needs(LHC)
+    for how, text in files(LHC, tmp_path).items():
+        subprocess.run([sys.executable, str(LABS / "lhc" / "operator.py"), "--offline"], cwd="/", check=True)
+        rows = probe(folder(tmp_path, how, text, REPEATS), tmp_path / f"{how}.db", REPEATS)
+        assert [r["outcome"] for r in rows] == ["offline_declared"] * REPEATS, (how, rows)
+
+
+def test_wolive_four_cases_with_a_discovered_file(tmp_path):
+    """A Chinese 客服 system (wolive / 来客): no status anywhere, a greeting removed when the
+    agent answers, a FAQ robot, a 下班 dialog over the chat when off duty."""
+    needs(WOLIVE)
+    text = discovered(WOLIVE, tmp_path)
+    cases = [
+        (("--delay", "20", "--duration", "150"), {("human", False)}),
+        (("--mode", "none", "--duration", "200"), {("no_reply", False), ("auto_only", False)}),
+        (("--mode", "bot", "--per-message", "--duration", "200"), {("auto_only", False)}),
+        (("--offline", "--duration", "200"), {("offline_declared", False)}),
+    ]
+    for index, (args, expected) in enumerate(cases):
+        with WOLIVE.operator(*args):
+            rows = probe(folder(tmp_path, f"case{index}", text), tmp_path / f"case{index}.db")
+        assert {(r["outcome"], r["fake_online"]) for r in rows} <= expected, (args, rows)
