@@ -61,7 +61,7 @@ class SimulatedPage:
         self.count = 0
         self.visitor_messages = 0
         self.handed_off = False
-        self.shown: list[tuple[Side, str]] = []  # what the chat shows: its messages so far
+        self.shown: list[tuple[Side, str, bool]] = []  # what the chat shows: its messages so far
         self.schedule(scenario.greeting, OPENED_MS)
 
     def push(self, at: float, event: dict[str, Any]) -> None:
@@ -75,7 +75,14 @@ class SimulatedPage:
                 self.push(at + (line.delay_s - line.typing_s) * 1000, {"type": "typing"})
             self.push(
                 at + line.delay_s * 1000,
-                {"type": "message", "text": text, "sender": line.sender, "bot": line.marked, "side": "platform"},
+                {
+                    "type": "message",
+                    "text": text,
+                    "sender": line.sender,
+                    "bot": line.marked,
+                    "side": "platform",
+                    "line": line.kind == "system",
+                },
             )
 
     def receive(self, text: str, at: float) -> None:
@@ -91,7 +98,7 @@ class SimulatedPage:
     def pop(self) -> dict[str, Any]:
         event = heapq.heappop(self.queue)[2]
         if event["type"] == "message":
-            self.shown.append((Side(event["side"]), event["text"]))
+            self.shown.append((Side(event["side"]), event["text"], bool(event.get("line"))))
         return event
 
 
@@ -137,7 +144,7 @@ def simulate_probe(
         if (
             scenario.broken
             or scenario.shape == "no-chat"
-            or (scenario.shape == "vendor" and scenario.status == "offline")
+            or (scenario.shape in ("vendor", "quickkf") and scenario.status == "offline")
         ):
             failure = conversation.missing("chat.input textarea.chat-input not found in the chat")
         else:

@@ -53,7 +53,7 @@ def test_valid_file_parsed_into_typed_model(probes):
     platform = catalog.platforms["gucheng"]
     assert platform.name == "孤城卡盟"
     assert platform.chat.frame == ("iframe.outer", "iframe.kf")
-    assert platform.chat.online == ("在线", "online")  # defaults provided
+    assert platform.chat.online == ("在线", "交流中", "为您服务", "online")  # defaults provided
     assert platform.promise.first_response_s == 30
     assert platform.probe.max_wait_s == 600 and platform.probe.min_interval_s == 6 * 3600
     assert platform.probe.questions == "presale-zh"

@@ -52,6 +52,8 @@ def box(selector: str, **seen) -> InputSeen:
         search=False,
         chat=True,
         seen=False,
+        leave=False,
+        readonly=False,
         send=("button.send", "sure", "a button saying 发送"),
         list=None,
         box=(0, 0, 200, 40),

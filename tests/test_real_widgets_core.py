@@ -93,8 +93,9 @@ def test_a_bubble_marked_ours_that_shows_our_words_never_blinds_the_probe():
 )
 def test_a_line_outside_the_bubbles_is_a_notice_only_when_its_words_say_so(text, category):
     assert system_line(text, bubble=False) == category
-    # a bubble is a notice only when it is nothing but a time
-    assert system_line(text, bubble=True) == (category if category == "time" else None)
+    # a bubble about a queue, a transfer or no agent is no notice (a stalling template, an offline claim)
+    as_bubble = category if category in ("time", "agent_assigned", "session", "typing") else None
+    assert system_line(text, bubble=True) == as_bubble
 
 
 def test_notices_are_kept_and_never_replies():

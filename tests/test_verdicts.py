@@ -21,7 +21,7 @@ def test_every_stored_verdict_has_a_reason(demo_db):
     for probe in db["probes"].rows:
         assert json.loads(probe["reasons"]), probe["platform"]
     for message in db["messages"].rows_where("side = 'platform' and seen != 'end'"):
-        assert message["kind"] in ("greeting", "bot", "auto", "human")
+        assert message["kind"] in ("greeting", "bot", "auto", "human", "system")
         assert json.loads(message["reasons"]), message["text"]
         assert 0 < message["confidence"] <= 1
 

@@ -22,9 +22,9 @@ from .errors import ConfigError
 from .formatting import format_wait
 
 DEFAULT_QUESTIONS = "presale-zh"
-DEFAULT_ONLINE_WORDS = ("在线", "online")
+DEFAULT_ONLINE_WORDS = ("在线", "交流中", "为您服务", "online")
 # "不在线" contains "在线": offline words are matched first, so it must be listed here.
-DEFAULT_OFFLINE_WORDS = ("离线", "不在线", "留言", "下班", "offline")
+DEFAULT_OFFLINE_WORDS = ("离线", "不在线", "没有客服", "暂无客服", "非工作时间", "留言", "下班", "offline")
 # "在线客服" names the service and "在线时间" its hours: neither claims anyone is there now. The
 # online words are looked for without these.
 SERVICE_NAMES = (

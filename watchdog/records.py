@@ -26,6 +26,7 @@ class Outcome(StrEnum):
     OFFLINE_DECLARED = "offline_declared"
     UNREACHABLE = "unreachable"
     CHAT_MISSING = "chat_missing"
+    IM_ONLY = "im_only"  # no web chat: the page offers only QQ or WeChat (neither for nor against it)
     BLIND = "blind"  # the chat was there, but the probe could not see the conversation
     PROBE_ERROR = "probe_error"
 
@@ -34,6 +35,8 @@ class Outcome(StrEnum):
 ACCUSING = (Outcome.NO_REPLY, Outcome.AUTO_ONLY)
 # Outcomes shown as "needs review" and kept out of ratings (probe_error is simply ours).
 NEEDS_REVIEW = (Outcome.CHAT_MISSING, Outcome.BLIND)
+# Outcomes left out of ratings: ours, the ones to review, and a page with no web chat at all.
+UNRATED = (Outcome.PROBE_ERROR, Outcome.IM_ONLY, *NEEDS_REVIEW)
 
 
 class Kind(StrEnum):

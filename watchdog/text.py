@@ -43,6 +43,15 @@ def clean_text(raw: str) -> str:
     return SPACES.sub(" ", CONTROLS.sub("", INVISIBLE.sub("", raw))).strip()
 
 
+LEADING_TIME = re.compile(rf"^(?:{TIME_LABEL.pattern})\s*(?=\S)", re.IGNORECASE)
+
+
+def without_leading_time(text: str) -> str:
+    """A bubble's text without the time label a widget draws before it ("14:05 您好..."); a
+    bubble that is only a time keeps it (a time separator)."""
+    return LEADING_TIME.sub("", text, count=1)
+
+
 def without_time_labels(text: str) -> str:
     """What a message says, whatever time its label shows now."""
     return SPACES.sub(" ", TIME_LABEL.sub(" ", text)).strip()

@@ -19,7 +19,7 @@ from typing import Any
 
 from ..config import SERVICE_NAMES, Chat, Handoff
 from ..records import AUTOMATED, Claimed, Classification, Kind, MessageRecord, Outcome, ProbeRecord, Seen, Side, State
-from ..text import clean_text, our_text, page_text, without_time_labels
+from ..text import clean_text, our_text, page_text, without_leading_time, without_time_labels
 from ..timescale import to_real_seconds
 from ..verdicts.classify import Classifier
 from ..verdicts.decide import judge
@@ -217,6 +217,7 @@ class Conversation:
             if without_time_labels(text) in self.ours_shown:
                 return None  # a message of ours shown again (the list re-rendered)
             return self._add_unknown(text, at, frame_url, raw)
+        text = without_leading_time(text)  # the widget's clock beside the reply is not what it says
         last_reply = self.last_reply_at
         typing_at = self.typing_seen_at
         if typing_at is not None and last_reply is not None and typing_at < last_reply:
@@ -451,13 +452,16 @@ class Conversation:
             "before anyone answered, so there is no verdict"
         )
 
-    def missing(self, reason: str) -> Failure:
-        """The chat or its input is not there: an honest offline widget, or needs review."""
+    def missing(self, reason: str, contacts: list[str] | None = None) -> Failure:
+        """The chat or its input is not there: an honest offline widget, a page that offers only
+        QQ or WeChat, or needs review."""
         if self.probe.claimed_status == Claimed.OFFLINE:
             return (
                 Outcome.OFFLINE_DECLARED,
                 f"the widget said offline ({self.probe.claimed_status_text}) and offers no chat: {reason}",
             )
+        if contacts:
+            return Outcome.IM_ONLY, f"no web chat: the page offers only {'/'.join(contacts)} ({reason})"
         return Outcome.CHAT_MISSING, reason
 
     def finish(self, failure: Failure | None, *, interrupted: bool = False) -> ProbeRecord:

@@ -12,12 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
-import json
 import time
-from importlib import resources
 from pathlib import Path
-from typing import Any
 
 from playwright.async_api import Browser, BrowserContext, Frame, Page
 from playwright.async_api import Error as PlaywrightError
@@ -36,7 +32,6 @@ from .discovery import (
     choose_status,
     name_from_title,
     ranked_entries,
-    scan_words,
 )
 from .labels import COLOURS, Boxed, Label, labelled_screenshot
 from .page import (
@@ -47,6 +42,7 @@ from .page import (
     find_chat_frame,
     open_chat,
     page_call,
+    scan,
     start_chat,
 )
 
@@ -54,18 +50,6 @@ SETTLE_S = 2.5  # after the load event: embeds build their launchers late
 OPEN_WAIT_S = 5.0  # after a click, this long for a chat to show
 CLICK_TIMEOUT_MS = 3_000
 MARK = "window.__kefuDiscoverPage"  # set on the page before a click: gone after a navigation
-
-
-@functools.cache
-def _scan_source() -> str:
-    source = (resources.files("watchdog.probe") / "scan.js").read_text(encoding="utf-8")
-    return source.replace("__WORDS__", json.dumps(scan_words(), ensure_ascii=False))
-
-
-async def _scan(frame: Frame, call: str, arg: Any = None) -> Any:
-    """Run one of scan.js's functions in a frame."""
-    script = f"(arg) => {{ {_scan_source()}\nreturn {call}(arg); }}"
-    return await page_call(frame.evaluate(script, arg), f"reading the page ({call})")
 
 
 class _Attempt:
@@ -101,7 +85,7 @@ async def _inputs(page: Page) -> list[tuple[Frame, InputSeen]]:
     found = []
     for frame in page.frames:
         with contextlib.suppress(PlaywrightError):
-            found += [(frame, InputSeen.read(seen)) for seen in await _scan(frame, "inputs")]
+            found += [(frame, InputSeen.read(seen)) for seen in await scan(frame, "inputs")]
     return found
 
 
@@ -116,7 +100,7 @@ async def _frame_chain(frame: Frame) -> tuple[str, ...]:
     chain: list[str] = []
     while frame.parent_frame is not None:
         element = await frame.frame_element()
-        named = await _scan(frame.parent_frame, "selectorOf", element)
+        named = await scan(frame.parent_frame, "selectorOf", element)
         if not named:
             raise NotFound("the chat's iframe has no stable selector")
         chain.insert(0, named[0])
@@ -152,7 +136,9 @@ class Discoverer:
                 await self._entries(page, context, attempts)
             if not self.found.found and self.found.error is None:
                 tried = "; ".join(self.found.tried) or "nothing on the page looks like a chat's entry"
-                self.found.error = f"no chat found (tried: {tried})"
+                others = await self._other_contacts(page)
+                found = f"{others}, no web chat" if others else "no chat found"
+                self.found.error = f"{found} (tried: {tried})"
         except NotFound as e:
             self.found.error = str(e)
         except Unresponsive as e:
@@ -168,27 +154,40 @@ class Discoverer:
                 await context.close()
         return self.found
 
+    async def _other_contacts(self, page: Page) -> str | None:
+        """A page whose only contact is QQ or WeChat says so (neither for nor against it)."""
+        found = await scan(page.main_frame, "contacts")
+        if not found:
+            return None
+        self.found.contacts = sorted({kind for kind, _ in found})
+        return f"{'/'.join(self.found.contacts)} only (e.g. {found[0][1]})"
+
     async def _preset(self, page: Page) -> bool:
         """A chat system we have a preset for: its selectors, checked on the page."""
         detect = {name: preset.detect for name, preset in presets().items() if preset.detect}
-        for name in await _scan(page.main_frame, "vendor", detect):
+        for name in await scan(page.main_frame, "vendor", detect):
             preset = presets()[name]
             chat = preset.as_chat()
+            chat_page: Page = page
             try:
                 chat_page = await open_chat(page, chat) if chat.open else page
                 frame = await find_chat_frame(chat_page, chat)
                 await start_chat(frame, chat)
                 await frame.locator(chat.input).first.wait_for(state="visible", timeout=ELEMENT_TIMEOUT_MS)
             except (NotFound, PlaywrightTimeout):
-                self.found.tried.append(f"the {preset.title} preset's selectors did not open its chat")
-                continue
+                if not (chat.status_offline and await page.locator(chat.status_offline).count()):
+                    self.found.tried.append(f"the {preset.title} preset's selectors did not open its chat")
+                    continue
+                # Its system is there and says offline: the chat opens once someone is on duty.
+                self.found.note = f"{preset.title}'s status said offline when discovered: its chat did not open then"
+            else:
+                await self._label(frame, "input", chat.input)
             self.found.widget = name
             self.found.findings = [
                 Finding(key, tuple(value) if isinstance(value, list) else value, "preset", f"{preset.title} preset")
                 for key, value in preset.chat.items()
             ]
             self.shown = chat_page
-            await self._label(frame, "input", chat.input)
             return True
         return False
 
@@ -200,7 +199,7 @@ class Discoverer:
         frame, chosen = picked
         chain = await self._chat_fields(frame, chosen, "shown when the page loads")
         near = await _box(page.main_frame, chain[0]) if chain else await _box(frame, chosen.selector)
-        statuses = [StatusSeen.read(s) for s in await _scan(page.main_frame, "statuses")]
+        statuses = [StatusSeen.read(s) for s in await scan(page.main_frame, "statuses")]
         status = choose_status(statuses, near or chosen.box)
         self.found.findings[:0] = status
         for found in status:
@@ -208,7 +207,7 @@ class Discoverer:
         return True
 
     async def _entries(self, page: Page, context: BrowserContext, attempts: list[_Attempt]) -> None:
-        ranked = ranked_entries([EntrySeen.read(e) for e in await _scan(page.main_frame, "entries")])
+        ranked = ranked_entries([EntrySeen.read(e) for e in await scan(page.main_frame, "entries")])
         for index, (entry, _, why) in enumerate(ranked):
             attempt = attempts[0]
             if index:  # each entry on a freshly loaded page: the one before may have changed it
@@ -222,10 +221,10 @@ class Discoverer:
 
     async def _try(self, page: Page, attempt: _Attempt, entry: EntrySeen, why: str) -> str | None:
         """Click one entry; None when it showed the chat (then it is recorded), else what happened."""
-        statuses = [StatusSeen.read(s) for s in await _scan(page.main_frame, "statuses")]
+        statuses = [StatusSeen.read(s) for s in await scan(page.main_frame, "statuses")]
         for frame in page.frames:
             with contextlib.suppress(PlaywrightError):
-                await _scan(frame, "markSeen")
+                await scan(frame, "markSeen")
         await page_call(page.evaluate(f"{MARK} = true"), "marking the page")
         entry_box = await _box(page.main_frame, entry.selector) or entry.box
         try:
@@ -269,6 +268,8 @@ class Discoverer:
             self.found.findings.append(
                 Finding("frame", chain if len(chain) > 1 else chain[0], "likely", "the iframe the chat box is in")
             )
+        if chosen.readonly:
+            self.found.note = "the chat's input was read-only when discovered (the chat said offline then)"
         kind = "a text area" if chosen.tag == "textarea" else "an editable box" if chosen.editable else "a text field"
         sure = "sure" if chosen.how in ("id", "label") else "likely"
         self.found.findings.append(Finding("input", chosen.selector, sure, f"{kind} {where}"))

@@ -36,6 +36,7 @@ VENDOR_NAMES = (
 SEND_WORDS = ("发送", "发 送", "send", "提交", "submit")
 SEARCH_WORDS = ("搜索", "查询", "search", "keyword", "wd", "q")
 CHAT_WORDS = ("客服", "咨询", "聊天", "发送", "留言", "消息", "chat", "message", "support")
+LEAVE_WORDS = ("留言", "提交", "leave a message", "leave message", "submit")
 MIN_ENTRY_SCORE = 2
 MAX_TRIES = 6  # entries tried, best first
 STATUS_DISTANCE_PX = 300  # a status further from the chat's entry than this is not its status
@@ -57,6 +58,7 @@ def scan_words() -> dict[str, str]:
         "search": _words_pattern(SEARCH_WORDS),
         "chat": _words_pattern(CHAT_WORDS),
         "status": _words_pattern(DEFAULT_ONLINE_WORDS + DEFAULT_OFFLINE_WORDS),
+        "leave": _words_pattern(LEAVE_WORDS),
     }
 
 
@@ -100,6 +102,8 @@ class InputSeen:
     search: bool  # a search box by its words
     chat: bool  # words around it say chat
     seen: bool  # shown before we clicked the entry
+    leave: bool  # in a leave-a-message form (name, e-mail, phone beside it): not a chat
+    readonly: bool  # read-only or disabled: a chat that says it is offline (only after a click)
     send: tuple[str, str, str] | None  # selector, how sure, how found; None: Enter
     list: str | None  # the scrolling area next to it (a hint)
     box: Box
@@ -140,6 +144,8 @@ class Discovery:
     list_hint: str | None = None
     error: str | None = None  # why no chat was found
     tried: list[str] = field(default_factory=list)  # what was tried, for the user
+    contacts: list[str] = field(default_factory=list)  # QQ / WeChat, where the page offers only those
+    note: str | None = None  # what the user should know about the file written
 
     @property
     def found(self) -> bool:
@@ -194,14 +200,19 @@ def ranked_entries(entries: list[EntrySeen]) -> list[tuple[EntrySeen, int, str]]
 def choose_input(inputs: list[InputSeen], *, after_click: bool) -> InputSeen | None:
     """The chat's text box: never a search box; after a click one that was not there before;
     without a click one with chat words around it and a textarea or a send button."""
-    candidates = [i for i in inputs if not i.search and (not after_click or not i.seen)]
-    if after_click:
+    candidates = [i for i in inputs if not i.search and not i.leave and (not after_click or not i.seen)]
+    if after_click:  # a box shown by the click, read-only too (the chat says offline now)
         candidates = [i for i in candidates if i.chat or i.send]
     else:
-        candidates = [i for i in candidates if i.chat and (i.tag == "textarea" or i.editable or _sure_send(i))]
+        candidates = [
+            i for i in candidates if not i.readonly and i.chat and (i.tag == "textarea" or i.editable or _sure_send(i))
+        ]
     if not candidates:
         return None
-    return max(candidates, key=lambda i: (_sure_send(i), i.send is not None, i.tag == "textarea" or i.editable, i.chat))
+    return max(
+        candidates,
+        key=lambda i: (not i.readonly, _sure_send(i), i.send is not None, i.tag == "textarea" or i.editable, i.chat),
+    )
 
 
 def _sure_send(chosen: InputSeen) -> bool:
@@ -278,6 +289,8 @@ def platform_toml(found: Discovery, slug: str) -> str:
     ]
     if found.widget:
         lines.append(f"widget = {_toml(found.widget)}  # a chat system this tool has a preset for")
+    if found.note:
+        lines.append(_comment(found.note))
     own = [f for f in found.findings if f.sure != "preset"]
     if own:
         lines += ["", "[chat]"]

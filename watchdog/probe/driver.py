@@ -46,6 +46,7 @@ from .page import (
     Unresponsive,
     find_chat_frame,
     open_chat,
+    other_contacts,
     page_call,
     read_chat_notice,
     read_status,
@@ -169,6 +170,7 @@ class ProbeRun:
         self.chat_page: Page | None = None  # where the chat is: the page, or a window it opened
         self.chat_frame: Frame | None = None
         self.buffered: list[tuple[Frame, dict[str, Any]]] = []
+        self.contacts: list[str] = []  # what the page offers besides a web chat (QQ, WeChat)
         self.changed = asyncio.Event()
 
     @property
@@ -229,6 +231,8 @@ class ProbeRun:
         chat = self.platform.chat
         await self._load(page)
         await self._read_status(page, "load", STATUS_WAIT_MS)  # the status is on the platform's page
+        with contextlib.suppress(PlaywrightError):
+            self.contacts = await other_contacts(page)  # QQ or WeChat: said if there is no web chat
         self.chat_page = await self._open_chat(page) if chat.open else page
         frame = await self._find_chat_frame(self.chat_page)
         chat_input = frame.locator(chat.input).first
@@ -329,7 +333,7 @@ class ProbeRun:
             raise self._missing(str(e)) from None
 
     def _missing(self, reason: str) -> _Stopped:
-        return _Stopped(self.conversation.missing(reason))
+        return _Stopped(self.conversation.missing(reason, self.contacts))
 
     async def _page_clock(self, frame: Frame) -> float:
         return float(await page_call(frame.evaluate(f"{OBSERVER}.now()"), "its clock"))

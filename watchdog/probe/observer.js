@@ -337,6 +337,7 @@
         } else if (ourAdded && !ourAdded.contains(el) && !el.contains(ourAdded) && textOf(el) &&
                    !sent.some((text) => textOf(el).includes(text))) {
           const found = commonList(ourAdded, el);
+          if (found && found.line) continue; // a notice among the bubbles: it teaches nothing of their shape
           if (found) return learned(found, stamp);
           if (holds(chatBox(), el)) stray = true;
         }
@@ -381,6 +382,7 @@
     while (up(bubble) !== list) bubble = up(bubble);
     let theirs = other;
     while (up(theirs) !== list) theirs = up(theirs);
+    if (theirs.tagName !== bubble.tagName) return { line: true }; // a div among li bubbles: a line
     return { list, bubble, siblings: [theirs] };
   }
   const STABLE_CLASS = /^[A-Za-z][\w-]*$/;
@@ -404,7 +406,9 @@
     const common = Array.from(bubble.classList).filter((c) => stable(c) && siblings.length && siblings.every((s) => s.classList.contains(c)));
     const shape = tag + common.map((c) => "." + CSS.escape(c)).join("");
     const message = uniqueSelector(list) + " > " + shape;
-    const mine = siblings.length ? Array.from(bubble.classList).find((c) => stable(c) && !siblings.some((s) => s.classList.contains(c))) : undefined;
+    // Ours by a class of its own, only where the bubbles share a class (a shape of their own): a
+    // sibling of another shape is no bubble, and its classes tell nothing of the sides.
+    const mine = common.length ? Array.from(bubble.classList).find((c) => stable(c) && !siblings.some((s) => s.classList.contains(c))) : undefined;
     config.message = message;
     if (!config.visitor && mine) config.visitor = message + "." + CSS.escape(mine);
     needle = null;

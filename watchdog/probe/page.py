@@ -6,9 +6,12 @@ records anything."""
 from __future__ import annotations
 
 import asyncio
+import functools
+import json
 import time
 from collections.abc import Awaitable
-from typing import TypeVar
+from importlib import resources
+from typing import Any, TypeVar
 
 from playwright.async_api import Frame, Page
 from playwright.async_api import TimeoutError as PlaywrightTimeout
@@ -17,6 +20,7 @@ from ..config import Chat
 from ..records import Claimed
 from ..verdicts.lines import NO_AGENT
 from .conversation import claimed_from_text
+from .discovery import scan_words
 
 T = TypeVar("T")
 PAGE_TIMEOUT_MS = 30_000
@@ -42,6 +46,23 @@ async def page_call(call: Awaitable[T], what: str) -> T:
     except TimeoutError:
         limit = f"{PAGE_CALL_TIMEOUT_S:g} s"
         raise Unresponsive(f"the page did not answer ({what}) within {limit}: a frozen page") from None
+
+
+@functools.cache
+def _scan_source() -> str:
+    source = (resources.files("watchdog.probe") / "scan.js").read_text(encoding="utf-8")
+    return source.replace("__WORDS__", json.dumps(scan_words(), ensure_ascii=False))
+
+
+async def scan(frame: Frame, call: str, arg: Any = None) -> Any:
+    """Run one of scan.js's functions (it only reads the page) in a frame."""
+    script = f"(arg) => {{ {_scan_source()}\nreturn {call}(arg); }}"
+    return await page_call(frame.evaluate(script, arg), f"reading the page ({call})")
+
+
+async def other_contacts(page: Page) -> list[str]:
+    """The contacts a page offers that are not a web chat: QQ, WeChat (scan.js contacts)."""
+    return sorted({kind for kind, _ in await scan(page.main_frame, "contacts")})
 
 
 async def read_status(page: Page, chat: Chat, wait_ms: int) -> tuple[Claimed, str] | None:

@@ -109,6 +109,16 @@ function entries() { // what a visitor could click: its label, where it is, how 
     if (candidates.size > 3000) break;
     if (getComputedStyle(el).cursor === "pointer") candidates.add(el);
   }
+  // A fixed or floating element with chat words or a chat vendor's name, whatever its tag and
+  // however its click is bound (addEventListener leaves no trace in the markup).
+  for (const el of all("body *")) {
+    if (candidates.size > 3000) break;
+    const position = getComputedStyle(el).position;
+    if (position !== "fixed" && position !== "sticky") continue;
+    const label = labelOf(el);
+    const names = `${el.id} ${typeof el.className === "string" ? el.className : ""}`;
+    if (ENTRY.test(`${label.text.slice(0, 20)} ${label.aria} ${label.title} ${label.alt}`) || NAMES.test(names)) candidates.add(el);
+  }
   for (let el of candidates) {
     // an icon or image inside a link or button is that link or button
     for (let a = up(el); a; a = up(a)) if (a.nodeType === 1 && a.matches(CLICKABLE)) { el = a; break; }
@@ -189,23 +199,54 @@ function listNear(input) { // the scrolling container nearest the input: a hint,
   }
   return null;
 }
+const LEAVE = new RegExp(WORDS.leave, "i");
+function leaveForm(el) { // a leave-a-message form (name, e-mail or phone beside it, a 留言 button): no chat
+  let scope = el.parentElement;
+  for (let depth = 0; scope && depth < 5; depth++, scope = scope.parentElement) {
+    const fields = Array.from(scope.querySelectorAll("input, textarea")).filter((f) => f !== el && shown(f) &&
+      !["hidden", "submit", "button", "checkbox", "radio"].includes((f.getAttribute("type") || "").toLowerCase()));
+    const asks = fields.some((f) => /name|mail|phone|tel|mobile|qq|姓名|邮箱|手机|电话|联系/i.test(
+      `${f.getAttribute("name") || ""} ${f.getAttribute("type") || ""} ${f.getAttribute("placeholder") || ""} ${f.id}`));
+    const says = Array.from(scope.querySelectorAll("button, input[type=submit], a, [role=button]"))
+      .some((b) => LEAVE.test(clean(b.innerText || b.value || "")));
+    if (asks && (says || fields.length >= 2)) return true;
+  }
+  return false;
+}
 function inputs() { // text boxes a chat could have
   const found = [];
   for (const el of all("textarea, input, [contenteditable]")) {
     if (el.localName === "input" && !["", "text"].includes((el.getAttribute("type") || "").toLowerCase())) continue;
     if (el.hasAttribute("contenteditable") && el.getAttribute("contenteditable") === "false") continue;
-    if (el.disabled || el.readOnly || !shown(el)) continue;
+    if (!shown(el)) continue; // read-only or disabled: said (a chat made read-only while offline)
     const named = selectorOf(el);
     if (!named) continue;
     found.push({
       selector: named[0], how: named[1], tag: el.localName, editable: el.isContentEditable && el.localName !== "input",
-      search: searchBox(el), chat: chatEvidence(el), seen: !!el.__kefuDiscoverSeen,
+      search: searchBox(el), chat: chatEvidence(el), seen: !!el.__kefuDiscoverSeen, leave: leaveForm(el),
+      readonly: !!(el.disabled || el.readOnly),
       send: sendFor(el), list: listNear(el), box: box(el),
     });
   }
   return found;
 }
-function markSeen() { for (const el of all("textarea, input, [contenteditable]")) el.__kefuDiscoverSeen = true; }
+// Text boxes shown before a click: a chat already in the page but hidden is not one of them.
+function markSeen() { for (const el of all("textarea, input, [contenteditable]")) if (shown(el)) el.__kefuDiscoverSeen = true; }
+// Contacts that are not a web chat: QQ (tencent:// or wpa.qq.com links) and WeChat (a QR code).
+function contacts() {
+  const found = [];
+  for (const a of all("a[href]")) {
+    const href = a.getAttribute("href") || "";
+    if (/^tencent:|wpa\.qq\.com|qm\.qq\.com|im\.qq\.com/i.test(href)) found.push(["QQ", href.slice(0, 80)]);
+  }
+  for (const img of all("img")) {
+    const words = `${img.getAttribute("alt") || ""} ${img.getAttribute("title") || ""} ${img.getAttribute("src") || ""} ${clean(up(img) && up(img).innerText || "").slice(0, 40)}`;
+    if (shown(img) && /微信|weixin|wechat|wx[_-]?(qr|code)/i.test(words) && /二维码|扫码|扫一扫|qr|code|微信/i.test(words)) {
+      found.push(["WeChat", (img.getAttribute("alt") || img.getAttribute("src") || "").slice(0, 80)]);
+    }
+  }
+  return found;
+}
 const STATUS = new RegExp(WORDS.status, "i");
 function statuses() { // short texts that say online/offline, and elements whose class says so
   const found = [];

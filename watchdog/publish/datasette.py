@@ -83,7 +83,8 @@ COLUMNS = {
     },
     "probes": {
         "outcome": "human / auto_only / no_reply / offline_declared / unreachable / chat_missing / blind / "
-        "probe_error (chat_missing and blind: needs review, not rated)",
+        "im_only / probe_error (chat_missing and blind: needs review, not rated; im_only: no web chat, QQ/WeChat "
+        "only, not rated)",
         "claimed_status": "What the widget claimed: online / offline / unknown",
         "fake_online": "1: claimed online, but no human answered within max_wait",
         "bot_loop": "1: asked for a human (转人工), got only bot or automated replies",
@@ -96,7 +97,7 @@ COLUMNS = {
     "messages": {
         "side": "platform or visitor (us)",
         "at_ms": "In-page time since the page started loading (ms)",
-        "kind": "greeting / bot / auto / human (ours: question / handoff)",
+        "kind": "greeting / bot / auto / human / system (ours: question / handoff)",
         "confidence": "0-1",
         "reasons": "Why this kind",
     },

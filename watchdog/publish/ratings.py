@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ..records import NEEDS_REVIEW, Outcome, ProbeRecord
+from ..records import UNRATED, Outcome, ProbeRecord
 from ..store import Store, utc_now
 from ..timescale import simulated_seconds
 
@@ -36,7 +36,7 @@ FORMULA_ZH = (
     "+ 20 × 诚实度(1 − 伪在线率) + 10 × 守诺率(在平台承诺时间内、否则 15 分钟内由真人回复的比例)；"
     'A ≥ 85，B ≥ 70，C ≥ 55，D ≥ 40，否则 F；少于 5 次探测为"数据不足"'
 )
-EXCLUDED_OUTCOMES = (Outcome.PROBE_ERROR, *NEEDS_REVIEW)
+EXCLUDED_OUTCOMES = UNRATED
 DEFAULT_WINDOW_DAYS = 30.0
 MIN_PROBES = 5
 INDUSTRY_THRESHOLD_S = 15 * 60

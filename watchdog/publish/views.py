@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..formatting import format_duration
-from ..records import NEEDS_REVIEW
+from ..records import UNRATED
 from ..timescale import simulated_seconds, to_simulated_seconds
 from .ratings import INDUSTRY_THRESHOLD_S, INSUFFICIENT, MIN_PROBES
 
@@ -26,6 +26,7 @@ OUTCOME_WORDS = {
     "chat_missing": ("未找到客服", "the chat was not found: needs review"),
     "blind": ("无法看清", "the probe could not see the chat: needs review"),
     "probe_error": ("探测出错", "our probe failed: not counted"),
+    "im_only": ("仅QQ/微信", "no web chat, QQ/WeChat only: not rated"),
 }
 FLAG_WORDS = {
     "fake_online": ("伪在线", "fake online"),
@@ -39,6 +40,7 @@ KIND_WORDS = {
     "bot": ("机器人", "bot"),
     "auto": ("自动回复", "automated"),
     "greeting": ("欢迎语", "greeting"),
+    "system": ("系统提示", "the chat's own notice"),
 }
 GOOD = ("human",)
 BAD = ("auto_only", "no_reply")
@@ -206,7 +208,7 @@ def days(probes: list[Row]) -> list[Day]:
     """Per day (UTC): probes counted as the ratings count them, human reached, median to a human."""
     by_day: dict[str, list[Row]] = defaultdict(list)
     for probe in probes:
-        if probe.get("outcome") and probe["outcome"] not in ("probe_error", *NEEDS_REVIEW):
+        if probe.get("outcome") and probe["outcome"] not in UNRATED:
             by_day[(probe.get("started_at") or "")[:10]].append(probe)
     found = []
     for day in sorted(by_day):

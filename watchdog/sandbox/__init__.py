@@ -54,6 +54,16 @@ def _chat_selectors(scenario: Scenario) -> dict[str, str]:
             "visitor": ".cw-m--visitor",
             "sender": ".cw-author",
         }
+    if scenario.shape == "quickkf":  # the window is in the page: its header's status is too
+        return {
+            "open": ".qkf-entry",
+            "status": ".qkf-state",
+            "input": "textarea.qkf-text",
+            "send": "a.qkf-btn",
+            "message": ".qkf-list > li",
+            "visitor": ".qkf-msg--self",
+            "sender": ".qkf-who",
+        }
     if scenario.shape == "no-chat":  # a user's guess: the contact link, and an input that is not there
         return {"open": "a.contact", "input": "textarea.chat-input"}
     if scenario.shape == "iframe":

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 @dataclass(frozen=True)
 class Line:
     text: str | tuple[tuple[str, ...], ...]  # fixed text, or parts to pick one of each from
-    kind: str  # greeting / bot / auto / human
+    kind: str  # greeting / bot / auto / human / system (a notice the widget draws outside its bubbles)
     delay_s: float  # after the trigger: chat opened, or the visitor's message arrived
     sender: str = ""
     typing_s: float = 0.0  # typing indicator shown this long before the message
@@ -46,7 +46,10 @@ class Scenario:
     # vendor: a third-party embed built after load, icon-only status; popup: chat in a new window;
     # fab: another vendor's floating icon named only by aria-label; late-iframe: a launcher built
     # late that adds the chat's iframe (a fresh id each time); decoy: a 客服 help-centre link
-    # beside the real chat; no-chat: a shop with a search box, a help page and a hotline only
+    # beside the real chat; no-chat: a shop with a search box, a help page and a hotline only;
+    # quickkf: another vendor's Chinese widget (quickkf.js: a div entry bound by script, the
+    # window hidden in the page, status only in its header, notices among the bubbles, our
+    # bubble labelled, timed, read-marked and replaced by the server's copy)
     shape: str = "div"
     send: str = "button"  # button: click the send button; enter: press Enter
     status: str = "online"
@@ -380,6 +383,31 @@ SCENARIOS: tuple[Scenario, ...] = (
         "no chat at all: a search box, a 联系我们 link to a help page and a hotline",
         shape="no-chat",
         expected=_expect("chat_missing"),
+    ),
+    Scenario(
+        "kefu-human",
+        "快服卡盟",
+        "another vendor's Chinese widget: an agent-assigned notice among the bubbles, a person in 20 s",
+        shape="quickkf",
+        on_question=(Line("客服小美 为您服务", "system", 2), human(20, "客服小美")),
+        expected=_expect("human"),
+    ),
+    Scenario(
+        "kefu-queue",
+        "排队卡盟",
+        "the same widget's header says 与 客服小美 交流中; an agent assigned, a queue place, then nobody answers",
+        shape="quickkf",
+        on_question=(Line("客服小美 为您服务", "system", 1), Line((("您前面还有{n}位会员在等待",),), "system", 3)),
+        on_handoff=(Line("正在转接中...", "system", 1),),
+        expected=_expect("no_reply", handoff=True, fake_online=True),
+    ),
+    Scenario(
+        "kefu-closed",
+        "打烊卡盟",
+        "the same widget off duty: its header says 暂时没有客服 and its input is read-only",
+        shape="quickkf",
+        status="offline",
+        expected=_expect("offline_declared"),
     ),
     Scenario(
         "misconfigured",

@@ -62,7 +62,7 @@ class SandboxApp:
         self.sessions: dict[str, Session] = {}
         self.scripts = {
             name: (resources.files("watchdog.sandbox") / name).read_bytes()
-            for name in ("widget.js", "vendor.js", "fab.js")
+            for name in ("widget.js", "vendor.js", "fab.js", "quickkf.js")
         }
 
     async def __call__(self, scope: dict, receive: Receive, send: Send) -> None:
@@ -170,7 +170,14 @@ class SandboxApp:
             }
         )
         session.events.put_nowait(
-            {"type": "message", "id": message_id, "text": text, "sender": line.sender, "marked": line.marked}
+            {
+                "type": "message",
+                "id": message_id,
+                "text": text,
+                "sender": line.sender,
+                "marked": line.marked,
+                "notice": line.kind == "system",
+            }
         )
 
     async def _events(self, scope: dict, receive: Receive, send: Send) -> None:
@@ -252,6 +259,15 @@ class SandboxApp:
             options = {"api": f"/api/{scenario.slug}", "title": f"{scenario.name} 客服"}
             script = f"<script>ChatWave({json.dumps(options, ensure_ascii=False)});</script>"
             return _document(scenario.name, f'{shop}<script src="/fab.js"></script>{script}')
+        if scenario.shape == "quickkf":
+            options = {
+                "api": f"/api/{scenario.slug}",
+                "online": scenario.status == "online",
+                "title": f"{scenario.name} 客服",
+                "agent": "客服小美",
+            }
+            script = f"<script>QuickKF({json.dumps(options, ensure_ascii=False)});</script>"
+            return _document(scenario.name, f'{shop}<script src="/quickkf.js"></script>{script}')
         if scenario.shape == "late-iframe":
             return _document(scenario.name, shop + _late_iframe_loader(scenario, scope, status_word))
         if scenario.shape == "no-chat":

@@ -7,7 +7,9 @@ Such a line is `system`: kept in the transcript, never a reply, never ours.
 
 Precision first: a line the observer saw outside the bubbles is `system` only when its words
 say what it is; any other line could be a reply and is judged like one. A bubble is `system`
-only when it shows nothing but a time or a date.
+only when it is short and says what no reply says (an agent assigned, the session opening or
+closing, someone typing) or shows nothing but a time: a bubble about a queue or a transfer is a
+stalling template (auto), and one saying no agent is on duty an offline claim (verdicts/decide.py).
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ import re
 from ..text import DECORATION, TIME_LABEL
 
 MAX_LINE_CHARS = 60  # a notice is short; a longer text could be an answer
+MAX_BUBBLE_NOTICE_CHARS = 30
+BUBBLE_NOTICES = ("agent_assigned", "session", "typing")  # notices even when drawn as a bubble
 NAME = r"[\w\u4e00-\u9fff·.\- ]{0,16}"
 # Each kind of notice, as the alternatives that say it (searched in a line's text).
 NOTICES: dict[str, tuple[str, ...]] = {
@@ -60,13 +64,14 @@ def timestamp_only(text: str) -> bool:
 
 
 def system_line(text: str, *, bubble: bool) -> str | None:
-    """What kind of notice `text` is, or None when it could be someone's message. A bubble
-    is a notice only when it is nothing but a time or a date."""
+    """What kind of notice `text` is, or None when it could be someone's message (`bubble`:
+    the widget drew it as a message, not as a line of its own)."""
     if timestamp_only(text):
         return "time"
-    if bubble or len(text) > MAX_LINE_CHARS:
+    if len(text) > (MAX_BUBBLE_NOTICE_CHARS if bubble else MAX_LINE_CHARS):
         return None
-    return next((category for category, pattern in SYSTEM_LINES.items() if pattern.search(text)), None)
+    categories = BUBBLE_NOTICES if bubble else tuple(SYSTEM_LINES)
+    return next((category for category in categories if SYSTEM_LINES[category].search(text)), None)
 
 
 def says_no_agent(text: str) -> bool:
