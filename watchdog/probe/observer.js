@@ -422,20 +422,29 @@
     sent.push(compact(text));
     if (!config.message) needle = compact(text);
   }
-  // The probe ends with nothing near our question: its list is then the child of the chat box
-  // that holds our message, and our bubble that list's child. Replies added near ours would
-  // have taught the list; text added anywhere else in the chat box forbids the guess (the
-  // end-of-probe check then cannot run, and no accusation can stand).
+  // The probe ends with nothing added near our question since: the list is guessed from what
+  // was there (below). Replies added near ours would have taught the list; text added anywhere
+  // else in the chat box forbids the guess (the end-of-probe check then cannot run, and no
+  // accusation can stand).
   function settle() {
     if (config.message || !ourAdded || !ourAdded.isConnected || stray) return;
     const input = inputOf();
-    let list = ourAdded;
-    while (up(list) && !holds(up(list), input)) list = up(list);
-    if (list === ourAdded) return;
-    let bubble = ourAdded;
-    while (up(bubble) !== list) bubble = up(bubble);
-    learned({ list, bubble, siblings: [] }, now());
+    let top = ourAdded; // the child of the chat box that holds our message
+    while (up(top) && !holds(up(top), input)) top = up(top);
+    // Our bubble: the nearest of what the widget added for us and its ancestors below the chat
+    // box that has text beside it (a greeting, a notice); its parent is the list.
+    let bubble = null;
+    for (let at = ourAdded; at !== top && !bubble; at = up(at)) {
+      if (Array.from(up(at).children).some((other) => other !== at && textOf(other))) bubble = at;
+    }
+    if (!bubble) { // nothing beside it: the chat box's child that holds it is the list
+      if (top === ourAdded) return;
+      bubble = ourAdded;
+      while (up(bubble) !== top) bubble = up(bubble);
+    }
+    learned({ list: up(bubble), bubble, siblings: [] }, now());
   }
+
 
   // Whether the typing indicator shows needs a layout, which costs as much as the page is big:
   // looked at no more than every TYPING_CHECK_MS, not at every change (a flood of messages).
