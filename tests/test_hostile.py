@@ -53,6 +53,7 @@ EXPECTED = {
     "skewed-clock": None,
     "meta-refresh": ("probe_error", False, False),
     "self-reload": ("probe_error", False, False),
+    "restore-reload": ("human", False, False),  # reloads, and restores the chat: followed
     "hash-change": ("human", False, False),
     "confirm-dialog": ("human", False, False),
     "relative-times": ("human", False, False),
@@ -142,6 +143,17 @@ def test_navigation_and_dialogs_are_explained(hostile_run):
     for slug in ("meta-refresh", "self-reload"):
         assert "navigated" in probes[slug]["reasons"], probes[slug]["reasons"]
     assert "确定发送这条消息吗？" in probes["confirm-dialog"]["notes"]
+
+
+def test_a_reload_that_restores_the_chat_is_followed_and_timed(hostile_run):
+    """The page reloads 3 s after our question and its widget shows the conversation again:
+    the probe follows it, records nothing twice, and times the answer (12 s) from our question."""
+    _, _, db = hostile_run
+    probe = rows(db, "select * from probes where platform = 'restore-reload'")[0]
+    assert "showed our conversation again: followed it" in probe["notes"]
+    assert 11_000 < probe["first_human_ms"] < 14_000, probe
+    texts = [row["text"] for row in rows(db, "select text from messages where probe_id = ? order by seq", probe["id"])]
+    assert len(texts) == len(set(texts)) == 3, texts  # the greeting, our question, the answer
 
 
 def test_relabelled_messages_are_stored_once_and_need_no_handoff(hostile_run):

@@ -90,10 +90,26 @@ def probe(probes: Path, db: Path, concurrency: int = 1) -> list[dict]:
     return json_lines(result.stdout)
 
 
+# The least a user writes by hand for Live Helper Chat: where the chat is, no message selector
+# (the probe learns the list from our question, as with most discovered files).
+LHC_LEARNED = """[chat]
+open = "#lhc_status_widget_v2"
+status_online = "#lhc_status_widget_v2 #status-icon:not(.offline-status)"
+status_offline = "#lhc_status_widget_v2 #status-icon.offline-status"
+frame = "#lhc_widget_v2"
+input = "#CSChatMessage"
+"""
+
+
 def files(lab: Lab, tmp_path: Path) -> dict[str, str]:
+    """The preset's file, the one `watchdog discover` writes (for Live Helper Chat: the
+    preset's again) and one without chat.message."""
+    head = f'name = "{lab.name} shop"\nurl = "{lab.shop}"\n'
     made = {"discovered": discovered(lab, tmp_path)}
     if lab.preset:
-        made["preset"] = f'name = "{lab.name} shop"\nurl = "{lab.shop}"\nwidget = "{lab.preset}"\n'
+        made["preset"] = f'{head}widget = "{lab.preset}"\n'
+    if lab is LHC:
+        made["learned"] = head + LHC_LEARNED
     return made
 
 

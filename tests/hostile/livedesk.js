@@ -16,7 +16,8 @@
 
   // options: {presence, greeting, answer(text, n) -> [[delay_s, text, typing], ...],
   //           confirm (text), afterSend(n), timeLabels (re-render every second),
-  //           receipt (已读 added into our bubble), notice (text added in the header)}
+  //           receipt (已读 added into our bubble), notice (text added in the header),
+  //           restore (the conversation kept in sessionStorage and shown again after a reload)}
   window.LiveDesk = {
     start(options) {
       const launcher = make("div", "", "在线咨询");
@@ -46,13 +47,25 @@
         if (options.timeLabels) li.append(make("time", "", label(item.at)));
         return li;
       };
+      const store = options.restore ? window.sessionStorage : null;
+      const pending = () => JSON.parse((store && store.getItem("ld-pending")) || "[]");
       const add = (item) => {
         items.push(item);
+        if (store) store.setItem("ld-items", JSON.stringify(items));
         if (options.timeLabels) thread.replaceChildren(...items.map(row));
         else thread.append(row(item));
       };
       if (options.timeLabels) setInterval(() => thread.replaceChildren(...items.map(row)), 1000);
 
+      const reply = (due, text, showsTyping) => { // a scheduled answer, kept across a reload
+        const wait = Math.max(0, due - Date.now());
+        if (showsTyping) setTimeout(() => { typing.style.display = ""; }, Math.max(0, wait - 2000));
+        setTimeout(() => {
+          typing.style.display = "none";
+          add({ out: false, text, author: "售前客服", at: Date.now() });
+          if (store) store.setItem("ld-pending", JSON.stringify(pending().filter((p) => p.due !== due)));
+        }, wait);
+      };
       let asked = 0;
       const send = () => {
         const text = compose.value.trim();
@@ -64,17 +77,22 @@
         const mine = thread.lastElementChild;
         if (options.receipt) setTimeout(() => mine.append(make("span", "ld-read", "已读")), 1000);
         if (options.notice) setTimeout(() => head.append(make("p", "ld-notice", options.notice)), 1000);
-        for (const [delay, reply, showsTyping] of (options.answer ? options.answer(text, n) : [])) {
-          if (showsTyping) setTimeout(() => { typing.style.display = ""; }, Math.max(0, delay - 2) * 1000);
-          setTimeout(() => {
-            typing.style.display = "none";
-            add({ out: false, text: reply, author: "售前客服", at: Date.now() });
-          }, delay * 1000);
+        for (const [delay, answer, showsTyping] of (options.answer ? options.answer(text, n) : [])) {
+          const due = Date.now() + delay * 1000;
+          if (store) store.setItem("ld-pending", JSON.stringify([...pending(), { due, text: answer, showsTyping }]));
+          reply(due, answer, showsTyping);
         }
         if (options.afterSend) options.afterSend(n);
       };
       go.addEventListener("click", (event) => { event.preventDefault(); send(); });
       compose.addEventListener("keydown", (event) => { if (event.key === "Enter") send(); });
+      const kept = store && JSON.parse(store.getItem("ld-items") || "[]");
+      if (kept && kept.length) { // restored after a reload: the window open, as it was
+        win.hidden = false;
+        for (const item of kept) add(item);
+        asked = kept.filter((item) => item.out).length;
+        for (const p of pending()) reply(p.due, p.text, p.showsTyping);
+      }
       launcher.addEventListener("click", () => {
         win.hidden = false;
         if (options.greeting && !items.length) add({ out: false, text: options.greeting, author: "售前客服", at: Date.now() });
@@ -92,6 +110,7 @@
       "confirm-dialog": "您好，失败的订单系统会自动退款，一般两小时内原路退回。",
       "relative-times": "亲，充值卡显示已使用的话，把订单号给我看看哈。",
       "read-receipt": "您好，点卡是自动发货的，付款后订单页就能看到卡密。",
+      "restore-reload": "在的，话费充值一般十分钟内到账，没到的话联系我退款。",
     })[page],
   };
 })();

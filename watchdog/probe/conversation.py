@@ -34,6 +34,7 @@ SEEN_AT_END = "on screen at the end, never reported by the observer: no time"
 STATUS_MOMENTS = {"load": "at load", "question": "when we asked", "end": "at the end", "chat": "in the chat"}
 UNKNOWN_VISITOR = "marked as ours by the widget (chat.visitor), but we never sent it"
 MAX_STATUS_CHARS = 200  # a status is a word or two; page text beyond this is noise
+MAX_ELSEWHERE = 1000  # batches kept from another document of the chat's frame
 # The page's clock must agree with ours to within this (seconds), or this share of the time.
 CLOCK_TOLERANCE_S = 2.0
 CLOCK_TOLERANCE_SHARE = 0.05
@@ -114,6 +115,9 @@ class Conversation:
         self.document: str | None = None  # the chat document's token (observer.js)
         self.navigated_to: str | None = None  # where the chat went when its page navigated
         self.clock_readings: list[tuple[float, float, float]] = []  # (our before, page clock, our after)
+        self.elsewhere: list[dict[str, Any]] = []  # batches of other documents of the chat's frame
+        self.restoring: Counter[str] | None = None  # after a reload: the texts the restored chat shows again
+        self.restored_ours = False  # ...and whether it shows our question
 
     # -- the page clock -------------------------------------------------------------------
 
@@ -156,6 +160,8 @@ class Conversation:
         if self.document is not None and batch.get("doc") != self.document:
             if self.sent_at is not None and self.navigated_to is None:
                 self.navigated_to = page_text(frame_url or "")
+            if len(self.elsewhere) < MAX_ELSEWHERE:  # kept: the new document may restore the chat
+                self.elsewhere.append(batch)
             return []
         return [record for event in batch.get("events", []) for record in self.observe(event, frame_url)]
 
@@ -186,6 +192,17 @@ class Conversation:
                 return [added]
         return []
 
+    def reattach(self, token: str, frame_url: str | None = None) -> list[MessageRecord]:
+        """The chat's page navigated and a new document (`token`) shows the chat again, restored
+        from the widget's storage: follow it. What it shows again of what was recorded is not
+        new; the conversation goes on only if it shows our question (`restored_ours`)."""
+        self.document, self.navigated_to = token, None
+        self.by_observer_id.clear()  # the new document numbers its messages afresh
+        self.restoring = Counter(without_time_labels(m.text) for m in self.messages if m.side == Side.PLATFORM)
+        self.restored_ours = False
+        batches, self.elsewhere = [b for b in self.elsewhere if b.get("doc") == token], []
+        return [record for batch in batches for record in self.observe_batch(batch, frame_url)]
+
     def _learned(self, message: str, visitor: str) -> None:
         """Without chat.message, the observer learned the message list from our question."""
         self.probe.learned_message, self.probe.learned_visitor = message or None, visitor or None
@@ -212,7 +229,11 @@ class Conversation:
         if said is not None:
             # Our message again: redrawn, or the widget's first copy replaced by the server's.
             # Whichever side the widget draws it on, a platform is never credited with our words.
+            self.restored_ours = self.restored_ours or (self.restoring is not None and said == self.sent[0])
             return None
+        if self.restoring and self.restoring[without_time_labels(text)] > 0:
+            self.restoring[without_time_labels(text)] -= 1
+            return None  # shown again by the restored chat: recorded already
         if marked_ours:
             if without_time_labels(text) in self.ours_shown:
                 return None  # a message of ours shown again (the list re-rendered)

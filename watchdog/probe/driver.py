@@ -93,6 +93,8 @@ OBSERVER = "document.__kefuWatchdogHandle"
 STATUS_REREAD_MS = 1_000
 START_HOLD_MS = 2_000  # a probe waiting longer than this for the chat gives up its start slot
 CONTROL_TIMEOUT_S = 15.0
+MAX_REATTACH = 2  # reloads a probe follows
+REATTACH_SETTLE_S = 0.5  # after a reload, for the restored chat to show what it keeps
 
 
 @functools.cache
@@ -256,6 +258,7 @@ class ProbeRun:
         await self._await_replies(frame)
         if self.conversation.navigated_to is not None:
             return  # the chat is gone: nothing left to read from it
+        frame = self.chat_frame or frame  # the restored chat's, after a reload it followed
         if not chat.message:  # a list not learned by now is taken from where our question shows
             await page_call(frame.evaluate(f"{OBSERVER}.settle()"), "settling the list")
         await self._drain(frame)
@@ -366,10 +369,18 @@ class ProbeRun:
 
     async def _await_replies(self, frame: Frame) -> None:
         """Do what the core says until it says stop."""
+        reattached = 0
         while True:
             step = self.conversation.next_step(time.monotonic())
             if isinstance(step, Stop):
-                return
+                if self.conversation.navigated_to is None or reattached >= MAX_REATTACH:
+                    return
+                reattached += 1
+                restored = await self._reattach()
+                if restored is None:
+                    return
+                frame = restored
+                continue
             if isinstance(step, Drain):
                 await self._drain(frame)
             elif isinstance(step, AskForHuman):
@@ -380,6 +391,40 @@ class ProbeRun:
                     await asyncio.wait_for(self.changed.wait(), timeout=max(0.0, step.until - time.monotonic()))
                 except TimeoutError:
                     pass
+
+    async def _reattach(self) -> Frame | None:
+        """The chat's page navigated: when the new document shows the chat again with our
+        question in it (a widget restoring its conversation from storage), follow it there.
+        None when it does not: the conversation is lost and the probe ends without a verdict."""
+        chat = self.platform.chat
+        page = self.chat_page
+        if page is None:
+            return None
+        try:
+            await page.wait_for_load_state("domcontentloaded", timeout=ELEMENT_TIMEOUT_MS)
+            frame = await find_chat_frame(page, chat)
+            await frame.locator(chat.input).first.wait_for(state="visible", timeout=ELEMENT_TIMEOUT_MS)
+            await ensure_observer(frame, chat)
+            token = await page_call(frame.evaluate(f"{OBSERVER}.doc"), "its document")
+            learned = self.probe.learned_message
+            if not chat.message and learned:
+                await page_call(
+                    frame.evaluate(f"([m, v]) => {OBSERVER}.use(m, v)", [learned, self.probe.learned_visitor]),
+                    "using the list learned before",
+                )
+            await page_call(frame.evaluate(f"{OBSERVER}.flush()"), "a round trip")
+            await asyncio.sleep(REATTACH_SETTLE_S)
+        except (NotFound, PlaywrightTimeout, PlaywrightError):
+            return None
+        url = self.conversation.navigated_to
+        self._write(self.conversation.reattach(str(token), frame.url))
+        self.chat_frame = frame
+        await self._drain(frame)
+        if not self.conversation.restored_ours:
+            self.conversation.navigated_to = url  # a fresh chat, not ours: the conversation is lost
+            return None
+        self.probe.notes.append(f"the chat's page reloaded ({url}) and showed our conversation again: followed it")
+        return frame
 
     async def _drain(self, frame: Frame) -> None:
         """Everything the observer has seen reaches the conversation before it decides."""

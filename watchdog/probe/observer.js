@@ -18,7 +18,10 @@
   // the chat navigated (a reload, a redirect).
   const doc = Math.random().toString(36).slice(2) + now().toString(36);
   // What the driver reads (document.__kefuWatchdogHandle), fixed so the page cannot replace it.
-  const handle = { origin, now, doc, flush: () => flush(), learn: (text) => learn(text), settle: () => settle() };
+  const handle = {
+    origin, now, doc, flush: () => flush(), learn: (text) => learn(text), settle: () => settle(),
+    use: (message, visitor) => use(message, visitor),
+  };
   Object.defineProperty(document, "__kefuWatchdogHandle", {
     value: Object.freeze(handle), writable: false, configurable: false, enumerable: false,
   });
@@ -417,6 +420,15 @@
     report({ type: "learned", message, visitor: config.visitor });
     recovering = true; // what the list already showed (greetings, our question) is reported now
     try { rescan(stamp); } finally { recovering = false; }
+  }
+  // A chat restored after its page reloaded: the list learned in the document before.
+  function use(message, visitor) {
+    if (config.message) return;
+    config.message = message;
+    if (visitor && !config.visitor) config.visitor = visitor;
+    needle = null;
+    recovering = true; // what the list already shows was drawn before: stamps as then
+    try { rescan(now()); } finally { recovering = false; }
   }
   function learn(text) {
     sent.push(compact(text));
