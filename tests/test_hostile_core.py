@@ -137,3 +137,23 @@ def test_a_person_after_a_long_bot_message_is_still_a_person():
     (reply,) = talk.observe(shown(34_000, "在的亲，话费一般十分钟内到账，失败的话原路退款哈", typing_ms=30_000))
     assert reply.kind == Kind.HUMAN
     assert talk.finish(None).outcome == Outcome.HUMAN
+
+
+def test_a_reloaded_chat_that_shows_our_question_again_is_followed_without_repeats():
+    talk = asked()
+    talk.observe_batch(batch("doc-1", shown(5000, "您好，欢迎光临！")))
+    # the page reloads: the new document's events wait until the driver follows it
+    restored = (shown(8000, "您好，欢迎光临！"), shown(8000, QUESTION, "visitor"))
+    talk.observe_batch(batch("doc-2", {"type": "document"}, *restored))
+    assert isinstance(talk.next_step(101.0), Stop)
+    assert talk.reattach("doc-2") == [] and talk.restored_ours
+    assert len(talk.observe_batch(batch("doc-2", shown(20_000, ANSWER)))) == 1
+    probe = talk.finish(None)
+    assert probe.outcome == Outcome.HUMAN and [m.text for m in talk.messages].count("您好，欢迎光临！") == 1
+
+
+def test_a_reload_to_a_fresh_chat_is_not_followed():
+    talk = asked()
+    talk.observe_batch(batch("doc-2", {"type": "document"}, shown(8000, "您好，欢迎光临！")))
+    talk.reattach("doc-2")
+    assert not talk.restored_ours  # our question is not there: the driver gives up (probe_error)
