@@ -75,7 +75,7 @@ def folder(tmp_path: Path, name: str, text: str, copies: int = 1) -> Path:
 
 def discovered(lab: Lab, tmp_path: Path) -> str:
     """The platform file `watchdog discover` writes for the lab's shop page."""
-    where = tmp_path / "discovered"
+    where = tmp_path / "discover-output"
     result = run_cli("discover", lab.shop, "--slug", "shop", "--probes", where)
     assert result.exit_code == 0, result.output
     return (where / "shop.toml").read_text(encoding="utf-8")
