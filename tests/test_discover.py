@@ -91,7 +91,8 @@ def test_no_chat_writes_nothing(sandbox, tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("page", "widget"), [("live-helper-chat.html", "live-helper-chat"), ("chatwoot.html", "chatwoot")]
+    ("page", "widget"),
+    [("live-helper-chat.html", "live-helper-chat"), ("chatwoot.html", "chatwoot"), ("easemob.html", "easemob")],
 )
 def test_a_preset_system_is_named_not_spelled_out(page, widget, tmp_path):
     with static_site(WIDGETS) as site:

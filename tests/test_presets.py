@@ -18,7 +18,7 @@ WIDGETS = Path(__file__).parent / "widgets"
 
 def test_every_preset_names_its_source_and_version():
     found = presets()
-    assert {"live-helper-chat", "chatwoot"} <= set(found)
+    assert {"live-helper-chat", "chatwoot", "easemob"} <= set(found)
     for preset in found.values():
         assert preset.source.startswith("https://") and preset.checked
         assert preset.chat["input"]
@@ -38,7 +38,7 @@ def test_the_files_keys_override_the_presets(tmp_path):
         "#messagesBlock .message-row",
     )
     assert [str(p) for p in catalog.problems] == [
-        f"{tmp_path / 'b.toml'}: widget: no preset 'no-such' (known: chatwoot, live-helper-chat)"
+        f"{tmp_path / 'b.toml'}: widget: no preset 'no-such' (known: chatwoot, easemob, live-helper-chat)"
     ]
     result = run_cli("check", "--probes", tmp_path)
     assert (
@@ -50,7 +50,11 @@ def test_the_files_keys_override_the_presets(tmp_path):
 @pytest.mark.browser
 @pytest.mark.parametrize(
     ("widget", "page", "status", "messages"),
-    [("live-helper-chat", "live-helper-chat.html", "online", 2), ("chatwoot", "chatwoot.html", "unknown", 2)],
+    [
+        ("live-helper-chat", "live-helper-chat.html", "online", 2),
+        ("chatwoot", "chatwoot.html", "unknown", 2),
+        ("easemob", "easemob.html", "unknown", 3),  # a time line, the agent-assigned notice, the answer
+    ],
 )
 def test_a_three_line_file_checks_out_and_probes(widget, page, status, messages, tmp_path, db_path):
     """Chatwoot's chat shows a home view first: its preset clicks 开始会话 (chat.start) in the
