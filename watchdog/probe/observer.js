@@ -328,7 +328,8 @@
         if (ourAdded && !ourAdded.isConnected) ourAdded = ourElement = null; // the list was redrawn: find it again
         const wanted = ourId ? sent[0] : needle;
         if (!ourAdded && wanted && textOf(el).includes(wanted)) {
-          ourAdded = el;
+          ourAdded = shapedAsOurs(el, wanted) || el;
+          ourShape = ourShape || { tag: ourAdded.tagName, classes: Array.from(ourAdded.classList) };
           ourElement = deepest(el, wanted);
           if (!ourId) { // ours, shown: reported at once (the proof of sight), whatever the list turns out to be
             ourId = nextId++;
@@ -346,6 +347,17 @@
         }
       }
     }
+  }
+  // A widget that redraws the whole chat after we sent (Live Helper Chat replaces its body)
+  // adds one big element holding our message: within it, ours is what is shaped like the
+  // element that first showed it (its tag and a class), not the whole chat.
+  let ourShape = null;
+  function shapedAsOurs(el, text) {
+    if (!ourShape) return null;
+    const like = (x) => x.tagName === ourShape.tag && textOf(x).includes(text) &&
+      (!ourShape.classes.length || ourShape.classes.some((c) => x.classList.contains(c)));
+    if (like(el)) return el;
+    return Array.from(el.getElementsByTagName(ourShape.tag)).filter(like).pop() || null;
   }
   function deepest(el, text) {
     for (;;) {
@@ -389,7 +401,7 @@
     return { list, bubble, siblings: [theirs] };
   }
   const STABLE_CLASS = /^[A-Za-z][\w-]*$/;
-  const stable = (c) => STABLE_CLASS.test(c) && !/\d{3,}/.test(c); // not a generated hash
+  const stable = (c) => STABLE_CLASS.test(c) && !/\d{3,}|\d$/.test(c); // not a generated hash, nor a row number
   function selectorOf(el) {
     if (el.id && stable(el.id)) return "#" + CSS.escape(el.id);
     const classes = Array.from(el.classList).filter(stable).map((c) => "." + CSS.escape(c)).join("");
