@@ -247,6 +247,8 @@ class Discoverer:
                 if not still_here:
                     return "left the page (a link, not a chat)"
             picked = await _pick(chat_page, after_click=True)
+            if picked is None and any(seen.leave and not seen.seen for _, seen in await _inputs(chat_page)):
+                return "showed only a leave-a-message form: the chat is offline now, try again when someone is on duty"
             if picked is None and chat_page is not page:
                 return "opened a window with no chat box"
             if picked is not None:

@@ -39,6 +39,7 @@ function ownSelectors(el) { // ways to name the element by itself, most telling 
   const tries = [];
   if (el.id && !generated(el.id) && /^[A-Za-z][\w-]*$/.test(el.id)) tries.push("#" + CSS.escape(el.id));
   for (const attr of ["aria-label", "name", "title", "placeholder", "alt", "role"]) {
+    if (attr === "placeholder" && (el.readOnly || el.disabled)) continue; // an offline box's words change
     const value = el.getAttribute(attr);
     if (value && value.length <= 40 && !/["'\\\n]/.test(value)) tries.push(`${tag}[${attr}=${quoted(value)}]`);
   }
@@ -207,9 +208,16 @@ function leaveForm(el) { // a leave-a-message form (name, e-mail or phone beside
       !["hidden", "submit", "button", "checkbox", "radio"].includes((f.getAttribute("type") || "").toLowerCase()));
     const asks = fields.some((f) => /name|mail|phone|tel|mobile|qq|姓名|邮箱|手机|电话|联系/i.test(
       `${f.getAttribute("name") || ""} ${f.getAttribute("type") || ""} ${f.getAttribute("placeholder") || ""} ${f.id}`));
-    const says = Array.from(scope.querySelectorAll("button, input[type=submit], a, [role=button]"))
-      .some((b) => LEAVE.test(clean(b.innerText || b.value || "")));
+    const buttons = Array.from(scope.querySelectorAll("button, input[type=submit], a, [role=button]"))
+      .map((b) => clean(b.innerText || b.value || ""));
+    const says = buttons.some((words) => LEAVE.test(words));
     if (asks && (says || fields.length >= 2)) return true;
+    // a box whose only button leaves a message (提交留言), with no 发送 / send beside it
+    // no 发送 / send beside it, and a button or the form's words that leave a message (提交留言,
+    // 暂无客服在线，请留下联系方式和问题)
+    const leaves = buttons.some((words) => /留言|leave (us )?a message/i.test(words)) ||
+      /留言|请留下|暂无客服|没有客服|下班|leave (us )?a message/i.test(clean(scope.innerText).slice(0, 200));
+    if (leaves && !buttons.some((words) => /发\s*送|\bsend\b/i.test(words))) return true;
   }
   return false;
 }
