@@ -150,18 +150,37 @@ def test_lhc_offline_is_declared_every_time(tmp_path):
         assert [r["outcome"] for r in rows] == ["offline_declared"] * REPEATS, (how, rows)
 
 
-def test_wolive_four_cases_with_a_discovered_file(tmp_path):
+WOLIVE_LEARNED = """[chat]
+open = "#ymwl-kefu .ymwl-item"
+frame = "iframe#wolive-iframe"
+input = "#text_in"
+send = ".send-btn"
+"""
+
+
+def test_wolive_four_cases(tmp_path):
     """A Chinese 客服 system (wolive / 来客): no status anywhere, a greeting removed when the
-    agent answers, a FAQ robot, a 下班 dialog over the chat when off duty."""
+    agent answers, a FAQ robot, a 下班 dialog over the chat when off duty. Each case with the
+    discovered file (the wolive preset) and one without chat.message, probed at once."""
     needs(WOLIVE)
-    text = discovered(WOLIVE, tmp_path)
+    head = f'name = "wolive shop"\nurl = "{WOLIVE.shop}"\n'
+    made = {"discovered": discovered(WOLIVE, tmp_path), "learned": head + WOLIVE_LEARNED}
     cases = [
-        (("--delay", "20", "--duration", "150"), {("human", False)}),
-        (("--mode", "none", "--duration", "200"), {("no_reply", False), ("auto_only", False)}),
-        (("--mode", "bot", "--per-message", "--duration", "200"), {("auto_only", False)}),
-        (("--offline", "--duration", "200"), {("offline_declared", False)}),
+        (("--delay", "20"), {("human", False, False)}),
+        (("--mode", "none"), {("no_reply", False, False), ("auto_only", False, False)}),
+        (("--mode", "bot", "--per-message"), {("auto_only", False, True)}),
+        (("--offline",), {("offline_declared", False, False)}),
     ]
     for index, (args, expected) in enumerate(cases):
-        with WOLIVE.operator(*args):
-            rows = probe(folder(tmp_path, f"case{index}", text), tmp_path / f"case{index}.db")
-        assert {(r["outcome"], r["fake_online"]) for r in rows} <= expected, (args, rows)
+        probes = tmp_path / f"case{index}"
+        shutil.copytree(builtin_questions_dir(), probes / "questions")
+        for how, text in made.items():
+            (probes / f"{how}.toml").write_text(text, encoding="utf-8")
+        with WOLIVE.operator(*args, "--duration", "200"):
+            rows = probe(probes, tmp_path / f"case{index}.db", len(made))
+        assert len(rows) == len(made), rows
+        for row in rows:
+            got = (row["outcome"], row["fake_online"], row["bot_loop"])
+            assert got in expected, (args, row["platform"], row["reasons"])
+            if row["outcome"] == "human":
+                assert 19_000 < row["first_human_ms"] < 23_000, row  # pushed over a websocket: no poll

@@ -38,7 +38,7 @@ def test_the_files_keys_override_the_presets(tmp_path):
         "#messagesBlock .message-row",
     )
     assert [str(p) for p in catalog.problems] == [
-        f"{tmp_path / 'b.toml'}: widget: no preset 'no-such' (known: chatwoot, easemob, live-helper-chat)"
+        f"{tmp_path / 'b.toml'}: widget: no preset 'no-such' (known: chatwoot, easemob, live-helper-chat, wolive)"
     ]
     result = run_cli("check", "--probes", tmp_path)
     assert (
