@@ -151,6 +151,9 @@ def since_question(at_ms: float | None, question_at_ms: float | None, time_scale
 
 
 def transcript(probe: Row, messages: list[Row]) -> list[Bubble]:
+    """The messages as the chat showed them, in the order of their page times (a notice found
+    when the list was learned comes where it stood); those seen only at the end come last."""
+    shown = sorted(messages, key=lambda m: (m.get("at_ms") is None, m.get("at_ms") or 0.0, m.get("seq") or 0))
     return [
         Bubble(
             ours=m["side"] == "visitor",
@@ -161,7 +164,7 @@ def transcript(probe: Row, messages: list[Row]) -> list[Bubble]:
             when=since_question(m.get("at_ms"), probe.get("question_at_ms"), probe.get("time_scale")),
             reasons=reasons(m.get("reasons")),
         )
-        for m in messages
+        for m in shown
     ]
 
 
