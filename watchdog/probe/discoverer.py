@@ -256,12 +256,24 @@ class Discoverer:
                 sure = "sure" if entry.how in ("id", "label") else "likely"
                 self.found.findings.append(Finding("open", entry.selector, sure, f"the chat's entry: {why}"))
                 status = choose_status(statuses, entry_box)
+                frame, chosen = picked
+                if not status and frame is page.main_frame:
+                    status = await self._header_status(page, statuses, chosen)
                 self.found.findings += status
                 for found in [Finding("open", entry.selector, sure, why), *status]:  # where they are now
                     await self._label(page.main_frame, found.field, str(found.value))
                 await self._chat_fields(*picked, where)
                 return None
         return f"showed no chat box within {OPEN_WAIT_S:g} s"
+
+    async def _header_status(self, page: Page, before: list[StatusSeen], chosen: InputSeen) -> list[Finding]:
+        """No status by the entry, and the chat opened in the page itself: a status its window
+        shows once open (a header saying 与 客服小美 交流中 / 暂时没有客服), by the chat's input."""
+        shown_before = {seen.selector for seen in before}
+        after = [StatusSeen.read(s) for s in await scan(page.main_frame, "statuses")]
+        found = choose_status([seen for seen in after if seen.selector not in shown_before], chosen.box)
+        header = "in the chat's own header once open"
+        return [Finding(f.field, f.value, f.sure, f.how.replace("by the chat's entry", header)) for f in found]
 
     async def _chat_fields(self, frame: Frame, chosen: InputSeen, where: str) -> tuple[str, ...]:
         """Record the frame, input and send button of the chosen box; the frame chain."""
