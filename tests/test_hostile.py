@@ -43,6 +43,7 @@ EXPECTED = {
     "honest-human": ("human", False, False),
     "honest-silent": ("no_reply", True, False),
     "honest-silent_typo": ("blind", False, False),  # a user's wrong chat.message
+    "footer-hours": ("no_reply", True, False),  # the shop's service hours are no offline claim of the chat's
     "honest-bot": ("auto_only", True, True),
     "surrogate-reply": ("human", False, False),
     "surrogate-status": ("human", False, False),

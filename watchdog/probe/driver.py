@@ -173,6 +173,7 @@ class ProbeRun:
         self.chat_frame: Frame | None = None
         self.buffered: list[tuple[Frame, dict[str, Any]]] = []
         self.contacts: list[str] = []  # what the page offers besides a web chat (QQ, WeChat)
+        self.in_window = False  # chat.open opened the chat in a window of its own
         self.changed = asyncio.Event()
 
     @property
@@ -273,6 +274,7 @@ class ProbeRun:
         except NotFound as e:
             raise self._missing(str(e)) from None
         if chat_page is not page:  # a new window: from here on every time is on its own clock
+            self.in_window = True
             await ensure_observer(chat_page.main_frame, self.platform.chat)
             self.conversation.page_loaded(await page_call(chat_page.evaluate(f"{OBSERVER}.origin"), "its clock"))
             self.probe.notes.append(f"the chat opened in a new window ({chat_page.url})")
@@ -323,7 +325,8 @@ class ProbeRun:
         await self._read_chat_notice(frame)
 
     async def _read_chat_notice(self, frame: Frame) -> None:
-        notice = await read_chat_notice(frame)
+        own = frame.parent_frame is not None or self.in_window  # the chat has its document to itself
+        notice = await read_chat_notice(frame, self.platform.chat, whole_document=own)
         if notice is not None:
             self.conversation.status_seen("chat", Claimed.OFFLINE, notice)
 

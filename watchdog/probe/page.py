@@ -100,12 +100,23 @@ async def read_status(page: Page, chat: Chat, wait_ms: int) -> tuple[Claimed, st
     return None
 
 
-# The first visible text in a document saying no agent is on duty (a notice or a dialog of the
-# chat's own: "现在是客服下班时间，请留下您的联系方式"), or null.
-NO_AGENT_NOTICE = """(pattern) => {
+# The first visible text in the chat saying no agent is on duty (a notice or a dialog of the
+# chat's own: "现在是客服下班时间，请留下您的联系方式"), or null. The chat is its iframe's whole
+# document; in the platform's own page only the box around the input (a few levels up), never
+# the shop's footer with its service hours.
+NO_AGENT_NOTICE = """([pattern, input, whole]) => {
   const says = new RegExp(pattern, "i");
   const shown = (el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== "hidden";
-  const walker = document.createTreeWalker(document.body || document, NodeFilter.SHOW_TEXT);
+  let scope = document.body || document.documentElement;
+  if (!whole) {
+    let box = document.querySelector(input);
+    if (!box) return null;
+    for (let depth = 0; depth < 5 && box.parentElement && box.parentElement !== document.body; depth++) {
+      box = box.parentElement;
+    }
+    scope = box;
+  }
+  const walker = document.createTreeWalker(scope, NodeFilter.SHOW_TEXT);
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
     const el = node.parentElement;
     const text = node.textContent.replace(/\\s+/g, " ").trim();
@@ -117,10 +128,13 @@ NO_AGENT_NOTICE = """(pattern) => {
 }"""
 
 
-async def read_chat_notice(frame: Frame) -> str | None:
+async def read_chat_notice(frame: Frame, chat: Chat, *, whole_document: bool) -> str | None:
     """What the chat itself shows saying no agent is on duty, if anything: the widget's own
-    offline claim, whatever the page around it says."""
-    found = await page_call(frame.evaluate(NO_AGENT_NOTICE, NO_AGENT.pattern), "reading the chat's notices")
+    offline claim, whatever the page around it says. `whole_document`: the chat has the frame
+    or window to itself (else only the box around its input is read)."""
+    found = await page_call(
+        frame.evaluate(NO_AGENT_NOTICE, [NO_AGENT.pattern, chat.input, whole_document]), "reading the chat's notices"
+    )
     return str(found) if found else None
 
 
