@@ -147,3 +147,12 @@ def test_no_agent_on_duty_said_after_we_asked_is_an_honest_offline_claim():
     assert (probe.outcome, probe.fake_online) == (Outcome.OFFLINE_DECLARED, False)
     assert "no agent is on duty" in probe.reasons[0]
     assert says_no_agent("客服已下班") and not says_no_agent(ANSWER)
+
+
+def test_a_reply_that_says_it_is_a_program_is_a_bot_and_one_that_mentions_one_is_not():
+    talk = conversation(max_wait_s=60)
+    ask(talk, QUESTION, 4000, echo_ms=4030)
+    (bot,) = talk.observe(shown(7000, "Live Support我是智能助手，请描述您的问题。"))
+    assert bot.kind == Kind.BOT and "it says it is a program" in bot.reasons[0]
+    (person,) = talk.observe(shown(40_000, "这个问题智能客服回答不了，我帮您查一下，话费一般十分钟到账。"))
+    assert person.kind == Kind.HUMAN

@@ -5,8 +5,9 @@ The rules of DESIGN.md section 5, in the order they are tried for a platform-sid
   system    the chat's own line (verdicts/lines.py): a notice outside the bubbles that says
             what it is (agent assigned, queue, transfer, no agent), or only a time or a date
   greeting  appeared before our first message, or a welcome line faster than anyone reads
-  bot       the widget marks it, its sender is named like a bot, or it repeats itself word for
-            word in answer to different messages of ours (a bot answering by rote)
+  bot       the widget marks it, its sender is named like a bot, it says it is one (我是智能助手),
+            or it repeats itself word for word in answer to different messages of ours (a bot
+            answering by rote)
   auto      a stalling template that does not address the question, the same text as replies
             in other probes (templates, near-duplicates included), a canned greeting after our
             question, or faster than a person reads and types
@@ -31,6 +32,11 @@ MIN_HUMAN_REPLY_S = 1.5
 # ...and types no faster than this (Chinese with an input method, generously).
 MAX_HUMAN_CHARS_PER_S = 8.0
 BOT_SENDER = re.compile(r"机器人|智能|小助手|助手|自动回复|系统消息|\bAI\b|robot|\bbot\b|assistant", re.IGNORECASE)
+# A reply that says, in the first person, that it is a program ("我是智能助手", "我是机器人"): no
+# person calls themselves so (a person may mention the 智能客服; that is no self-description).
+SAYS_BOT = re.compile(
+    r"我是(?:您的|本店的?)?(?:智能|机器人|AI|自动|虚拟)|I am an? (?:bot|virtual assistant)", re.IGNORECASE
+)
 STALLING = (
     "已收到",
     "请耐心等待",
@@ -194,6 +200,9 @@ class Classifier:
             return Classification(Kind.BOT, 0.95, ["the widget marks it as a bot or system message (chat.bot)"])
         if m.sender and BOT_SENDER.search(m.sender):
             return Classification(Kind.BOT, 0.9, [f"sender name {m.sender}"])
+        said = SAYS_BOT.search(m.text)
+        if said:
+            return Classification(Kind.BOT, 0.85, [f"it says it is a program ({said.group(0)})"])
         since = self._answering_since(m, q)
         elapsed_s = probe.since_question(at(m)) - probe.since_question(since)
         elapsed = f"{elapsed_s:.1f} s"
