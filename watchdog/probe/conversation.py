@@ -203,6 +203,10 @@ class Conversation:
         batches, self.elsewhere = [b for b in self.elsewhere if b.get("doc") == token], []
         return [record for batch in batches for record in self.observe_batch(batch, frame_url)]
 
+    def restored(self) -> None:
+        """The restored chat has shown again what it keeps: from here on every message is new."""
+        self.restoring = None
+
     def _learned(self, message: str, visitor: str) -> None:
         """Without chat.message, the observer learned the message list from our question."""
         self.probe.learned_message, self.probe.learned_visitor = message or None, visitor or None

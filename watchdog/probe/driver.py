@@ -423,6 +423,7 @@ class ProbeRun:
         self._write(self.conversation.reattach(str(token), frame.url))
         self.chat_frame = frame
         await self._drain(frame)
+        self.conversation.restored()
         if not self.conversation.restored_ours:
             self.conversation.navigated_to = url  # a fresh chat, not ours: the conversation is lost
             return None
