@@ -86,6 +86,7 @@ def test_a_bubble_marked_ours_that_shows_our_words_never_blinds_the_probe():
         ("2026-12-04", "time"),
         ("会话已结束", "session"),
         ("对方正在输入...", "typing"),
+        ("请对我的服务做出评价", "survey"),  # 环信's satisfaction survey
         ("好的，马上为您处理", None),
         (ANSWER, None),
         ("3", None),
@@ -94,7 +95,7 @@ def test_a_bubble_marked_ours_that_shows_our_words_never_blinds_the_probe():
 def test_a_line_outside_the_bubbles_is_a_notice_only_when_its_words_say_so(text, category):
     assert system_line(text, bubble=False) == category
     # a bubble about a queue, a transfer or no agent is no notice (a stalling template, an offline claim)
-    as_bubble = category if category in ("time", "agent_assigned", "session", "typing") else None
+    as_bubble = category if category in ("time", "agent_assigned", "session", "typing", "survey") else None
     assert system_line(text, bubble=True) == as_bubble
 
 

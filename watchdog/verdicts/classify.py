@@ -90,6 +90,7 @@ SYSTEM_WORDS = {
     "no_agent": "that no agent is on duty",
     "session": "that the session opened, closed or loads",
     "typing": "that someone is typing",
+    "survey": "a request to rate the service",
 }
 
 

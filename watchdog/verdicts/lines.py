@@ -8,7 +8,7 @@ Such a line is `system`: kept in the transcript, never a reply, never ours.
 Precision first: a line the observer saw outside the bubbles is `system` only when its words
 say what it is; any other line could be a reply and is judged like one. A bubble is `system`
 only when it is short and says what no reply says (an agent assigned, the session opening or
-closing, someone typing) or shows nothing but a time: a bubble about a queue or a transfer is a
+closing, someone typing, a satisfaction survey) or shows nothing but a time: a bubble about a queue or a transfer is a
 stalling template (auto), and one saying no agent is on duty an offline claim (verdicts/decide.py).
 """
 
@@ -20,7 +20,7 @@ from ..text import DECORATION, TIME_LABEL
 
 MAX_LINE_CHARS = 60  # a notice is short; a longer text could be an answer
 MAX_BUBBLE_NOTICE_CHARS = 30
-BUBBLE_NOTICES = ("agent_assigned", "session", "typing")  # notices even when drawn as a bubble
+BUBBLE_NOTICES = ("agent_assigned", "session", "typing", "survey")  # notices even when drawn as a bubble
 NAME = r"[\w\u4e00-\u9fff·.\- ]{0,16}"
 # Each kind of notice, as the alternatives that say it (searched in a line's text).
 NOTICES: dict[str, tuple[str, ...]] = {
@@ -49,6 +49,10 @@ NOTICES: dict[str, tuple[str, ...]] = {
         r"以[上下]是?(?:历史|聊天)(?:消息|记录)|(?:没有)?更多(?:历史)?消息|加载中|loading",
     ),
     "typing": (r"正在输入|输入中|is typing|are typing",),
+    "survey": (
+        r"请对(?:我的|本次|我们的)?服务(?:做出|进行)?评价|满意度(?:评价|调查)",
+        r"rate (?:this|our|the) (?:chat|conversation|service)",
+    ),
 }
 SYSTEM_LINES = {category: re.compile("|".join(words), re.IGNORECASE) for category, words in NOTICES.items()}
 # Words that only say an agent is away or off duty (an honest offline claim mid-chat).
