@@ -31,8 +31,9 @@ REPEATS = 5  # the silent and the offline case, probed this many times at once
 
 
 class Lab:
-    def __init__(self, name: str, shop: str, preset: str | None):
+    def __init__(self, name: str, shop: str, preset: str | None, learned: str):
         self.name, self.shop, self.preset = name, shop, preset
+        self.learned = learned  # the [chat] of a file without chat.message: the list is learned
 
     def up(self) -> bool:
         with contextlib.suppress(httpx.HTTPError):
@@ -56,8 +57,25 @@ class Lab:
             process.kill()
 
 
-LHC = Lab("lhc", "http://127.0.0.1:8082/", "live-helper-chat")
-WOLIVE = Lab("wolive", "http://127.0.0.1:8092/", None)
+# The least a user writes by hand for Live Helper Chat: where the chat is, no message selector
+# (the probe learns the list from our question, as with most discovered files).
+LHC_LEARNED = """[chat]
+open = "#lhc_status_widget_v2"
+status_online = "#lhc_status_widget_v2 #status-icon:not(.offline-status)"
+status_offline = "#lhc_status_widget_v2 #status-icon.offline-status"
+frame = "#lhc_widget_v2"
+input = "#CSChatMessage"
+"""
+
+WOLIVE_LEARNED = """[chat]
+open = "#ymwl-kefu .ymwl-item"
+frame = "iframe#wolive-iframe"
+input = "#text_in"
+send = ".send-btn"
+"""
+
+LHC = Lab("lhc", "http://127.0.0.1:8082/", "live-helper-chat", LHC_LEARNED)
+WOLIVE = Lab("wolive", "http://127.0.0.1:8092/", None, WOLIVE_LEARNED)
 
 
 def needs(lab: Lab) -> None:
@@ -90,26 +108,13 @@ def probe(probes: Path, db: Path, concurrency: int = 1) -> list[dict]:
     return json_lines(result.stdout)
 
 
-# The least a user writes by hand for Live Helper Chat: where the chat is, no message selector
-# (the probe learns the list from our question, as with most discovered files).
-LHC_LEARNED = """[chat]
-open = "#lhc_status_widget_v2"
-status_online = "#lhc_status_widget_v2 #status-icon:not(.offline-status)"
-status_offline = "#lhc_status_widget_v2 #status-icon.offline-status"
-frame = "#lhc_widget_v2"
-input = "#CSChatMessage"
-"""
-
-
 def files(lab: Lab, tmp_path: Path) -> dict[str, str]:
-    """The preset's file, the one `watchdog discover` writes (for Live Helper Chat: the
-    preset's again) and one without chat.message."""
+    """The file `watchdog discover` writes (a preset's, where it names one), one without
+    chat.message, and the preset's by hand where the lab has one."""
     head = f'name = "{lab.name} shop"\nurl = "{lab.shop}"\n'
-    made = {"discovered": discovered(lab, tmp_path)}
+    made = {"discovered": discovered(lab, tmp_path), "learned": head + lab.learned}
     if lab.preset:
         made["preset"] = f'{head}widget = "{lab.preset}"\n'
-    if lab is LHC:
-        made["learned"] = head + LHC_LEARNED
     return made
 
 
@@ -150,21 +155,12 @@ def test_lhc_offline_is_declared_every_time(tmp_path):
         assert [r["outcome"] for r in rows] == ["offline_declared"] * REPEATS, (how, rows)
 
 
-WOLIVE_LEARNED = """[chat]
-open = "#ymwl-kefu .ymwl-item"
-frame = "iframe#wolive-iframe"
-input = "#text_in"
-send = ".send-btn"
-"""
-
-
 def test_wolive_four_cases(tmp_path):
     """A Chinese 客服 system (wolive / 来客): no status anywhere, a greeting removed when the
     agent answers, a FAQ robot, a 下班 dialog over the chat when off duty. Each case with the
     discovered file (the wolive preset) and one without chat.message, probed at once."""
     needs(WOLIVE)
-    head = f'name = "wolive shop"\nurl = "{WOLIVE.shop}"\n'
-    made = {"discovered": discovered(WOLIVE, tmp_path), "learned": head + WOLIVE_LEARNED}
+    made = files(WOLIVE, tmp_path)
     cases = [
         (("--delay", "20"), {("human", False, False)}),
         (("--mode", "none"), {("no_reply", False, False), ("auto_only", False, False)}),

@@ -41,6 +41,7 @@ from .page import (
     Unresponsive,
     find_chat_frame,
     open_chat,
+    other_contacts,
     page_call,
     scan,
     start_chat,
@@ -136,8 +137,9 @@ class Discoverer:
                 await self._entries(page, context, attempts)
             if not self.found.found and self.found.error is None:
                 tried = "; ".join(self.found.tried) or "nothing on the page looks like a chat's entry"
-                others = await self._other_contacts(page)
-                found = f"{others}, no web chat" if others else "no chat found"
+                # A page whose only contact is QQ or WeChat says so (neither for nor against it).
+                kinds, example = await other_contacts(page)
+                found = f"{'/'.join(kinds)} only (e.g. {example}), no web chat" if kinds else "no chat found"
                 self.found.error = f"{found} (tried: {tried})"
         except NotFound as e:
             self.found.error = str(e)
@@ -153,14 +155,6 @@ class Discoverer:
             with contextlib.suppress(PlaywrightError):
                 await context.close()
         return self.found
-
-    async def _other_contacts(self, page: Page) -> str | None:
-        """A page whose only contact is QQ or WeChat says so (neither for nor against it)."""
-        found = await scan(page.main_frame, "contacts")
-        if not found:
-            return None
-        self.found.contacts = sorted({kind for kind, _ in found})
-        return f"{'/'.join(self.found.contacts)} only (e.g. {found[0][1]})"
 
     async def _preset(self, page: Page) -> bool:
         """A chat system we have a preset for: its selectors, checked on the page."""

@@ -144,7 +144,6 @@ class Discovery:
     list_hint: str | None = None
     error: str | None = None  # why no chat was found
     tried: list[str] = field(default_factory=list)  # what was tried, for the user
-    contacts: list[str] = field(default_factory=list)  # QQ / WeChat, where the page offers only those
     note: str | None = None  # what the user should know about the file written
 
     @property

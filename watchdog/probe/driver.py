@@ -235,7 +235,7 @@ class ProbeRun:
         await self._load(page)
         await self._read_status(page, "load", STATUS_WAIT_MS)  # the status is on the platform's page
         with contextlib.suppress(PlaywrightError):
-            self.contacts = await other_contacts(page)  # QQ or WeChat: said if there is no web chat
+            self.contacts, _ = await other_contacts(page)  # QQ or WeChat: said if there is no web chat
         self.chat_page = await self._open_chat(page) if chat.open else page
         frame = await self._find_chat_frame(self.chat_page)
         chat_input = frame.locator(chat.input).first

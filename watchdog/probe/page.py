@@ -60,9 +60,11 @@ async def scan(frame: Frame, call: str, arg: Any = None) -> Any:
     return await page_call(frame.evaluate(script, arg), f"reading the page ({call})")
 
 
-async def other_contacts(page: Page) -> list[str]:
-    """The contacts a page offers that are not a web chat: QQ, WeChat (scan.js contacts)."""
-    return sorted({kind for kind, _ in await scan(page.main_frame, "contacts")})
+async def other_contacts(page: Page) -> tuple[list[str], str]:
+    """The contacts a page offers that are not a web chat (scan.js contacts): their kinds (QQ,
+    WeChat) and one of them as the page gives it ("" when there are none)."""
+    found = await scan(page.main_frame, "contacts")
+    return sorted({kind for kind, _ in found}), (found[0][1] if found else "")
 
 
 async def read_status(page: Page, chat: Chat, wait_ms: int) -> tuple[Claimed, str] | None:
