@@ -47,6 +47,7 @@ from .store.claims import plan
 from .store.merge import check_sources
 from .store.merge import merge as merge_databases
 from .timescale import simulated_seconds
+from .verdicts.revisions import Revision
 from .verdicts.revisions import reclassify as reclassify_probes
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -516,14 +517,66 @@ def schedule(
     log("stopped")
 
 
+def since_type(ctx: click.Context, param: click.Parameter, value: str | None) -> str:
+    """A date or ISO time (UTC unless it says otherwise) as the store compares them: '' for none."""
+    if value is None:
+        return ""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not a date or time: give YYYY-MM-DD or an ISO time such as 2026-12-04T10:15:00Z"
+        ) from None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
 @cli.command(context_settings=CONTEXT_SETTINGS)
 @db_option
 @click.option("--platform", help="Only this platform's probes.")
+@click.option(
+    "--since",
+    callback=since_type,
+    help="Only probes started at or after this date or time (UTC unless it says otherwise), "
+    "e.g. 2026-12-01 or 2026-12-01T08:00:00Z.",
+)
+@click.option(
+    "--after",
+    "after",
+    metavar="PROBE_ID",
+    default="",
+    help="Only probes whose id comes after this one (ids sort in time order): to resume a run "
+    "that was interrupted, with the id it printed.",
+)
 @_errors_as_messages
-def reclassify(db_path: Path, platform: str | None) -> None:
-    """Recompute the verdicts of stored probes with the current rules, without probing again."""
+def reclassify(db_path: Path, platform: str | None, since: str, after: str) -> None:
+    """Recompute the verdicts of stored probes with the current rules, without probing again.
+
+    Probes are done in id order (the order they started) and committed a batch at a time, with
+    a progress bar on a terminal (a line every 30 s elsewhere). Ctrl-C keeps what was done and
+    prints the id to resume after with --after."""
+    revision = Revision()
     with opened(db_path, existing=True) as store:
-        revision = reclassify_probes(store, platform)
+        progress = Progress(sys.stderr, total=store.finished_count(after, platform=platform, since=since))
+        try:
+            reclassify_probes(
+                store,
+                platform,
+                since=since,
+                after=after,
+                revision=revision,
+                on_batch=lambda done: progress.reached(done.probes, f"up to {done.last}"),
+            )
+        except KeyboardInterrupt:
+            progress.close()
+            echo(f"reclassified {revision.probes} probe(s); {revision.changed} changed outcome or flags", err=True)
+            if revision.last:
+                echo(f"interrupted after {revision.last}; resume with --after {revision.last}", err=True)
+            else:
+                echo("interrupted before the first probe was done: nothing to resume from", err=True)
+            raise SystemExit(130) from None
+        progress.close()
     echo(f"reclassified {revision.probes} probe(s); {revision.changed} changed outcome or flags", err=True)
 
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import shutil
+import time
 from typing import TextIO
 
 from .config import Platform
 from .formatting import for_terminal
 
 BAR_WIDTH = 20
+LOG_EVERY_S = 30.0  # without a terminal, `reached` writes a line at most this often
 
 
 class Progress:
@@ -23,6 +25,7 @@ class Progress:
         self.on_terminal = stream.isatty()
         self.total, self.finished = total, 0
         self.current: list[str] = []
+        self.logged = time.monotonic()
 
     def skipped(self, text: str) -> None:
         self.total -= 1
@@ -37,6 +40,16 @@ class Progress:
             self.current.remove(slug)
         self.finished += 1
         self._draw()
+
+    def reached(self, finished: int, note: str = "") -> None:
+        """`finished` of the total are done: the bar on a terminal; anywhere else a line saying
+        so (and `note`), at most every LOG_EVERY_S seconds."""
+        self.finished = finished
+        if self.on_terminal:
+            self._draw()
+        elif time.monotonic() - self.logged >= LOG_EVERY_S:
+            self.logged = time.monotonic()
+            self.message(f"{finished}/{self.total} done" + (f" ({note})" if note else ""))
 
     def message(self, text: str) -> None:
         self._clear()

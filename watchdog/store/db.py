@@ -199,6 +199,53 @@ class Store:
         rows = self.db.table("probes").rows_where(" and ".join(where), params, order_by="started_at, id")
         return [ProbeRecord.from_row(row) for row in rows]
 
+    def finished_after(
+        self, after: str = "", *, platform: str | None = None, since: str = "", batch: int = 1000
+    ) -> Iterator[list[ProbeRecord]]:
+        """The finished probes whose id sorts after `after` (of one platform, or all; started at
+        or after `since`), in id order, `batch` at a time: each batch its own query for the ids
+        after the last one given (keyset), so only one batch is held and the store may be
+        written between batches."""
+        where, params = self._finished_after(platform, since)
+        while True:
+            rows = self.db.query(
+                f"select * from probes where {where} and id > ? order by id limit ?", [*params, after, batch]
+            )
+            probes = [ProbeRecord.from_row(row) for row in rows]
+            if not probes:
+                return
+            yield probes
+            after = probes[-1].id
+
+    def finished_count(self, after: str = "", *, platform: str | None = None, since: str = "") -> int:
+        """How many probes `finished_after` gives, in one query."""
+        where, params = self._finished_after(platform, since)
+        count = self.db.execute(f"select count(*) from probes where {where} and id > ?", [*params, after]).fetchone()
+        return int(count[0])
+
+    @staticmethod
+    def _finished_after(platform: str | None, since: str) -> tuple[str, list[str]]:
+        # `+state`: not by the state index (nearly every probe is finished), so that the
+        # rows come in the primary key's order and a batch reads only its own.
+        where, params = "+state = 'finished' and started_at >= ?", [since]
+        if platform is not None:
+            where += " and platform = ?"
+            params.append(platform)
+        return where, params
+
+    @contextlib.contextmanager
+    def committed(self) -> Iterator[None]:
+        """Many writes in one transaction, committed at the end, and also when an exception
+        (Ctrl-C) ends them early: for writes each whole in itself (save_verdict's, in a
+        savepoint of its own), so what was written is kept and nothing is half-written."""
+        conn = self.db.conn
+        conn.execute("BEGIN")
+        try:
+            yield
+        finally:
+            if conn.in_transaction:
+                conn.commit()
+
     def rated_probes(self, since: str, platforms: Iterable[str] | None = None) -> list[ProbeRecord]:
         """The finished probes started at or after `since` (of the given platforms, or all), in
         one query and with only what ratings read."""

@@ -4,6 +4,7 @@ templates (`revise_after`)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..records import FLAGS, Kind, ProbeRecord, Side, State
@@ -20,27 +21,54 @@ from .templates import TEMPLATE_MIN_PROBES
 REVISABLE = 5 * (TEMPLATE_MIN_PROBES + 1)
 
 
+# Probes read, judged and committed at a time by `reclassify`: what it holds at once, and what
+# a crash can lose.
+BATCH = 1000
+
+
 @dataclass
 class Revision:
     probes: int = 0  # recomputed
     changed: int = 0  # of which outcome or flags changed
+    last: str = ""  # the id of the last probe recomputed and committed ("": none yet)
 
 
-def reclassify(store: Store, platform: str | None = None) -> Revision:
-    """Recompute every ended probe's verdict (of one platform, or all) from its messages.
+def reclassify(
+    store: Store,
+    platform: str | None = None,
+    *,
+    since: str = "",
+    after: str = "",
+    on_batch: Callable[[Revision], None] | None = None,
+    revision: Revision | None = None,
+) -> Revision:
+    """Recompute the verdict of every ended probe (of one platform, or all; started at or after
+    `since`, a UTC ISO time; with an id after `after`) from its messages, in id order.
 
     Templates are recognised against all other probes in the database. Interrupted probes are
-    left as they are: they never ended, so there is nothing to recompute.
+    left as they are: they never ended, so there is nothing to recompute. The probes are read
+    and committed BATCH at a time, so memory does not grow with history; `on_batch` is told
+    after each commit. When an exception (Ctrl-C) stops it, the probes recomputed so far are
+    committed, and the `revision` given (counted into, and returned) says the last one's id:
+    the one to resume after.
     """
     templates = store.templates
-    revision = Revision()
-    for probe in store.probes(platform=platform, finished=True):
-        before = _decision(probe)
-        messages = store.messages(probe.id)
-        judge(probe, messages, templates)
-        store.save_verdict(probe, messages)
-        revision.probes += 1
-        revision.changed += before != _decision(probe)
+    revision = Revision() if revision is None else revision
+    revision.last = revision.last or after
+    for batch in store.finished_after(after, platform=platform, since=since, batch=BATCH):
+        with store.committed():
+            for probe in batch:
+                before = _decision(probe)
+                messages = store.messages(probe.id)
+                judge(probe, messages, templates)
+                # Answers are kept per (text, probe asking): none of this probe's is asked again.
+                templates.answers.clear()
+                store.save_verdict(probe, messages)
+                revision.probes += 1
+                revision.changed += before != _decision(probe)
+                revision.last = probe.id
+        if on_batch is not None:
+            on_batch(revision)
     return revision
 
 
