@@ -173,12 +173,16 @@ def test_probes_are_read_a_batch_at_a_time_and_nothing_is_kept_per_probe(db_path
 
     monkeypatch.setattr(Store, "finished_after", recorded)
     told: list[tuple[int, str, int]] = []
+    each: list[str] = []
     with open_store(db_path) as store:
         revision = revisions.reclassify(
-            store, on_batch=lambda done: told.append((done.probes, done.last, len(store.templates.answers)))
+            store,
+            on_batch=lambda done: told.append((done.probes, done.last, len(store.templates.answers))),
+            on_probe=lambda done: each.append(done.last),
         )
     assert read == [history[:2], history[2:4], history[4:]]
     assert told == [(2, history[1], 0), (4, history[3], 0), (5, history[4], 0)]  # no answers kept
+    assert each == history
     assert (revision.probes, revision.changed, revision.last) == (5, 5, history[-1])
     assert recomputed(db_path) == history
 
@@ -202,9 +206,12 @@ def test_progress_on_a_terminal_is_a_bar():
 
     progress = Progress(Terminal(), total=4)
     progress.reached(2, "up to x")
+    progress.reached(3)  # at once: not drawn again
+    progress.reached(4)  # the end: drawn
     progress.close()
     output = progress.stream.getvalue()
     assert "[##########----------] 2/4 done" in output and "up to x" not in output
+    assert "3/4" not in output and "[####################] 4/4 done" in output
     assert output.endswith("\r\x1b[K")
 
 

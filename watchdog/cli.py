@@ -559,6 +559,7 @@ def reclassify(db_path: Path, platform: str | None, since: str, after: str) -> N
     revision = Revision()
     with opened(db_path, existing=True) as store:
         progress = Progress(sys.stderr, total=store.finished_count(after, platform=platform, since=since))
+        progress.reached(0)
         try:
             reclassify_probes(
                 store,
@@ -566,7 +567,9 @@ def reclassify(db_path: Path, platform: str | None, since: str, after: str) -> N
                 since=since,
                 after=after,
                 revision=revision,
+                # The log lines name the last probe committed; the bar moves with every probe.
                 on_batch=lambda done: progress.reached(done.probes, f"up to {done.last}"),
+                on_probe=(lambda done: progress.reached(done.probes)) if progress.on_terminal else None,
             )
         except KeyboardInterrupt:
             progress.close()

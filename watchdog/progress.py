@@ -11,6 +11,7 @@ from .formatting import for_terminal
 
 BAR_WIDTH = 20
 LOG_EVERY_S = 30.0  # without a terminal, `reached` writes a line at most this often
+DRAW_EVERY_S = 0.2  # and on one, redraws the bar at most this often (and at the end)
 
 
 class Progress:
@@ -25,7 +26,7 @@ class Progress:
         self.on_terminal = stream.isatty()
         self.total, self.finished = total, 0
         self.current: list[str] = []
-        self.logged = time.monotonic()
+        self.logged, self.drawn = time.monotonic(), 0.0
 
     def skipped(self, text: str) -> None:
         self.total -= 1
@@ -42,12 +43,15 @@ class Progress:
         self._draw()
 
     def reached(self, finished: int, note: str = "") -> None:
-        """`finished` of the total are done: the bar on a terminal; anywhere else a line saying
+        """`finished` of the total are done: the bar on a terminal (at most every DRAW_EVERY_S
+        seconds, so it may be told after every item); anywhere else, once some are, a line saying
         so (and `note`), at most every LOG_EVERY_S seconds."""
         self.finished = finished
         if self.on_terminal:
-            self._draw()
-        elif time.monotonic() - self.logged >= LOG_EVERY_S:
+            if finished >= self.total or time.monotonic() - self.drawn >= DRAW_EVERY_S:
+                self.drawn = time.monotonic()
+                self._draw()
+        elif finished and time.monotonic() - self.logged >= LOG_EVERY_S:
             self.logged = time.monotonic()
             self.message(f"{finished}/{self.total} done" + (f" ({note})" if note else ""))
 

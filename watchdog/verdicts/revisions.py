@@ -40,17 +40,18 @@ def reclassify(
     since: str = "",
     after: str = "",
     on_batch: Callable[[Revision], None] | None = None,
+    on_probe: Callable[[Revision], None] | None = None,
     revision: Revision | None = None,
 ) -> Revision:
-    """Recompute the verdict of every ended probe (of one platform, or all; started at or after
-    `since`, a UTC ISO time; with an id after `after`) from its messages, in id order.
+    """Recompute the verdict of every finished probe (of one platform, or all; started at or
+    after `since`, a UTC ISO time; with an id after `after`) from its messages, in id order.
 
     Templates are recognised against all other probes in the database. Interrupted probes are
     left as they are: they never ended, so there is nothing to recompute. The probes are read
     and committed BATCH at a time, so memory does not grow with history; `on_batch` is told
-    after each commit. When an exception (Ctrl-C) stops it, the probes recomputed so far are
-    committed, and the `revision` given (counted into, and returned) says the last one's id:
-    the one to resume after.
+    after each commit, `on_probe` after each probe (not committed yet). When an exception
+    (Ctrl-C) stops it, the probes recomputed so far are committed, and the `revision` given
+    (counted into, and returned) says the last one's id: the one to resume after.
     """
     templates = store.templates
     revision = Revision() if revision is None else revision
@@ -67,6 +68,8 @@ def reclassify(
                 revision.probes += 1
                 revision.changed += before != _decision(probe)
                 revision.last = probe.id
+                if on_probe is not None:
+                    on_probe(revision)
         if on_batch is not None:
             on_batch(revision)
     return revision
