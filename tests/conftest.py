@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import http.server
+import importlib.util
 import json
 import os
 import shutil
@@ -16,6 +17,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import types
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,6 +26,7 @@ import pytest
 from click.testing import CliRunner
 
 from watchdog.cli import cli
+from watchdog.records import Evidence
 from watchdog.sandbox import Sandbox, write_probes
 
 from .simulate import fill
@@ -149,3 +152,20 @@ def watchdog_process(*args: object) -> Iterator[subprocess.Popen]:
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
+
+
+def counts(evidence: Evidence) -> tuple[int, int]:
+    """Template evidence as (other probes, platforms) that sent the text."""
+    return evidence.probes, evidence.platforms
+
+
+def bench_history() -> types.ModuleType:
+    """bench/history.py, its generator of long histories (a script, not a package module)."""
+    if "bench_history" not in sys.modules:
+        path = Path(__file__).parent.parent / "bench" / "history.py"
+        spec = importlib.util.spec_from_file_location("bench_history", path)
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["bench_history"] = module  # its dataclasses look their module up
+        spec.loader.exec_module(module)
+    return sys.modules["bench_history"]

@@ -20,6 +20,8 @@ from watchdog.probe.conversation import (
 from watchdog.records import Claimed, Kind, Outcome, ProbeRecord, Seen, Side, State
 from watchdog.store.templates import TemplateIndex
 
+from .conftest import counts
+
 ORIGIN = 1_763_800_000_000.0  # performance.timeOrigin of the page
 QUESTION = "你好，请问你们的话费充值一般多久到账？如果充值失败了怎么退款？"
 ANSWER = "您好，话费充值一般10分钟内到账，高峰期会慢一点，失败的话会原路退回到您的付款账户。"
@@ -275,7 +277,7 @@ def test_what_a_probe_saw_is_template_evidence_for_the_next():
     ask(talk, QUESTION, 4000, echo_ms=4030)
     talk.observe(shown(30_000, text))
     talk.finish(None)
-    assert templates.evidence(text, "another-probe") == (1, 1)
+    assert counts(templates.evidence(text, "another-probe", "elsewhere")) == (1, 1)
 
 
 def test_no_accusation_without_seeing_our_question():

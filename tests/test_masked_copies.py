@@ -4,9 +4,7 @@ snapshot made from them is the snapshot made by masking every value afresh."""
 
 from __future__ import annotations
 
-import importlib.util
 import sqlite3
-from pathlib import Path
 
 import pytest
 import sqlite_utils
@@ -16,7 +14,7 @@ from watchdog.publish.datasette import public_snapshot
 from watchdog.records import Kind, MessageRecord, ProbeRecord, Side, State
 from watchdog.store import masked, open_store
 
-from .conftest import run_cli
+from .conftest import bench_history, run_cli
 
 COLUMNS = list(MASKED["messages"])
 
@@ -123,10 +121,6 @@ def test_copies_merged_from_another_version_are_made_again_by_the_merge(demo_cop
 def test_the_year_of_history_benchmark_writes_messages_as_the_store_does(tmp_path):
     """bench/history.py's first public start is only a fair figure if its synthetic messages
     carry the copies a store writes."""
-    spec = importlib.util.spec_from_file_location("history", Path(__file__).parent.parent / "bench" / "history.py")
-    assert spec and spec.loader
-    history = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(history)
-    history.build(tmp_path / "history.db", platforms=2, days=1)
+    bench_history().build(tmp_path / "history.db", platforms=2, days=1)
     rows = stored_copies(tmp_path / "history.db")
     assert len(rows) > 20 and all(row == row | masked_copies(row) for row in rows)

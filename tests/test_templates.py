@@ -13,6 +13,8 @@ from watchdog.store.merge import merge
 from watchdog.store.schema import MIGRATIONS
 from watchdog.store.templates import TemplateIndex
 
+from .conftest import counts
+
 BASES = [
     "您好，您的订单已提交至售后专员处理，工单编号{n}，请耐心等待。",
     "亲，充值类问题一般会在十分钟内处理完毕，如未到账请提供订单号{n}。",
@@ -59,22 +61,25 @@ def test_the_index_answers_as_comparing_every_pair():
     asked = variants(rng, 60) + [text for text, _, _ in rows[:20]] + ["在的，一般5分钟到账"]
     for text in asked:
         for exclude in ("probe3", "new-probe"):
-            assert index.evidence(text, exclude) == brute_force(rows, text, exclude), text
+            assert counts(index.evidence(text, exclude, "elsewhere")) == brute_force(rows, text, exclude), text
 
 
 def test_numbers_spacing_and_punctuation_do_not_make_another_text():
     index = TemplateIndex.in_memory([("您好，工单编号 12345 已受理，请耐心等待处理结果。", "a", "site-a")])
-    assert index.evidence("您好 工单编号67890已受理 请耐心等待处理结果", "b") == (1, 1)
-    assert index.evidence("您好，工单编号 12345 已受理，请耐心等待处理结果。", "a") == (0, 0)  # itself
+    assert counts(index.evidence("您好 工单编号67890已受理 请耐心等待处理结果", "b", "elsewhere")) == (1, 1)
+    assert counts(index.evidence("您好，工单编号 12345 已受理，请耐心等待处理结果。", "a", "elsewhere")) == (
+        0,
+        0,
+    )  # itself
 
 
 def test_a_probe_that_ends_is_evidence_for_the_next_and_asking_again_sees_it():
     index = TemplateIndex.in_memory()
     text = "您好，当前咨询人数较多正在排队中，请耐心等待人工客服。"
-    assert index.evidence(text, "new") == (0, 0)
+    assert counts(index.evidence(text, "new", "elsewhere")) == (0, 0)
     for number in range(3):
         index.add_probe(f"p{number}", "site-a", [text, "好的"])
-    assert index.evidence(text, "new") == (3, 1)  # the answer kept before was dropped
+    assert counts(index.evidence(text, "new", "elsewhere")) == (3, 1)  # the answer kept before was dropped
     assert index.probes_with(text, at_most=5) == {"p0", "p1", "p2"}
     assert index.probes_with(text, at_most=2) is None  # too many to revise: a template for all
     assert index.probes_with("好的", at_most=5) == set()  # too short ever to be a template
@@ -98,7 +103,7 @@ def test_the_migration_fills_the_evidence_from_earlier_probes(tmp_path):
     )
     db.close()
     with open_store(path) as store:
-        assert store.templates.evidence(text, "p0") == (3, 1)
+        assert counts(store.templates.evidence(text, "p0", "elsewhere")) == (3, 1)
         assert store.db["template_sightings"].count == 4
 
 
@@ -116,7 +121,7 @@ def test_merge_brings_the_evidence_of_the_probes_it_takes(tmp_path):
     with open_store(tmp_path / "central.db") as central:
         merge(sources, central)
         merge(sources, central)  # again: nothing counted twice
-        assert central.templates.evidence(text, "new") == (2, 2)
+        assert counts(central.templates.evidence(text, "new", "elsewhere")) == (2, 2)
         assert central.db["template_sightings"].count == 2
 
 

@@ -13,7 +13,7 @@ from watchdog.store.templates import TemplateIndex
 from watchdog.verdicts.classify import classify_messages
 from watchdog.verdicts.decide import decide
 
-from .conftest import run_cli
+from .conftest import counts, run_cli
 
 
 def test_every_stored_verdict_has_a_reason(demo_db):
@@ -21,7 +21,7 @@ def test_every_stored_verdict_has_a_reason(demo_db):
     for probe in db["probes"].rows:
         assert json.loads(probe["reasons"]), probe["platform"]
     for message in db["messages"].rows_where("side = 'platform' and seen != 'end'"):
-        assert message["kind"] in ("greeting", "bot", "auto", "human", "system")
+        assert message["kind"] in ("greeting", "bot", "auto", "stock_answer", "human", "system")
         assert json.loads(message["reasons"]), message["text"]
         assert 0 < message["confidence"] <= 1
 
@@ -58,7 +58,7 @@ def test_verdicts_revise_themselves_when_a_text_turns_out_to_be_a_template(demo_
     )
     assert [p["outcome"] for p in bots] == ["auto_only"] * len(bots)
     revised = [p for p in bots if "is now a template" in p["reasons"]]
-    assert revised and all("the outcome went from human to auto_only" in p["reasons"] for p in revised)
+    assert revised and all("the verdict went from human to auto_only" in p["reasons"] for p in revised)
     bot_only = [s.slug for s in SCENARIOS if s.expected["outcome"] in ("auto_only", "no_reply")]
     rates = {r["platform"]: r["human_rate"] for r in db["ratings"].rows}
     assert all(not rates[slug] for slug in bot_only), rates  # no bot-only platform reaches a human
@@ -109,12 +109,14 @@ def test_short_common_answers_are_never_templates():
 def test_near_duplicate_templates_across_probes():
     text = "您好，本店所有商品均为官方正品渠道，下单后5分钟自动发货，请认准店铺名称"
     variant = "亲，本店所有商品均为官方正品渠道，下单后12分钟自动发货，请认准店铺名称~"
-    templates = TemplateIndex.in_memory([(text, "a", "site-a"), (text, "b", "site-b"), (text, "c", "site-b")])
-    assert templates.evidence(variant, "me") == (3, 2)
-    assert templates.evidence(variant, "c") == (2, 2)  # a probe is no evidence for itself
+    a, b, c = "20261120T0100Z-site-a-1", "20261120T0200Z-site-b-1", "20261121T0100Z-site-b-2"
+    templates = TemplateIndex.in_memory([(text, a, "site-a"), (text, b, "site-b"), (text, c, "site-b")])
+    assert counts(templates.evidence(variant, "me", "elsewhere")) == (3, 2)
+    assert counts(templates.evidence(variant, c, "site-b")) == (2, 2)  # a probe is no evidence for itself
     probe, messages = facts(ours(1000.0, "q"), theirs(30000.0, variant))
     kind = classify_messages(probe, messages, templates)[1]
-    assert (kind.kind, kind.reasons) == ("auto", ["same text as replies in 3 other probes on 2 platforms"])
+    said = "same text as replies in 3 other probes on 2 platforms over 2 days (100% of the 3 probes of the platforms"
+    assert (kind.kind, kind.reasons) == ("auto", [f"{said} that sent it), and it does not address the question"])
     probe, messages = facts(ours(1000.0, "q"), theirs(9000.0, "您好，这是一段完全不同的很长的回复内容，讲的是别的事情"))
     assert classify_messages(probe, messages, templates)[1].kind == "human"
 

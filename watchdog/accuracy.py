@@ -20,7 +20,7 @@ from .records import FLAGS, Kind, MessageRecord, ProbeRecord, Side
 from .sandbox import Sandbox
 from .store import Store
 
-KINDS = tuple(str(kind) for kind in (Kind.GREETING, Kind.BOT, Kind.AUTO, Kind.HUMAN))
+KINDS = tuple(str(kind) for kind in (Kind.GREETING, Kind.BOT, Kind.AUTO, Kind.STOCK_ANSWER, Kind.HUMAN))
 MISSED = "(missed)"  # a message the probe never saw, or one it saw that was never sent
 
 

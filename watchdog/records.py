@@ -50,9 +50,12 @@ class Kind(StrEnum):
     HANDOFF = "handoff"
     UNKNOWN = "unknown"  # the widget marks it as ours (chat.visitor), but we never sent it
     SYSTEM = "system"  # the chat's own line: agent assigned, queue, transfer, no agent, a time
+    STOCK_ANSWER = "stock_answer"  # a template that answers the question: a quick reply or a macro
 
 
 AUTOMATED = (Kind.BOT, Kind.AUTO)
+# What answers our question: a person's own words, or stock words that address it.
+ANSWERED = (Kind.HUMAN, Kind.STOCK_ANSWER)
 
 
 class Side(StrEnum):
@@ -80,7 +83,7 @@ class State(StrEnum):
     INTERRUPTED = "interrupted"
 
 
-FLAGS = ("fake_online", "bot_loop", "template_only")
+FLAGS = ("fake_online", "bot_loop", "template_only", "stock_answer")
 
 
 @dataclass
@@ -92,6 +95,32 @@ class Classification:
     reasons: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Evidence:
+    """Where else a text (or a near-duplicate of it) was sent: in other probes than the one
+    asking, and how many probes those platforms had to send it in (verdicts/templates.py
+    says what makes it a template)."""
+
+    probes: int = 0  # other probes that sent it
+    here: int = 0  # ...of which this platform's
+    platforms: int = 0  # platforms among them
+    days: int = 0  # days among them
+    # Other probes that sent any text long enough to be a template: of the platforms that
+    # sent this one, and of this platform.
+    their_probes: int = 0
+    own_probes: int = 0
+    crowd: bool = False  # sent in more probes than a lookup reads (store/templates.py: MAX_SIGHTINGS)
+
+    @property
+    def share(self) -> float:
+        """The share of its platforms' probes that sent it (pooled)."""
+        return self.probes / self.their_probes if self.their_probes else 0.0
+
+    @property
+    def own_share(self) -> float:
+        return self.here / self.own_probes if self.own_probes else 0.0
+
+
 @dataclass
 class Verdict:
     """One probe's outcome and flags, with reasons (before the probe's own notes)."""
@@ -100,6 +129,7 @@ class Verdict:
     fake_online: bool = False
     bot_loop: bool = False
     template_only: bool = False
+    stock_answer: bool = False  # answered only in stock words (a quick reply or a macro)
     first_reply_ms: float | None = None
     first_human_ms: float | None = None
     reasons: list[str] = field(default_factory=list)
@@ -179,6 +209,7 @@ class ProbeRecord:
     fake_online: bool = False
     bot_loop: bool = False
     template_only: bool = False
+    stock_answer: bool = False
     first_reply_ms: float | None = None
     first_human_ms: float | None = None
     platform_messages: int = 0
@@ -226,6 +257,7 @@ class ProbeRecord:
             "fake_online": self.fake_online,
             "bot_loop": self.bot_loop,
             "template_only": self.template_only,
+            "stock_answer": self.stock_answer,
             "messages": self.platform_messages,
             "handoff_sent": self.handoff_sent,
             "question": self.question,

@@ -18,7 +18,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..config import SERVICE_NAMES, Chat, Handoff
-from ..records import AUTOMATED, Claimed, Classification, Kind, MessageRecord, Outcome, ProbeRecord, Seen, Side, State
+from ..records import (
+    ANSWERED,
+    AUTOMATED,
+    Claimed,
+    Classification,
+    Kind,
+    MessageRecord,
+    Outcome,
+    ProbeRecord,
+    Seen,
+    Side,
+    State,
+)
 from ..text import clean_text, our_text, page_text, without_leading_time, without_time_labels
 from ..timescale import to_real_seconds
 from ..verdicts.classify import Classifier
@@ -350,7 +362,7 @@ class Conversation:
         give_up = sent_at + self._real(self.probe.max_wait_s)
         silence_handoff = sent_at + self._real(self.handoff.after_silence_s)
         replies = self.replies
-        if self.human_at is None and replies[Kind.HUMAN]:
+        if self.human_at is None and any(replies[kind] for kind in ANSWERED):
             self.human_at = now
         stop_at = give_up if self.human_at is None else min(give_up, self.human_at + self._real(GRACE_S))
         if self.navigated_to is not None:
@@ -469,7 +481,7 @@ class Conversation:
             return Outcome.PROBE_ERROR, clock
         if self.navigated_to is None:
             return None
-        if self.replies[Kind.HUMAN]:
+        if any(self.replies[kind] for kind in ANSWERED):
             self.probe.notes.append(f"the chat's page navigated after a human replied (to {self.navigated_to})")
             return None
         return Outcome.PROBE_ERROR, (

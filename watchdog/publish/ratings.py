@@ -1,7 +1,8 @@
 """Comparative ratings per platform (DESIGN.md section 7), recomputed from stored probes.
 
 Score (0-100) = 40 x reach + 30 x speed + 20 x honesty + 10 x promise, where
-  reach    = share of probes in which a human replied
+  reach    = share of probes in which a human replied (in stock words or their own: the
+             stock answers' share is its own column, stock_answer_rate)
   speed    = 1 if the median time to a human reply is 60 s or less, 0 if 15 min or more,
              on a log scale between (0 when no human ever replied)
   honesty  = 1 - share of probes flagged fake_online
@@ -14,6 +15,7 @@ Times are in seconds (simulated seconds for sandbox platforms).
 
 from __future__ import annotations
 
+import itertools
 import math
 import statistics
 from collections.abc import Collection
@@ -107,6 +109,7 @@ def rate_platform(platform: dict[str, Any], probes: list[ProbeRecord]) -> dict[s
     humans = [p for p in counted if p.outcome == Outcome.HUMAN]
     fake = sum(1 for p in counted if p.fake_online)
     loops = sum(1 for p in counted if p.bot_loop)
+    stock = sum(1 for p in humans if p.stock_answer)
     first_reply = [s for p in counted if (s := _seconds(p, p.first_reply_ms)) is not None]
     first_human = [s for p in humans if (s := _seconds(p, p.first_human_ms)) is not None]
     promise_s = platform["promise_first_response_s"] or INDUSTRY_THRESHOLD_S
@@ -124,6 +127,7 @@ def rate_platform(platform: dict[str, Any], probes: list[ProbeRecord]) -> dict[s
         "human_rate": round(len(humans) / n, 4) if n else None,
         "fake_online_rate": round(fake / n, 4) if n else None,
         "bot_loop_rate": round(loops / n, 4) if n else None,
+        "stock_answer_rate": round(stock / n, 4) if n else None,
         "first_reply_median_s": _median(first_reply),
         "first_reply_p90_s": percentile(first_reply, 0.9),
         "first_human_median_s": _median(first_human),
@@ -156,15 +160,14 @@ def rate_all(store: Store, window: Window) -> list[dict[str, Any]]:
 
 def rate(store: Store, window: Window, slugs: Collection[str] | None = None) -> list[dict[str, Any]]:
     """Ratings rows (unranked) of the given platforms, or all, from their finished probes in
-    the window."""
-    probes: dict[str, list[ProbeRecord]] = {}
-    for probe in store.rated_probes(window.since(), slugs):
-        probes.setdefault(probe.platform, []).append(probe)
-    return [
-        rate_platform(platform, probes.get(platform["slug"], []))
-        for platform in store.platforms()
-        if slugs is None or platform["slug"] in slugs
-    ]
+    the window: one platform's probes in memory at a time, whatever the history."""
+    platforms = {row["slug"]: row for row in store.platforms() if slugs is None or row["slug"] in slugs}
+    rows = {
+        slug: rate_platform(platforms[slug], list(probes))
+        for slug, probes in itertools.groupby(store.rated_probes(window.since(), slugs), lambda p: p.platform)
+        if slug in platforms
+    }
+    return [rows.get(slug) or rate_platform(platform, []) for slug, platform in platforms.items()]
 
 
 def ranked(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -32,6 +32,7 @@ FLAG_WORDS = {
     "fake_online": ("伪在线", "fake online"),
     "bot_loop": ("机器人循环", "bot loop"),
     "template_only": ("只有模板", "templates only"),
+    "stock_answer": ("快捷回复作答", "answered in stock words"),
 }
 KIND_WORDS = {
     "question": ("提问", "our question"),
@@ -40,6 +41,7 @@ KIND_WORDS = {
     "bot": ("机器人", "bot"),
     "auto": ("自动回复", "automated"),
     "greeting": ("欢迎语", "greeting"),
+    "stock_answer": ("快捷回复", "stock answer"),
     "system": ("系统提示", "the chat's own notice"),
 }
 GOOD = ("human",)

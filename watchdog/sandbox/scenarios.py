@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 @dataclass(frozen=True)
 class Line:
     text: str | tuple[tuple[str, ...], ...]  # fixed text, or parts to pick one of each from
-    kind: str  # greeting / bot / auto / human / system (a notice the widget draws outside its bubbles)
+    # greeting / bot / auto / human / stock_answer (a person's quick reply) / system (a notice
+    # the widget draws outside its bubbles)
+    kind: str
     delay_s: float  # after the trigger: chat opened, or the visitor's message arrived
     sender: str = ""
     typing_s: float = 0.0  # typing indicator shown this long before the message
@@ -88,6 +90,7 @@ def _expect(
     fake_online: bool = False,
     bot_loop: bool = False,
     template_only: bool = False,
+    stock_answer: bool = False,
 ) -> dict:
     return {
         "outcome": outcome,
@@ -95,6 +98,7 @@ def _expect(
         "fake_online": fake_online,
         "bot_loop": bot_loop,
         "template_only": template_only,
+        "stock_answer": stock_answer,
     }
 
 
@@ -168,6 +172,25 @@ SCENARIOS: tuple[Scenario, ...] = (
         send="enter",
         on_question=(human(210, "客服-阿强"),),
         expected=_expect("human", handoff=True),
+    ),
+    Scenario(
+        "stock-human",
+        "快捷卡盟",
+        "a person reads the question and answers it with the same quick reply (快捷回复) every time, in about 20 s",
+        shape="iframe",
+        learned=True,
+        greeting=(Line("您好，欢迎光临快捷卡盟，请问有什么可以帮您？", "greeting", 0.5, "快捷卡盟"),),
+        on_question=(
+            Line(
+                "亲，话费充值一般10分钟内到账，高峰期会稍慢一些；充值失败的订单会原路退回到您的付款账户，请放心下单。",
+                "stock_answer",
+                20,
+                "客服-小雨",
+            ),
+        ),
+        # Its first probes, before three others sent the same words, take the quick reply for
+        # a person's own words: answered either way, never fake online.
+        expected=_expect("human", stock_answer=True),
     ),
     Scenario(
         "bot-then-human",

@@ -246,21 +246,20 @@ class Store:
             if conn.in_transaction:
                 conn.commit()
 
-    def rated_probes(self, since: str, platforms: Iterable[str] | None = None) -> list[ProbeRecord]:
-        """The finished probes started at or after `since` (of the given platforms, or all), in
-        one query and with only what ratings read."""
+    def rated_probes(self, since: str, platforms: Iterable[str] | None = None) -> Iterator[ProbeRecord]:
+        """The finished probes started at or after `since` (of the given platforms, or all),
+        platform by platform, with only what ratings read: one query, read as it is used."""
         where, params = "state = 'finished' and started_at >= ?", [since]
         if platforms is not None:
             slugs = list(platforms)
             where += f" and platform in ({', '.join('?' * len(slugs))})"
             params += slugs
         columns = (
-            "id, platform, started_at, tag, outcome, fake_online, bot_loop, first_reply_ms, first_human_ms, time_scale"
+            "id, platform, started_at, tag, outcome, fake_online, bot_loop, stock_answer, first_reply_ms, "
+            "first_human_ms, time_scale"
         )
-        return [
-            ProbeRecord.from_row(row)
-            for row in self.db.query(f"select {columns} from probes where {where} order by started_at, id", params)
-        ]
+        query = f"select {columns} from probes where {where} order by platform, started_at, id"
+        return (ProbeRecord.from_row(row) for row in self.db.query(query, params))
 
     def ended_probes(self, platform: str | None, since: str) -> Iterator[tuple[ProbeRecord, str | None]]:
         """Probes that ended (finished or interrupted), started at or after `since`, oldest

@@ -247,6 +247,14 @@ def _v9_lines(db: sqlite_utils.Database) -> None:
     db.table("messages").add_column("dom_line", int, not_null_default=0)
 
 
+def _v10_stock_answers(db: sqlite_utils.Database) -> None:
+    """A probe answered only in stock words (a quick reply, a macro), and the index the template
+    rule's rates read (each platform's probes that sent any text)."""
+    db.table("probes").add_column("stock_answer", int, not_null_default=0)
+    db.table("ratings").add_column("stock_answer_rate", float)
+    create_tables(db.conn)
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_initial,
     _v2_runs_and_claims,
@@ -257,6 +265,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v7_indexes_and_revisions,
     _v8_masked_copies,
     _v9_lines,
+    _v10_stock_answers,
 ]
 
 

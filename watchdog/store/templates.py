@@ -1,21 +1,27 @@
 """Template evidence kept in the database: every platform-side text long enough to be a
 template (normalised: its key), the probes and platforms that sent it, and an inverted index of
-the keys' prefix shingles for near-duplicates (verdicts/templates.py says why that finds them
-all). A lookup is a few indexed queries and nothing holds all texts in memory, so its cost
-does not grow with history; each probe adds its texts as it ends (schema v6 filled the
-tables from the probes before it)."""
+the keys' prefix shingles for near-duplicates (near_duplicates.py says why that finds them
+all). A lookup is a few indexed queries that read at most MAX_SIGHTINGS rows, and nothing
+holds all texts in memory, so its cost does not grow with history; each probe adds its texts
+as it ends (schema v6 filled the tables from the probes before it). What the evidence means is
+verdicts/templates.py's rule."""
 
 from __future__ import annotations
 
 import sqlite3
+from collections import Counter
 from collections.abc import Iterable
 
 from ..near_duplicates import MIN_TEMPLATE_CHARS, is_near, normalize, prefix_shingles, shingles_of
+from ..records import Evidence
 
 # What one lookup reads of the index and checks at most: a crowd of texts sharing common
 # shingles is cut here (fewer matches, never a false one), so a lookup's cost has a ceiling.
 MAX_POSTINGS = 20_000
 MAX_CANDIDATES = 50
+# A text sent in more other probes than this is a template whatever the rates (no person's
+# free-form sentence recurs so often): a lookup reads no more of its sightings.
+MAX_SIGHTINGS = 2_000
 
 TABLES = (
     "create table if not exists template_keys (id integer primary key, key text not null unique, "
@@ -26,6 +32,8 @@ TABLES = (
     "create table if not exists template_sightings (key_id integer not null, probe_id text not null, "
     "platform text not null, primary key (key_id, probe_id)) without rowid",
     "create index if not exists template_sightings_probe on template_sightings (probe_id)",
+    # Each platform's probes that sent any text: the denominators of the template rule's rates.
+    "create index if not exists template_sightings_platform on template_sightings (platform, probe_id)",
 )
 
 
@@ -41,7 +49,9 @@ class TemplateIndex:
         self.conn = conn
         # Live classification asks about the same texts again: answers are kept until this
         # index adds texts (at the end of each probe).
-        self.answers: dict[tuple[str, str], tuple[int, int]] = {}
+        self.answers: dict[tuple[str, str, str], Evidence] = {}
+        # Per platform, its probes that sent any text (read once, dropped as its probes are added).
+        self.platform_probes: dict[str, int] | None = None
 
     @classmethod
     def in_memory(cls, rows: Iterable[tuple[str, str, str]] = ()) -> TemplateIndex:
@@ -71,6 +81,9 @@ class TemplateIndex:
                 keys[key] = self._key_id(key)
             sightings.append((keys[key], probe_id, platform))
         self.conn.executemany("insert or ignore into template_sightings values (?, ?, ?)", sightings)
+        if self.platform_probes is not None:
+            for _, _, platform in sightings:
+                self.platform_probes.pop(platform, None)
 
     def record_stored(self, probe_ids: str = "select id from probes") -> None:
         """The platform-side texts of the stored probes whose ids `probe_ids` (a query)
@@ -83,21 +96,57 @@ class TemplateIndex:
         while batch := rows.fetchmany(10_000):
             self.record(batch)
 
-    def evidence(self, text: str, exclude_probe: str) -> tuple[int, int]:
-        """(other probes, platforms) that sent the same or a near-duplicate text."""
+    def evidence(self, text: str, exclude_probe: str, platform: str) -> Evidence:
+        """Where else the same or a near-duplicate text was sent, for a probe of `platform`."""
         key = normalize(text)
         if len(key) < MIN_TEMPLATE_CHARS:
-            return 0, 0
-        if (key, exclude_probe) not in self.answers:
-            ids = self._near(key)
-            marks = ", ".join("?" * len(ids))
-            probes, platforms = self.conn.execute(
-                "select count(distinct probe_id), count(distinct platform) from template_sightings "
-                f"where key_id in ({marks}) and probe_id != ?",
-                [*ids, exclude_probe],
+            return Evidence()
+        asked = (key, exclude_probe, platform)
+        if asked not in self.answers:
+            self.answers[asked] = self._evidence(key, exclude_probe, platform)
+        return self.answers[asked]
+
+    def _evidence(self, key: str, exclude_probe: str, platform: str) -> Evidence:
+        ids = self._near(key)
+        marks = ", ".join("?" * len(ids))
+        sightings = set(
+            self.conn.execute(
+                "select probe_id, platform from template_sightings "
+                f"where key_id in ({marks}) and probe_id != ? limit ?",
+                [*ids, exclude_probe, MAX_SIGHTINGS + 1],
+            )
+        )
+        if len(sightings) > MAX_SIGHTINGS:
+            return Evidence(probes=MAX_SIGHTINGS, crowd=True)
+        by_platform = Counter(name for _, name in sightings)
+        # The asking probe is no evidence for itself, nor a probe in the rates' denominators.
+        mine = self.conn.execute("select 1 from template_sightings where probe_id = ? limit 1", [exclude_probe])
+        itself = 1 if mine.fetchone() else 0
+        totals = {
+            name: self._probes_of(name) - (itself if name == platform else 0) for name in {*by_platform, platform}
+        }
+        return Evidence(
+            probes=len({probe_id for probe_id, _ in sightings}),
+            here=by_platform.get(platform, 0),
+            platforms=len(by_platform),
+            # Probe ids start with their UTC date: the days among the sightings, without a join.
+            days=len({probe_id[:8] for probe_id, _ in sightings}),
+            their_probes=sum(totals[name] for name in by_platform),
+            own_probes=totals[platform],
+        )
+
+    def _probes_of(self, platform: str) -> int:
+        """The probes of `platform` that sent any text long enough to be a template."""
+        if self.platform_probes is None:
+            self.platform_probes = dict(
+                self.conn.execute("select platform, count(distinct probe_id) from template_sightings group by platform")
+            )
+        if platform not in self.platform_probes:
+            (count,) = self.conn.execute(
+                "select count(distinct probe_id) from template_sightings where platform = ?", [platform]
             ).fetchone()
-            self.answers[(key, exclude_probe)] = (probes, platforms)
-        return self.answers[(key, exclude_probe)]
+            self.platform_probes[platform] = count
+        return self.platform_probes[platform]
 
     def probes_with(self, text: str, at_most: int) -> set[str] | None:
         """Every probe that sent this text or a near-duplicate of it; None when more than

@@ -8,9 +8,12 @@ The rules of DESIGN.md section 5, in the order they are tried for a platform-sid
   bot       the widget marks it, its sender is named like a bot, it says it is one (我是智能助手),
             or it repeats itself word for word in answer to different messages of ours (a bot
             answering by rote)
-  auto      a stalling template that does not address the question, the same text as replies
-            in other probes (templates, near-duplicates included), a canned greeting after our
-            question, or faster than a person reads and types
+  auto      a stalling template that does not address the question, a template (the same
+            text, near-duplicates included, in a good share of the probes of the platforms
+            that send it: verdicts/templates.py) that does not address it, a canned greeting
+            after our question, or faster than a person reads and types
+  stock_answer  a template that addresses the question, sent no faster than a person reads:
+            a staff member's quick reply or a macro answered it in stock words (not silence)
   human     none of the above; typing indicators and on-topic text raise the confidence
 
 The same function classifies live (to decide when to ask for a human and when to stop) and
@@ -23,9 +26,9 @@ import bisect
 import re
 
 from ..near_duplicates import MIN_TEMPLATE_CHARS, NearIndex, normalize
-from ..records import AUTOMATED, Classification, Kind, MessageRecord, ProbeRecord, Side
+from ..records import ANSWERED, AUTOMATED, Classification, Kind, MessageRecord, ProbeRecord, Side
 from .lines import system_line
-from .templates import TEMPLATE_MIN_PROBES, Templates
+from .templates import Templates, describe, is_template
 
 # A person needs this long to read a question and start answering...
 MIN_HUMAN_REPLY_S = 1.5
@@ -55,6 +58,11 @@ STALLING = (
 GREETING = re.compile(r"欢迎|很高兴为您服务|有什么(可以|能)?(帮|为)(到)?您|请问有什么")
 # Bigrams too common to show that a reply is about the question.
 COMMON_BIGRAMS = {"你好", "您好", "请问", "你们", "我们", "一下", "可以", "什么", "如果", "的话"}
+# What pre-sales questions ask about (the question sets' topics): a reply that names one the
+# question names addresses it, whatever else it says.
+TOPICS = (
+    "到账", "退款", "退回", "退还", "充值", "支付", "付款", "卡密", "发货", "点卡", "话费", "失败", "处理", "已使用",
+)  # fmt: skip
 
 
 def _bigrams(text: str) -> set[str]:
@@ -65,6 +73,16 @@ def _bigrams(text: str) -> set[str]:
 def on_topic(reply: str, question: str) -> bool:
     """Does the reply share at least two content bigrams with the question?"""
     return len(_bigrams(reply) & _bigrams(question)) >= 2
+
+
+def addresses(reply: str, question: str) -> str | None:
+    """What shows that the reply is about the question: a topic both name, or two content
+    bigrams they share; None when nothing does."""
+    topic = next((word for word in TOPICS if word in reply and word in question), None)
+    if topic:
+        return topic
+    shared = sorted(_bigrams(reply) & _bigrams(question))
+    return "、".join(shared[:2]) if len(shared) >= 2 else None
 
 
 def classify_messages(
@@ -152,8 +170,9 @@ class Classifier:
             self.ours.append(at(m))
             return None
         kind = self._classify(m)
-        if kind.kind == Kind.HUMAN:
+        if kind.kind in ANSWERED:
             self.last_human = at(m) if self.last_human is None else max(self.last_human, at(m))
+        if kind.kind == Kind.HUMAN:  # typed: a stock answer is pasted
             self.humans.append((at(m), len(m.text)))
         elif kind.kind in AUTOMATED:
             key = normalize(m.text)
@@ -227,15 +246,26 @@ class Classifier:
         stall = next((phrase for phrase in STALLING if phrase in m.text), None)
         if stall and not on_topic(m.text, probe.question):
             return Classification(Kind.AUTO, 0.85, [f"stalling template ({stall}) that does not address the question"])
-        probes, platforms = self.templates.evidence(m.text, probe.id) if self.templates else (0, 0)
-        if probes >= TEMPLATE_MIN_PROBES:
-            where = f"{platforms} platform{'s' if platforms != 1 else ''}"
-            return Classification(Kind.AUTO, 0.8, [f"same text as replies in {probes} other probes on {where}"])
+        evidence = self.templates.evidence(m.text, probe.id, probe.platform) if self.templates else None
+        stock = evidence if evidence is not None and is_template(evidence) else None
+        topic = addresses(m.text, probe.question) if stock else None
+        if stock and topic is None:
+            return Classification(Kind.AUTO, 0.8, [describe(stock) + ", and it does not address the question"])
         if greeting_like:
             return Classification(Kind.AUTO, 0.75, ["a canned greeting that does not address the question"])
         replied = f"replied {elapsed} after our message with {len(m.text)} characters"
         if elapsed_s < MIN_HUMAN_REPLY_S:
             return Classification(Kind.AUTO, 0.8, [replied])
+        if stock:
+            # A quick reply is pasted, not typed: only the time to read the question applies.
+            return Classification(
+                Kind.STOCK_ANSWER,
+                0.7,
+                [
+                    f"{replied}, in stock words: {describe(stock)}",
+                    f"it addresses the question ({topic}): a quick reply or a macro answered it",
+                ],
+            )
         if len(m.text) > elapsed_s * MAX_HUMAN_CHARS_PER_S:
             return Classification(
                 Kind.AUTO, 0.7, [f"{len(m.text)} characters {elapsed} after our message: faster than a person types"]

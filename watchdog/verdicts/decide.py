@@ -44,6 +44,8 @@ def decide(probe: ProbeRecord, messages: list[MessageRecord], kinds: list[Classi
         None,
     )
     humans = [m for m, k in answers if k.kind == Kind.HUMAN]
+    # Stock words that address the question answer it (a quick reply, a macro): never silence.
+    stock = [m for m, k in answers if k.kind == Kind.STOCK_ANSWER]
     verdict = Verdict(Outcome.NO_REPLY)
     if answers and q is not None:
         verdict.first_reply_ms = round(at(answers[0][0]) - q, 1)
@@ -51,6 +53,14 @@ def decide(probe: ProbeRecord, messages: list[MessageRecord], kinds: list[Classi
         verdict.outcome = Outcome.HUMAN
         verdict.first_human_ms = round(at(humans[0]) - q, 1)
         verdict.reasons.append(f"a human replied {probe.since_question(at(humans[0])):.1f} s after the question")
+    elif stock and q is not None:
+        verdict.outcome = Outcome.HUMAN
+        verdict.stock_answer = True
+        verdict.first_human_ms = round(at(stock[0]) - q, 1)
+        verdict.reasons.append(
+            f"answered in stock words {probe.since_question(at(stock[0])):.1f} s after the question "
+            "(a quick reply or a macro that addresses it), and no free-form reply"
+        )
     elif no_agent is not None:
         verdict.outcome = Outcome.OFFLINE_DECLARED
         verdict.reasons.append(
@@ -73,7 +83,7 @@ def decide(probe: ProbeRecord, messages: list[MessageRecord], kinds: list[Classi
         nobody = "nobody" if verdict.outcome == Outcome.NO_REPLY else "no human"
         claimed = f"the widget claimed online ({probe.claimed_status_text})"
         verdict.reasons.append(f"fake online: {claimed} but {nobody} answered within {waited}")
-    if probe.handoff_at_ms is not None and not humans:
+    if probe.handoff_at_ms is not None and not humans and not stock:
         after_handoff = [k for m, k in answers if at(m) >= probe.handoff_at_ms]
         if after_handoff:
             verdict.bot_loop = True

@@ -11,13 +11,14 @@ from ..records import FLAGS, Kind, ProbeRecord, Side, State
 from ..store import Store
 from ..store.templates import TemplateIndex
 from .decide import judge
-from .templates import TEMPLATE_MIN_PROBES
+from .templates import TEMPLATE_MIN_PROBES, is_template
 
-# A text already sent in more probes than this was a template for each of them before the
-# probe that just ended (each probe adds one to the count, and earlier ones were revised when
-# they crossed TEMPLATE_MIN_PROBES): nothing to revise. The margin covers near-duplicates,
-# whose groups are not the same from every text's side; past it a revision may be missed,
-# which keeps a human reply human (never an accusation made).
+# Earlier probes are revised while a text was sent in at most this many: so a probe's end costs
+# a bounded amount whatever the history. A text turns into a template at a few probes (at
+# least TEMPLATE_MIN_PROBES, at a share of its platforms' probes: verdicts/templates.py);
+# the margin covers near-duplicates, whose groups are not the same from every text's side,
+# and shares that cross the line later. Past it a revision may be missed, which keeps a human
+# reply human (never an accusation made); `watchdog reclassify` recomputes them all.
 REVISABLE = 5 * (TEMPLATE_MIN_PROBES + 1)
 
 
@@ -79,6 +80,11 @@ def _decision(probe: ProbeRecord) -> tuple[object, ...]:
     return (probe.outcome, *(getattr(probe, flag) for flag in FLAGS))
 
 
+def _verdict_words(probe: ProbeRecord) -> str:
+    """The outcome and its flags: "auto_only + fake_online"."""
+    return " + ".join([str(probe.outcome), *(flag for flag in FLAGS if getattr(probe, flag))])
+
+
 def revise_after(store: Store, templates: TemplateIndex, probe: ProbeRecord) -> list[ProbeRecord]:
     """After `probe` (its texts already in `templates`): earlier probes in which a human seemed
     to send a text that now counts as a template are judged again (at a cost that does not
@@ -95,18 +101,18 @@ def revise_after(store: Store, templates: TemplateIndex, probe: ProbeRecord) -> 
         now_templates = [
             m.text
             for m in messages
-            if m.kind == Kind.HUMAN and templates.evidence(m.text, probe_id)[0] >= TEMPLATE_MIN_PROBES
+            if m.kind == Kind.HUMAN and is_template(templates.evidence(m.text, probe_id, other.platform))
         ]
         if not now_templates:
             continue
         before = _decision(other)
-        was = other.outcome
+        was = _verdict_words(other)
         judge(other, messages, templates)
         if _decision(other) == before:
             continue
         note = (
             f"revised after probe {probe.id}: {now_templates[0][:30]!r} is now a template "
-            f"(the same text in other probes), so the outcome went from {was} to {other.outcome}"
+            f"(the same text in other probes), so the verdict went from {was} to {_verdict_words(other)}"
         )
         other.notes.append(note)  # kept by later re-judging, which rebuilds reasons from the notes
         other.reasons.append(note)
