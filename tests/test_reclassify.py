@@ -217,4 +217,4 @@ def test_progress_on_a_terminal_is_a_bar():
 
 def test_help_names_the_options():
     result = run_cli("reclassify", "--help")
-    assert "--since" in result.output and "--after PROBE_ID" in result.output and "--platform" in result.output
+    assert all(option in result.output for option in ("--platform SLUG", "--since DATE", "--after PROBE_ID"))

@@ -534,9 +534,10 @@ def since_type(ctx: click.Context, param: click.Parameter, value: str | None) ->
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
 @db_option
-@click.option("--platform", help="Only this platform's probes.")
+@click.option("--platform", metavar="SLUG", help="Only this platform's probes.")
 @click.option(
     "--since",
+    metavar="DATE",
     callback=since_type,
     help="Only probes started at or after this date or time (UTC unless it says otherwise), "
     "e.g. 2026-12-01 or 2026-12-01T08:00:00Z.",
