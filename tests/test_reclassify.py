@@ -4,6 +4,8 @@ committed; --platform, --since and --after choose them, and Ctrl-C says where to
 from __future__ import annotations
 
 import io
+import os
+import signal
 
 import pytest
 import sqlite_utils
@@ -141,6 +143,23 @@ def test_ctrl_c_keeps_what_was_done_and_says_where_to_resume(db_path, history, m
     resumed = run_cli("reclassify", "--db", db_path, "--after", history[2])
     assert resumed.stderr.splitlines()[-1] == "reclassified 2 probe(s); 2 changed outcome or flags"
     assert recomputed(db_path) == history
+
+
+def test_sigterm_stops_as_ctrl_c_does(db_path, history, monkeypatch):
+    judge = revisions.judge
+
+    def terminated_in_the_second(probe, messages, templates):
+        if probe.id == history[1]:
+            os.kill(os.getpid(), signal.SIGTERM)  # its handler raises here, in this thread
+        return judge(probe, messages, templates)
+
+    monkeypatch.setattr(revisions, "judge", terminated_in_the_second)
+    before = signal.getsignal(signal.SIGTERM)
+    result = run_cli("reclassify", "--db", db_path)
+    assert result.exit_code == 130
+    assert f"interrupted after {history[0]}; resume with --after {history[0]}" in result.stderr
+    assert recomputed(db_path) == history[:1]
+    assert signal.getsignal(signal.SIGTERM) == before  # put back
 
 
 def test_ctrl_c_before_any_probe_says_so(db_path, history, monkeypatch):

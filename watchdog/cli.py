@@ -532,6 +532,20 @@ def since_type(ctx: click.Context, param: click.Parameter, value: str | None) ->
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
+@contextlib.contextmanager
+def terminated_as_interrupted() -> Iterator[None]:
+    """SIGTERM (a service manager, `timeout`, `kill`) stops as Ctrl-C does: a KeyboardInterrupt."""
+
+    def interrupt(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 @cli.command(context_settings=CONTEXT_SETTINGS)
 @db_option
 @click.option("--platform", metavar="SLUG", help="Only this platform's probes.")
@@ -555,10 +569,10 @@ def reclassify(db_path: Path, platform: str | None, since: str, after: str) -> N
     """Recompute the verdicts of stored probes with the current rules, without probing again.
 
     Probes are done in id order (the order they started) and committed a batch at a time, with
-    a progress bar on a terminal (a line every 30 s elsewhere). Ctrl-C keeps what was done and
-    prints the id to resume after with --after."""
+    a progress bar on a terminal (a line every 30 s elsewhere). Ctrl-C (or SIGTERM) keeps what
+    was done and prints the id to resume after with --after."""
     revision = Revision()
-    with opened(db_path, existing=True) as store:
+    with opened(db_path, existing=True) as store, terminated_as_interrupted():
         progress = Progress(sys.stderr, total=store.finished_count(after, platform=platform, since=since))
         progress.reached(0)
         try:
