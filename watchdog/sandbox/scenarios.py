@@ -177,7 +177,6 @@ SCENARIOS: tuple[Scenario, ...] = (
         "stock-human",
         "快捷卡盟",
         "a person reads the question and answers it with the same quick reply (快捷回复) every time, in about 20 s",
-        shape="iframe",
         learned=True,
         greeting=(Line("您好，欢迎光临快捷卡盟，请问有什么可以帮您？", "greeting", 0.5, "快捷卡盟"),),
         on_question=(
