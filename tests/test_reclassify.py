@@ -145,6 +145,25 @@ def test_ctrl_c_keeps_what_was_done_and_says_where_to_resume(db_path, history, m
     assert recomputed(db_path) == history
 
 
+def test_a_probe_stopped_while_being_saved_is_not_half_written(db_path, history, monkeypatch):
+    """Its messages' kinds were written, its verdict not yet: both are left as they were."""
+    save_probe = Store.save_probe
+
+    def stopped_at_the_third(self, probe):
+        if probe.id == history[2]:
+            raise KeyboardInterrupt
+        save_probe(self, probe)
+
+    monkeypatch.setattr(Store, "save_probe", stopped_at_the_third)
+    result = run_cli("reclassify", "--db", db_path)
+    assert result.exit_code == 130 and f"resume with --after {history[1]}" in result.stderr
+    assert recomputed(db_path) == history[:2]
+    kinds = sqlite_utils.Database(db_path).query("select probe_id, kind from messages where side = 'platform'")
+    assert {row["probe_id"]: row["kind"] for row in kinds} == {
+        probe: "human" if probe in history[:2] else "auto" for probe in history
+    }
+
+
 def test_sigterm_stops_as_ctrl_c_does(db_path, history, monkeypatch):
     judge = revisions.judge
 
