@@ -535,7 +535,7 @@ def _run(db: Path) -> None:
         for n in range(200):
             text = rng.choice(TEMPLATES).replace("{n}", str(n)) if n % 2 else _people(rng)
             before = time.perf_counter()
-            templates.evidence(text, "new-probe")
+            templates.evidence(text, "new-probe", slugs[n % len(slugs)])
             times.append(time.perf_counter() - before)
         before = time.perf_counter()
         latest = {row["platform"]: row["id"] for row in store.db.query(
