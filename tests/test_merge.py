@@ -142,3 +142,49 @@ def test_merge_copies_only_files_inside_the_sources_evidence_folder(two_machines
     for probe_id in ids:
         assert rows(central, "select screenshot from probes where id = ?", [probe_id])[0]["screenshot"] is None
     assert len(rows(central, "select id from probes where screenshot is not null")) > 0  # the honest ones
+
+
+def test_merge_links_or_copies_the_screenshots_and_never_writes_through_an_earlier_copy(
+    two_machines, tmp_path, monkeypatch
+):
+    """Where links work (one file system) a screenshot is linked, else copied; a copy already in
+    the target is replaced, never written into (it may be a link to another database's file)."""
+    a, b = two_machines
+    central = tmp_path / "central.db"
+    evidence = tmp_path / "central-evidence"
+    evidence.mkdir()
+    (tmp_path / "elsewhere.png").write_bytes(b"another database's screenshot")
+    name = rows(b, "select screenshot from probes where screenshot is not null")[0]["screenshot"].rsplit("/", 1)[1]
+    (evidence / name).hardlink_to(tmp_path / "elsewhere.png")
+    assert run_cli("merge", b, "-o", central).exit_code == 0
+    assert (tmp_path / "elsewhere.png").read_bytes() == b"another database's screenshot"
+    assert (evidence / name).read_bytes() == (tmp_path / "b-evidence" / name).read_bytes()
+    assert (evidence / name).samefile(tmp_path / "b-evidence" / name)  # linked
+
+    def no_links(*args, **kwargs):
+        raise OSError(18, "Invalid cross-device link")
+
+    monkeypatch.setattr("os.link", no_links)
+    assert run_cli("merge", a, "-o", central).exit_code == 0
+    screenshots = rows(central, "select screenshot from probes where screenshot is not null and vantage != 'machine-b'")
+    assert screenshots
+    for probe in screenshots:
+        copy = evidence / probe["screenshot"].rsplit("/", 1)[1]
+        assert probe["screenshot"] == str(copy) and copy.is_file() and copy.stat().st_nlink == 1  # copied
+
+
+def test_a_link_inside_the_evidence_folder_is_no_screenshot(two_machines, tmp_path):
+    """Only regular files are evidence: a link is not followed, even to a file beside it."""
+    a, _ = two_machines
+    first, second = [row["id"] for row in rows(a, "select id from probes where screenshot is not null limit 2")]
+    evidence = tmp_path / "a-evidence"
+    (evidence / "alias.png").symlink_to(evidence / f"{second}.png")
+    with sqlite3.connect(a) as conn:
+        conn.execute("update probes set screenshot = ? where id = ?", [str(evidence / "alias.png"), first])
+    central = tmp_path / "central.db"
+    assert run_cli("merge", a, "-o", central).exit_code == 0
+    assert rows(central, "select screenshot from probes where id = ?", [first])[0]["screenshot"] is None
+    assert not (tmp_path / "central-evidence" / "alias.png").exists()
+    assert rows(central, "select screenshot from probes where id = ?", [second])[0]["screenshot"] == str(
+        tmp_path / "central-evidence" / f"{second}.png"
+    )

@@ -10,8 +10,10 @@ them over the union afterwards (`watchdog merge` does).
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,20 +76,45 @@ def _merge_one(store: Store, source: Path) -> MergeCount:
             _copy_platforms(conn)
             taken = _probes_to_take(conn, count)
             if taken:
+                triggers = _revision_triggers_aside(conn)
                 _copy_rows(conn, "probes", "id in (select id from temp.taken)", replace=True)
-                conn.execute("delete from main.messages where probe_id in (select id from temp.taken)")
-                _copy_rows(conn, "messages", "probe_id in (select id from temp.taken)", replace=False)
-                if _has_table(conn, "template_sightings"):
-                    _copy_template_evidence(conn)
-                else:  # a source from before schema 6: its probes' texts are read afresh
-                    store.templates.record_stored("select id from temp.taken")
-                _copy_screenshots(store, conn, source)
+                # The screenshots are copied by a thread of their own meanwhile (file system
+                # calls, SQLite's work: both let go of the GIL).
+                with ThreadPoolExecutor(max_workers=1) as pool:
+                    screenshots = _screenshots_to_copy(store, conn, source, pool)
+                    conn.execute("delete from main.messages where probe_id in (select id from temp.taken)")
+                    _copy_rows(conn, "messages", "probe_id in (select id from temp.taken)", replace=False)
+                    if _has_table(conn, "template_sightings"):
+                        _copy_template_evidence(conn)
+                    else:  # a source from before schema 6: its probes' texts are read afresh
+                        store.templates.record_stored("select id from temp.taken")
+                    if screenshots.copied:
+                        screenshots.copied.result()
+                _point_at_copies_and_raise_revisions(conn, store, screenshots.found, triggers)
             if _has_table(conn, "runs"):
                 _copy_rows(conn, "runs", "id not in (select id from main.runs where state != 'running')", replace=True)
             conn.execute("drop table temp.taken")
     finally:
         conn.execute("detach database source")
     return count
+
+
+# The triggers that raise a probe's revision on every change to it or its messages (schema 7).
+REVISION_TRIGGERS = ("probes_inserted", "probes_changed", "messages_inserted", "messages_changed")
+
+
+def _revision_triggers_aside(conn: sqlite3.Connection) -> list[str]:
+    """The revision triggers dropped for the copy, inside its transaction (a rollback brings
+    them back); returns their SQL. Each fires per row: a million messages copied would update
+    their probe a million times, where the merge does it once a probe."""
+    triggers = conn.execute(
+        f"select name, sql from main.sqlite_master where type = 'trigger' "
+        f"and name in ({', '.join('?' * len(REVISION_TRIGGERS))})",
+        REVISION_TRIGGERS,
+    ).fetchall()
+    for name, _ in triggers:
+        conn.execute(f'drop trigger main."{name}"')
+    return [sql for _, sql in triggers]
 
 
 def _probes_to_take(conn: sqlite3.Connection, count: MergeCount) -> int:
@@ -144,33 +171,114 @@ def _copy_template_evidence(conn: sqlite3.Connection) -> None:
     conn.execute(
         "insert or ignore into main.template_sightings select i.id, s.probe_id, s.platform "
         "from source.template_sightings s join temp.key_ids i on i.source_id = s.key_id "
-        "where s.probe_id in (select id from temp.taken)"
+        "where s.probe_id in (select id from temp.taken) order by i.id, s.probe_id"
     )
     conn.execute("drop table temp.taken_keys")
     conn.execute("drop table temp.key_ids")
 
 
-def _copy_screenshots(store: Store, conn: sqlite3.Connection, source: Path) -> None:
-    """Evidence follows its probes: copied next to the target, the rows pointed at the copies.
-    Only a file inside the source's own evidence folder is evidence (a database from another
+@dataclass
+class Screenshots:
+    found: set[str]  # the names of the files that are evidence
+    copied: Future[None] | None  # their copying, under way
+
+
+def _screenshots_to_copy(store: Store, conn: sqlite3.Connection, source: Path, pool: Executor) -> Screenshots:
+    """Evidence follows its probes, copied next to the target. Only a regular .png file
+    directly inside the source's own evidence folder is evidence (a database from another
     machine has its screenshots next to it, whatever path it recorded): a row naming any other
-    file (../../etc/passwd, a link out of the folder) gets no screenshot, and nothing is copied."""
-    folder = evidence_dir(source).resolve()
-    rows = conn.execute(
-        "select id, screenshot from main.probes where screenshot is not null and id in (select id from temp.taken)"
-    ).fetchall()
-    for probe_id, screenshot in rows:
-        name = Path(screenshot).name
-        original = (folder / name).resolve()
-        copy = store.evidence_dir / name
-        inside = original.parent == folder and original.suffix == ".png" and original.is_file()
-        if inside and original != copy.resolve():
-            copy.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(original, copy)
-        conn.execute(
-            "update main.probes set screenshot = ? where id = ?",
-            [str(copy) if inside and copy.is_file() else None, probe_id],
+    file (../../etc/passwd, a link, out of the folder or not) gets no screenshot, and nothing is
+    copied. Set-based: the folder is listed once and the files wanted are copied in bulk, in
+    `pool`."""
+    conn.create_function("watchdog_file_name", 1, _file_name, deterministic=True)
+    wanted = {
+        name
+        for (name,) in conn.execute(
+            "select distinct watchdog_file_name(screenshot) from main.probes "
+            "where screenshot is not null and id in (select id from temp.taken)"
         )
+    }
+    folder, target = evidence_dir(source), store.evidence_dir
+    found = _evidence_files(folder, wanted)
+    if not found or folder.resolve() == target.resolve():
+        return Screenshots(found, None)
+    target.mkdir(parents=True, exist_ok=True)
+    return Screenshots(found, pool.submit(_copy_files, folder, target, found))
+
+
+def _point_at_copies_and_raise_revisions(
+    conn: sqlite3.Connection, store: Store, found: set[str], triggers: list[str]
+) -> None:
+    """One UPDATE of the taken probes: each screenshot the copy's path, or none where the row
+    named no evidence; and what the revision triggers would have done, each probe a revision of
+    its own above every other (in the order taken), so that a public snapshot copies it again.
+    Then the triggers are back."""
+    conn.execute("create temp table found_screenshots (name text primary key)")
+    conn.executemany("insert into temp.found_screenshots values (?)", ((name,) for name in found))
+    highest = conn.execute("select coalesce(max(revision), 0) from main.probes").fetchone()[0]
+    conn.execute(
+        "update main.probes set screenshot = case when screenshot is not null and watchdog_file_name(screenshot) in "
+        "(select name from temp.found_screenshots) then ? || watchdog_file_name(screenshot) end, "
+        "revision = ? + (select t.rowid from temp.taken t where t.id = probes.id) "
+        "where id in (select id from temp.taken)",
+        [str(store.evidence_dir) + os.sep, highest],
+    )
+    conn.execute("drop table temp.found_screenshots")
+    for sql in triggers:
+        conn.execute(sql)
+
+
+def _file_name(path: str | None) -> str | None:
+    """A recorded path's last part (SQLite calls this for each taken probe: no pathlib)."""
+    return None if path is None else path.rstrip("/").rpartition("/")[2]
+
+
+def _evidence_files(folder: Path, wanted: set[str]) -> set[str]:
+    """The names among `wanted` of the regular .png files directly inside `folder` (not
+    following links): one listing of the folder."""
+    try:
+        with os.scandir(folder) as entries:
+            return {
+                entry.name
+                for entry in entries
+                if entry.name in wanted
+                and len(entry.name) > len(".png")
+                and entry.name.endswith(".png")
+                and entry.is_file(follow_symlinks=False)
+            }
+    except (FileNotFoundError, NotADirectoryError):
+        return set()
+
+
+def _copy_files(folder: Path, target: Path, names: set[str]) -> None:
+    """Each file into `target`, replacing what is there (removed first: never written through,
+    it may be a link): a hard link where both folders are on one file system (a screenshot is
+    written once and never changed, so a link is a copy at a fifth of the cost and no space),
+    else a copy."""
+    link = True
+    source, copies = str(folder) + os.sep, str(target) + os.sep
+    for name in names:
+        original, copy = source + name, copies + name
+        if link:
+            try:
+                os.link(original, copy)
+                continue
+            except FileExistsError:
+                if os.path.samefile(original, copy):
+                    continue
+                os.unlink(copy)
+                try:
+                    os.link(original, copy)
+                    continue
+                except OSError:
+                    link = False
+            except OSError:  # another file system, or one without links: copies from here on
+                link = False
+        try:
+            os.unlink(copy)
+        except FileNotFoundError:
+            pass
+        shutil.copy2(original, copy)
 
 
 def _shared_columns(conn: sqlite3.Connection, table: str) -> list[str]:
