@@ -188,3 +188,26 @@ def test_a_link_inside_the_evidence_folder_is_no_screenshot(two_machines, tmp_pa
     assert rows(central, "select screenshot from probes where id = ?", [second])[0]["screenshot"] == str(
         tmp_path / "central-evidence" / f"{second}.png"
     )
+
+
+def test_merged_probes_get_revisions_above_the_targets_and_the_triggers_are_back(two_machines, tmp_path):
+    """The revision triggers are set aside while copying: each taken probe still gets a revision
+    of its own above every earlier one (a public snapshot copies it again), and later changes
+    raise revisions as before."""
+    a, b = two_machines
+    central = tmp_path / "central.db"
+    assert run_cli("merge", b, "-o", central).exit_code == 0
+    before = rows(central, "select max(revision) as top from probes")[0]["top"]
+    assert run_cli("merge", a, "-o", central).exit_code == 0
+    taken = rows(central, "select revision from probes where vantage != 'machine-b'")
+    revisions = [row["revision"] for row in taken]
+    assert len(set(revisions)) == len(revisions) == 5 * len(SCENARIOS) and min(revisions) > before
+    with sqlite3.connect(central) as conn:
+        names = {row[0] for row in conn.execute("select name from sqlite_master where type = 'trigger'")}
+        assert {"probes_inserted", "probes_changed", "messages_inserted", "messages_changed"} <= names
+        probe_id = conn.execute("select probe_id from messages limit 1").fetchone()[0]
+        conn.execute("update messages set kind = kind where probe_id = ?", [probe_id])
+        top = conn.execute("select max(revision) from probes").fetchone()[0]
+        assert (
+            conn.execute("select revision from probes where id = ?", [probe_id]).fetchone()[0] == top > max(revisions)
+        )
