@@ -51,6 +51,7 @@ def test_outcomes_and_flags_match_ground_truth(probed_all, sandbox):
             "fake_online": row["fake_online"],
             "bot_loop": row["bot_loop"],
             "template_only": row["template_only"],
+            "stock_answer": row["stock_answer"],
         }
         assert got == want, (row["platform"], row["reasons"])
 
