@@ -17,14 +17,14 @@ from ..records import Evidence
 
 # What one lookup reads of the index and checks at most: a crowd of texts sharing common
 # shingles is cut here (fewer matches, never a false one), so a lookup's cost has a ceiling.
-# Measured on a 1.1 M-message history (121,000 keys): 2,000 postings keep one lookup under
+# Measured on a 1.2 M-message history (121,000 keys): 1,000 postings keep one lookup under
 # 10 ms; a near-duplicate whose shared prefix shingles are all common words can be missed then
 # (the exact text never is), which only lowers the evidence.
-MAX_POSTINGS = 2_000
+MAX_POSTINGS = 1_000
 MAX_CANDIDATES = 50
 # A text sent in more other probes than this is a template whatever the rates (no person's
 # free-form sentence recurs so often): a lookup reads no more of its sightings.
-MAX_SIGHTINGS = 2_000
+MAX_SIGHTINGS = 1_000
 
 TABLES = (
     "create table if not exists template_keys (id integer primary key, key text not null unique, "
