@@ -158,6 +158,21 @@ def _copy_template_evidence(conn: sqlite3.Connection) -> None:
         "create temp table taken_keys as select k.id as source_id, k.key, k.length from source.template_keys k "
         "where k.id in (select key_id from source.template_sightings where probe_id in (select id from temp.taken))"
     )
+    if _same_key_ids(conn):  # (a new target, or one merged from the same machines): no ids to map
+        conn.execute(
+            "insert or ignore into main.template_keys (id, key, length) "
+            "select source_id, key, length from temp.taken_keys order by source_id"
+        )
+        conn.execute(
+            "insert or ignore into main.template_prefixes select shingle, length, key_id from source.template_prefixes "
+            "where key_id in (select source_id from temp.taken_keys)"
+        )
+        conn.execute(
+            "insert or ignore into main.template_sightings select key_id, probe_id, platform "
+            "from source.template_sightings where probe_id in (select id from temp.taken)"
+        )
+        conn.execute("drop table temp.taken_keys")
+        return
     conn.execute("insert or ignore into main.template_keys (key, length) select key, length from temp.taken_keys")
     conn.execute(
         "create temp table key_ids as select t.source_id, k.id from temp.taken_keys t "
@@ -175,6 +190,16 @@ def _copy_template_evidence(conn: sqlite3.Connection) -> None:
     )
     conn.execute("drop table temp.taken_keys")
     conn.execute("drop table temp.key_ids")
+
+
+def _same_key_ids(conn: sqlite3.Connection) -> bool:
+    """Whether every taken key the target has already has the source's id there, and no other
+    key in the target holds one of the source's ids: then the keys are copied with their ids."""
+    return not conn.execute(
+        "select exists (select 1 from temp.taken_keys t join main.template_keys k on k.key = t.key "
+        "where k.id != t.source_id) or exists (select 1 from temp.taken_keys t "
+        "join main.template_keys k on k.id = t.source_id where k.key != t.key)"
+    ).fetchone()[0]
 
 
 @dataclass
