@@ -211,3 +211,14 @@ def test_merged_probes_get_revisions_above_the_targets_and_the_triggers_are_back
         assert (
             conn.execute("select revision from probes where id = ?", [probe_id]).fetchone()[0] == top > max(revisions)
         )
+
+
+def test_the_page_cache_and_temp_store_are_as_before_after_a_merge(two_machines, tmp_path):
+    from watchdog.store import open_store
+    from watchdog.store.merge import merge
+
+    with open_store(tmp_path / "central.db") as central:
+        conn = central.db.conn
+        before = [conn.execute(f"pragma {name}").fetchone()[0] for name in ("cache_size", "temp_store")]
+        merge(list(two_machines), central)
+        assert [conn.execute(f"pragma {name}").fetchone()[0] for name in ("cache_size", "temp_store")] == before

@@ -10,9 +10,11 @@ them over the union afterwards (`watchdog merge` does).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sqlite3
+from collections.abc import Iterator
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,10 +40,29 @@ def merge(sources: list[Path], target: Store) -> list[MergeCount]:
     """Merge every source (see `check_sources`) into the open `target` store, one transaction
     per source; then the masked copies another version made are made again, and the planner's
     statistics are brought up to date."""
-    counts = [_merge_one(target, source) for source in sources]
+    conn = target.db.conn
+    with _bulk_settings(conn):
+        counts = [_merge_one(target, source) for source in sources]
     remask_stale(target.db.conn)
     analyze(target.db.conn)
     return counts
+
+
+# For the merge's duration: a page cache large enough for the indexes being filled (the
+# default, 2 MB, spills and reads them back again and again), temporary tables in memory.
+BULK_SETTINGS = {"cache_size": -256 * 1024, "temp_store": 2}
+
+
+@contextlib.contextmanager
+def _bulk_settings(conn: sqlite3.Connection) -> Iterator[None]:
+    before = {name: conn.execute(f"pragma {name}").fetchone()[0] for name in BULK_SETTINGS}
+    for name, value in BULK_SETTINGS.items():
+        conn.execute(f"pragma {name} = {value}")
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            conn.execute(f"pragma {name} = {value}")
 
 
 def check_sources(sources: list[Path], target: Path) -> None:
