@@ -98,13 +98,14 @@ def _merge_one(store: Store, source: Path) -> MergeCount:
             taken = _probes_to_take(conn, count)
             if taken:
                 triggers = _revision_triggers_aside(conn)
+                indexes = _indexes_aside(conn, BULK_TABLES)
                 _copy_rows(conn, "probes", "id in (select id from temp.taken)", replace=True)
                 # The screenshots are copied by a thread of their own meanwhile (file system
                 # calls, SQLite's work: both let go of the GIL).
                 with ThreadPoolExecutor(max_workers=1) as pool:
                     screenshots = _screenshots_to_copy(store, conn, source, pool)
                     conn.execute("delete from main.messages where probe_id in (select id from temp.taken)")
-                    _copy_rows(conn, "messages", "probe_id in (select id from temp.taken)", replace=False)
+                    _copy_messages(conn)
                     if _has_table(conn, "template_sightings"):
                         _copy_template_evidence(conn)
                     else:  # a source from before schema 6: its probes' texts are read afresh
@@ -112,6 +113,8 @@ def _merge_one(store: Store, source: Path) -> MergeCount:
                     if screenshots.copied:
                         screenshots.copied.result()
                 _point_at_copies_and_raise_revisions(conn, store, screenshots.found, triggers)
+                for sql in indexes:
+                    conn.execute(sql)
             if _has_table(conn, "runs"):
                 _copy_rows(conn, "runs", "id not in (select id from main.runs where state != 'running')", replace=True)
             conn.execute("drop table temp.taken")
@@ -122,6 +125,37 @@ def _merge_one(store: Store, source: Path) -> MergeCount:
 
 # The triggers that raise a probe's revision on every change to it or its messages (schema 7).
 REVISION_TRIGGERS = ("probes_inserted", "probes_changed", "messages_inserted", "messages_changed")
+
+
+# The tables whose secondary indexes are set aside while the merge fills them, if empty before.
+BULK_TABLES = ("probes", "template_sightings")
+
+
+def _indexes_aside(conn: sqlite3.Connection, tables: tuple[str, ...]) -> list[str]:
+    """The secondary indexes of those of `tables` the target has no row in yet, dropped for
+    the copy inside its transaction (a rollback brings them back); returns their SQL, to make
+    them again once the rows are in (one sort of each, where every row copied would have
+    been an insertion into each index)."""
+    dropped = []
+    for table in tables:
+        if (
+            not _has_main_table(conn, table)
+            or conn.execute(f"select exists (select 1 from main.{table})").fetchone()[0]
+        ):
+            continue
+        for name, sql in conn.execute(
+            "select name, sql from main.sqlite_master where type = 'index' and tbl_name = ? and sql is not null",
+            [table],
+        ).fetchall():
+            conn.execute(f'drop index main."{name}"')
+            dropped.append(sql)
+    return dropped
+
+
+def _has_main_table(conn: sqlite3.Connection, table: str) -> bool:
+    return conn.execute(
+        "select exists (select 1 from main.sqlite_master where type = 'table' and name = ?)", [table]
+    ).fetchone()[0]
 
 
 def _revision_triggers_aside(conn: sqlite3.Connection) -> list[str]:
@@ -168,6 +202,36 @@ def _copy_rows(conn: sqlite3.Connection, table: str, where: str, *, replace: boo
     columns = ", ".join(_shared_columns(conn, table))
     verb = "insert or replace" if replace else "insert"
     conn.execute(f"{verb} into main.{table} ({columns}) select {columns} from source.{table} where {where}")
+
+
+def _copy_messages(conn: sqlite3.Connection) -> None:
+    """The taken probes' messages, in the source's order. Where the target has no message yet,
+    both tables have the same columns and every message of the source is taken, the whole
+    table in one `insert ... select *`: SQLite then copies the records and their index entries
+    as they are (its transfer optimisation), without decoding a row."""
+    if (
+        _same_columns(conn, "messages")
+        and not conn.execute("select exists (select 1 from main.messages)").fetchone()[0]
+        and not conn.execute(
+            "select exists (select 1 from (select probe_id from source.messages group by probe_id) "
+            "where probe_id not in (select id from temp.taken))"
+        ).fetchone()[0]
+    ):
+        conn.execute("insert into main.messages select * from source.messages")
+        return
+    columns = _shared_columns(conn, "messages")
+    conn.execute(
+        f"insert into main.messages ({', '.join(columns)}) select {', '.join('m.' + c for c in columns)} "
+        "from temp.taken t join source.messages m on m.probe_id = t.id"
+    )
+
+
+def _same_columns(conn: sqlite3.Connection, table: str) -> bool:
+    """Whether both databases' `table` has the same columns, in the same order, of the same kind."""
+    return (
+        conn.execute(f"pragma main.table_info({table})").fetchall()
+        == conn.execute(f"pragma source.table_info({table})").fetchall()
+    )
 
 
 def _copy_template_evidence(conn: sqlite3.Connection) -> None:
