@@ -99,7 +99,7 @@ def _merge_one(store: Store, source: Path) -> MergeCount:
             if taken:
                 triggers = _revision_triggers_aside(conn)
                 indexes = _indexes_aside(conn, BULK_TABLES)
-                _copy_rows(conn, "probes", "id in (select id from temp.taken)", replace=True)
+                _copy_probes(conn)
                 # The screenshots are copied by a thread of their own meanwhile (file system
                 # calls, SQLite's work: both let go of the GIL).
                 with ThreadPoolExecutor(max_workers=1) as pool:
@@ -202,6 +202,15 @@ def _copy_rows(conn: sqlite3.Connection, table: str, where: str, *, replace: boo
     columns = ", ".join(_shared_columns(conn, table))
     verb = "insert or replace" if replace else "insert"
     conn.execute(f"{verb} into main.{table} ({columns}) select {columns} from source.{table} where {where}")
+
+
+def _copy_probes(conn: sqlite3.Connection) -> None:
+    """The taken probes; into a target with none yet (every probe of the source is taken) and
+    the same columns, the whole table as SQLite's transfer optimisation copies it."""
+    if _same_columns(conn, "probes") and not conn.execute("select exists (select 1 from main.probes)").fetchone()[0]:
+        conn.execute("insert into main.probes select * from source.probes")
+    else:
+        _copy_rows(conn, "probes", "id in (select id from temp.taken)", replace=True)
 
 
 def _copy_messages(conn: sqlite3.Connection) -> None:
