@@ -99,11 +99,11 @@ def _merge_one(store: Store, source: Path) -> MergeCount:
             if taken:
                 triggers = _revision_triggers_aside(conn)
                 indexes = _indexes_aside(conn, BULK_TABLES)
-                _copy_probes(conn)
                 # The screenshots are copied by a thread of their own meanwhile (file system
                 # calls, SQLite's work: both let go of the GIL).
                 with ThreadPoolExecutor(max_workers=1) as pool:
                     screenshots = _screenshots_to_copy(store, conn, source, pool)
+                    _copy_probes(conn, store)
                     conn.execute("delete from main.messages where probe_id in (select id from temp.taken)")
                     _copy_messages(conn)
                     if _has_table(conn, "template_sightings"):
@@ -112,7 +112,8 @@ def _merge_one(store: Store, source: Path) -> MergeCount:
                         store.templates.record_stored("select id from temp.taken")
                     if screenshots.copied:
                         screenshots.copied.result()
-                _point_at_copies_and_raise_revisions(conn, store, screenshots.found, triggers)
+                for sql in triggers:
+                    conn.execute(sql)
                 for sql in indexes:
                     conn.execute(sql)
             if _has_table(conn, "runs"):
@@ -204,13 +205,28 @@ def _copy_rows(conn: sqlite3.Connection, table: str, where: str, *, replace: boo
     conn.execute(f"{verb} into main.{table} ({columns}) select {columns} from source.{table} where {where}")
 
 
-def _copy_probes(conn: sqlite3.Connection) -> None:
-    """The taken probes; into a target with none yet (every probe of the source is taken) and
-    the same columns, the whole table as SQLite's transfer optimisation copies it."""
-    if _same_columns(conn, "probes") and not conn.execute("select exists (select 1 from main.probes)").fetchone()[0]:
-        conn.execute("insert into main.probes select * from source.probes")
-    else:
-        _copy_rows(conn, "probes", "id in (select id from temp.taken)", replace=True)
+def _copy_probes(conn: sqlite3.Connection, store: Store) -> None:
+    """The taken probes in one INSERT, as they are but for two columns: each screenshot the
+    copy's path, or none where the row named no evidence (temp.found_screenshots); and what the
+    revision triggers (set aside) would have done, each probe a revision of its own above every
+    other (in the order taken), so that a public snapshot copies it again."""
+    screenshot = "s.screenshot" if _source_has(conn, "probes", "screenshot") else "null"
+    revision = "s.revision" if _source_has(conn, "probes", "revision") else "0"
+    highest = conn.execute(  # (what max(revision) is once the taken probes are in, as they are)
+        "select max(coalesce((select revision from main.probes where id not in (select id from temp.taken) "
+        f"order by revision desc limit 1), 0), coalesce((select max({revision}) from source.probes s "
+        "where s.id in (select id from temp.taken)), 0))"
+    ).fetchone()[0]
+    columns = [c for c in _shared_columns(conn, "probes") if c not in ("screenshot", "revision")]
+    conn.execute(
+        f"insert or replace into main.probes ({', '.join(columns)}, screenshot, revision) "
+        f"select {', '.join('s.' + c for c in columns)}, "
+        f"case when {screenshot} is not null and watchdog_file_name({screenshot}) in "
+        f"(select name from temp.found_screenshots) then ? || watchdog_file_name({screenshot}) end, ? + t.rowid "
+        "from source.probes s cross join temp.taken t on t.id = s.id",
+        [str(store.evidence_dir) + os.sep, highest],
+    )
+    conn.execute("drop table temp.found_screenshots")
 
 
 def _copy_messages(conn: sqlite3.Connection) -> None:
@@ -308,43 +324,29 @@ def _screenshots_to_copy(store: Store, conn: sqlite3.Connection, source: Path, p
     machine has its screenshots next to it, whatever path it recorded): a row naming any other
     file (../../etc/passwd, a link, out of the folder or not) gets no screenshot, and nothing is
     copied. Set-based: the folder is listed once and the files wanted are copied in bulk, in
-    `pool`."""
+    `pool`. Read from the source's taken probes before they are copied; their names found are
+    left in temp.found_screenshots."""
     conn.create_function("watchdog_file_name", 1, _file_name, deterministic=True)
-    wanted = {
-        name
-        for (name,) in conn.execute(
-            "select distinct watchdog_file_name(screenshot) from main.probes "
-            "where screenshot is not null and id in (select id from temp.taken)"
-        )
-    }
+    wanted = (
+        {
+            name
+            for (name,) in conn.execute(
+                "select distinct watchdog_file_name(screenshot) from source.probes "
+                "where screenshot is not null and id in (select id from temp.taken)"
+            )
+        }
+        if _source_has(conn, "probes", "screenshot")
+        else set()
+    )
     folder, target = evidence_dir(source), store.evidence_dir
     found = _evidence_files(folder, wanted)
-    if not found or folder.resolve() == target.resolve():
-        return Screenshots(found, None)
-    target.mkdir(parents=True, exist_ok=True)
-    return Screenshots(found, pool.submit(_copy_files, folder, target, found))
-
-
-def _point_at_copies_and_raise_revisions(
-    conn: sqlite3.Connection, store: Store, found: set[str], triggers: list[str]
-) -> None:
-    """One UPDATE of the taken probes: each screenshot the copy's path, or none where the row
-    named no evidence; and what the revision triggers would have done, each probe a revision of
-    its own above every other (in the order taken), so that a public snapshot copies it again.
-    Then the triggers are back."""
+    copied = None
+    if found and folder.resolve() != target.resolve():
+        target.mkdir(parents=True, exist_ok=True)
+        copied = pool.submit(_copy_files, folder, target, found)
     conn.execute("create temp table found_screenshots (name text primary key)")
     conn.executemany("insert into temp.found_screenshots values (?)", ((name,) for name in found))
-    highest = conn.execute("select coalesce(max(revision), 0) from main.probes").fetchone()[0]
-    conn.execute(
-        "update main.probes set screenshot = case when screenshot is not null and watchdog_file_name(screenshot) in "
-        "(select name from temp.found_screenshots) then ? || watchdog_file_name(screenshot) end, "
-        "revision = ? + (select t.rowid from temp.taken t where t.id = probes.id) "
-        "where id in (select id from temp.taken)",
-        [str(store.evidence_dir) + os.sep, highest],
-    )
-    conn.execute("drop table temp.found_screenshots")
-    for sql in triggers:
-        conn.execute(sql)
+    return Screenshots(found, copied)
 
 
 def _file_name(path: str | None) -> str | None:
@@ -405,6 +407,10 @@ def _shared_columns(conn: sqlite3.Connection, table: str) -> list[str]:
     ours = [row[1] for row in conn.execute(f"pragma main.table_info({table})")]
     theirs = {row[1] for row in conn.execute(f"pragma source.table_info({table})")}
     return [c for c in ours if c in theirs]
+
+
+def _source_has(conn: sqlite3.Connection, table: str, column: str) -> bool:
+    return any(row[1] == column for row in conn.execute(f"pragma source.table_info({table})"))
 
 
 def _has_table(conn: sqlite3.Connection, table: str) -> bool:
