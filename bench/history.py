@@ -668,6 +668,7 @@ def _csv_complete(db: Path) -> None:
 def halves(db: Path) -> tuple[Path, Path]:
     """The database split in two by probe, as two probing machines would hold it, each with its
     own screenshots in its own evidence folder (hard links to the whole history's: made once)."""
+    from watchdog.store import open_store
     from watchdog.store.db import evidence_dir
 
     east, west = db.with_name(db.stem + "-east.db"), db.with_name(db.stem + "-west.db")
@@ -686,6 +687,11 @@ def halves(db: Path) -> tuple[Path, Path]:
                 name = Path(screenshot).name
                 if not (own / name).exists():
                     os.link(folder / name, own / name)
+        with sqlite3.connect(half) as conn:  # a machine's own file has no half of it free
+            conn.execute("vacuum")
+    for half in (east, west):  # a probing machine runs the current version
+        with open_store(half):
+            pass
     return east, west
 
 

@@ -222,3 +222,27 @@ def test_the_page_cache_and_temp_store_are_as_before_after_a_merge(two_machines,
         before = [conn.execute(f"pragma {name}").fetchone()[0] for name in ("cache_size", "temp_store")]
         merge(list(two_machines), central)
         assert [conn.execute(f"pragma {name}").fetchone()[0] for name in ("cache_size", "temp_store")] == before
+
+
+def test_a_new_file_is_written_without_a_journal_and_left_in_wal_mode(two_machines, tmp_path):
+    central = tmp_path / "central.db"
+    assert run_cli("merge", *two_machines, "-o", central).exit_code == 0
+    with sqlite3.connect(central) as conn:
+        assert conn.execute("pragma journal_mode").fetchone() == ("wal",)
+        assert conn.execute("pragma integrity_check").fetchone() == ("ok",)
+
+
+def test_a_merge_that_fails_into_a_new_file_leaves_no_file(two_machines, tmp_path, monkeypatch):
+    def fail(conn):
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr("watchdog.store.merge._copy_messages", fail)
+    central = tmp_path / "central.db"
+    with pytest.raises(sqlite3.OperationalError):
+        run_cli("merge", *two_machines, "-o", central)
+    assert not central.exists() and not (tmp_path / "central-evidence").exists()
+    existing = copy_db(two_machines[0], tmp_path / "existing.db")
+    before = dump(existing)
+    with pytest.raises(sqlite3.OperationalError):
+        run_cli("merge", two_machines[1], "-o", existing)
+    assert dump(existing) == before  # a database with probes in it: journaled, rolled back

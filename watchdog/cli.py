@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import functools
 import json
+import shutil
 import signal
 import sys
 import tempfile
@@ -42,7 +43,7 @@ from .sandbox import Sandbox, write_probes
 from .scheduler import ScheduleRunner, run_until_signalled
 from .schedules import load_schedules
 from .serving import ServerThread
-from .store import Store, open_store
+from .store import Store, evidence_dir, open_store, remove_database
 from .store.claims import plan
 from .store.merge import check_sources
 from .store.merge import merge as merge_databases
@@ -752,10 +753,18 @@ def merge(sources: tuple[Path, ...], output: Path) -> None:
     """Combine the databases of several probing machines (each probe keeps its vantage),
     then recompute the ratings. Merging the same files twice changes nothing."""
     check_sources(list(sources), output)
-    with opened(output) as store:
-        for count in merge_databases(list(sources), store):
-            echo(str(count), err=True)
-        compute_ratings(store)
+    new = not output.exists()
+    try:
+        with opened(output) as store:
+            for count in merge_databases(list(sources), store):
+                echo(str(count), err=True)
+            compute_ratings(store)
+    except BaseException:
+        if new:  # written without a journal (store/merge.py), and nothing recorded there before
+            remove_database(output)
+            shutil.rmtree(evidence_dir(output), ignore_errors=True)
+            echo(f"merge failed: {output} removed", err=True)
+        raise
     echo(f"ratings recomputed in {output}", err=True)
 
 

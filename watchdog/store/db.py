@@ -40,6 +40,12 @@ def evidence_dir(db_path: Path) -> Path:
     return db_path.parent / f"{db_path.stem}-evidence"
 
 
+def remove_database(database: Path) -> None:
+    """A database file and the files SQLite keeps beside it."""
+    for path in (database, Path(f"{database}-wal"), Path(f"{database}-shm"), Path(f"{database}-journal")):
+        path.unlink(missing_ok=True)
+
+
 def utc_now() -> str:
     """UTC wall-clock time as stored everywhere: ISO 8601 with milliseconds and a Z."""
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"

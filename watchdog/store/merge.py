@@ -41,7 +41,8 @@ def merge(sources: list[Path], target: Store) -> list[MergeCount]:
     per source; then the masked copies another version made are made again, and the planner's
     statistics are brought up to date."""
     conn = target.db.conn
-    with _bulk_settings(conn):
+    new = not conn.execute("select exists (select 1 from probes) or exists (select 1 from platforms)").fetchone()[0]
+    with _bulk_settings(conn, NEW_TARGET_SETTINGS if new else {}):
         counts = [_merge_one(target, source) for source in sources]
     remask_stale(target.db.conn)
     analyze(target.db.conn)
@@ -50,13 +51,19 @@ def merge(sources: list[Path], target: Store) -> list[MergeCount]:
 
 # For the merge's duration: a page cache large enough for the indexes being filled (the
 # default, 2 MB, spills and reads them back again and again), temporary tables in memory.
-BULK_SETTINGS = {"cache_size": -256 * 1024, "temp_store": 2}
+BULK_SETTINGS: dict[str, object] = {"cache_size": -256 * 1024, "temp_store": 2}
+# A new database is nobody's until the merge is done (as a first public snapshot): written
+# without a journal and without waiting for the disk, every page once instead of twice (the
+# WAL, then the file): 12 s -> 9-11 s for 1.2 M messages. If the merge fails, `watchdog merge`
+# removes the new file (nothing was recorded in it before).
+NEW_TARGET_SETTINGS: dict[str, object] = {"journal_mode": "off", "synchronous": "off"}
 
 
 @contextlib.contextmanager
-def _bulk_settings(conn: sqlite3.Connection) -> Iterator[None]:
-    before = {name: conn.execute(f"pragma {name}").fetchone()[0] for name in BULK_SETTINGS}
-    for name, value in BULK_SETTINGS.items():
+def _bulk_settings(conn: sqlite3.Connection, extra: dict[str, object]) -> Iterator[None]:
+    settings = BULK_SETTINGS | extra
+    before = {name: conn.execute(f"pragma {name}").fetchone()[0] for name in settings}
+    for name, value in settings.items():
         conn.execute(f"pragma {name} = {value}")
     try:
         yield

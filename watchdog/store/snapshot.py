@@ -22,6 +22,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from ..errors import StoreError
+from .db import remove_database
 from .masked import published
 from .schema import analyze
 
@@ -64,14 +65,14 @@ def _sync(
 ) -> int:
     fingerprint = _fingerprint(columns, transforms, kept)
     if target.exists() and _application_id(target) != fingerprint:
-        _remove(target)
+        remove_database(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     if target.exists():
         return _copy(source, target, columns, transforms, kept, fingerprint, first=False)
     # A first copy is written to a file of its own without a journal (quicker) and put in
     # place whole: a copy cut short is never taken for a complete one.
     building = target.with_name(target.name + ".building")
-    _remove(building)
+    remove_database(building)
     copied = _copy(source, building, columns, transforms, kept, fingerprint, first=True)
     building.replace(target)
     return copied
@@ -130,11 +131,6 @@ def _copy(
     finally:
         conn.close()
     return int(copied)
-
-
-def _remove(database: Path) -> None:
-    for path in (database, Path(f"{database}-wal"), Path(f"{database}-shm"), Path(f"{database}-journal")):
-        path.unlink(missing_ok=True)
 
 
 def _create_tables(conn: sqlite3.Connection, columns: dict[str, list[str] | None]) -> None:
