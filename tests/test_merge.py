@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+from pathlib import Path
 
 import pytest
 
 from watchdog.publish.ratings import rate_platform
 from watchdog.records import ProbeRecord
 from watchdog.sandbox import SCENARIOS, scenario_by_slug
+from watchdog.store import open_store
 
 from .conftest import run_cli
 from .simulate import fill
@@ -246,3 +248,32 @@ def test_a_merge_that_fails_into_a_new_file_leaves_no_file(two_machines, tmp_pat
     with pytest.raises(sqlite3.OperationalError):
         run_cli("merge", two_machines[1], "-o", existing)
     assert dump(existing) == before  # a database with probes in it: journaled, rolled back
+
+
+def test_a_new_file_gets_what_a_database_with_rows_gets(two_machines, tmp_path):
+    """Into a new file (written without a journal) the merge gives the same rows and evidence
+    as into a database that has rows already, and nothing a merge does not carry (the
+    source's alerts)."""
+    a, b = two_machines
+    with sqlite3.connect(a) as conn:
+        conn.execute("insert into events (platform, kind, change, at) values ('down', 'fake_online', 'started', 'x')")
+    fresh, older = tmp_path / "fresh.db", tmp_path / "older.db"
+    assert run_cli("merge", a, b, "-o", fresh).exit_code == 0
+    with open_store(older) as store:  # a target with a row already: merged source by source
+        store.db["platforms"].insert({"slug": "zz-other", "name": "other", "url": "", "path": ""})
+    assert run_cli("merge", a, b, "-o", older).exit_code == 0
+    theirs = {table: [r for r in found if "zz-other" not in r] for table, found in dump(older).items()}
+    assert dump(fresh) | {"probes": []} == theirs | {"probes": []}
+
+    def probes(db):  # their own revisions and evidence folders apart
+        found = rows(db, "select * from probes order by id")
+        return [p | {"revision": 0, "screenshot": p["screenshot"] and Path(p["screenshot"]).name} for p in found]
+
+    assert probes(fresh) == probes(older)
+    folder = str(tmp_path / "fresh-evidence")
+    assert all(
+        p["screenshot"] is None or p["screenshot"].startswith(folder) for p in rows(fresh, "select * from probes")
+    )
+    assert rows(fresh, "select count(*) as n from events")[0]["n"] == 0
+    evidence = [{p.name for p in (tmp_path / f"{name}-evidence").iterdir()} for name in ("fresh", "older")]
+    assert evidence[0] == evidence[1] and evidence[0]
