@@ -1,5 +1,5 @@
 # The two commands of the README. Both do all set-up first (.ci/setup is safe to re-run).
-.PHONY: setup demo test fast
+.PHONY: setup demo test fast docs
 
 setup:
 	bash .ci/setup
@@ -19,3 +19,9 @@ test: setup
 # The fast tier: no browser (core, config, store, ratings, export, merge, publishing), seconds.
 fast: setup
 	.venv/bin/python -m pytest -q -m "not browser"
+
+# The documentation site, in Chinese (site/zh, the default) and English (site/en); a warning
+# is an error.
+docs: setup
+	for lang in zh en; do .venv/bin/sphinx-build -q -W -c docs -D language=$$([ $$lang = zh ] && echo zh_CN || echo en) docs/$$lang site/$$lang || exit 1; done
+	@echo "site/zh/index.html (中文), site/en/index.html (English)"
