@@ -40,6 +40,16 @@ def evidence_dir(db_path: Path) -> Path:
     return db_path.parent / f"{db_path.stem}-evidence"
 
 
+def _probes_where(state: str, platform: str | None, since: str, prefix: str = "") -> tuple[str, list[str]]:
+    """A where clause (and its parameters) for probes in `state` started at or after `since`,
+    of one platform or all; `prefix` names the table where a query joins others."""
+    where, params = f"{state} and {prefix}started_at >= ?", [since]
+    if platform is not None:
+        where += f" and {prefix}platform = ?"
+        params.append(platform)
+    return where, params
+
+
 def remove_database(database: Path) -> None:
     """A database file and the files SQLite keeps beside it."""
     for path in (database, Path(f"{database}-wal"), Path(f"{database}-shm"), Path(f"{database}-journal")):
@@ -233,11 +243,7 @@ class Store:
     def _finished_after(platform: str | None, since: str) -> tuple[str, list[str]]:
         # `+state`: not by the state index (nearly every probe is finished), so that the
         # rows come in the primary key's order and a batch reads only its own.
-        where, params = "+state = 'finished' and started_at >= ?", [since]
-        if platform is not None:
-            where += " and platform = ?"
-            params.append(platform)
-        return where, params
+        return _probes_where("+state = 'finished'", platform, since)
 
     @contextlib.contextmanager
     def committed(self) -> Iterator[None]:
@@ -315,11 +321,7 @@ class Store:
 
     @staticmethod
     def _ended(platform: str | None, since: str) -> tuple[str, list[str]]:
-        where, params = "probes.state != 'running' and probes.started_at >= ?", [since]
-        if platform is not None:
-            where += " and probes.platform = ?"
-            params.append(platform)
-        return where, params
+        return _probes_where("probes.state != 'running'", platform, since, "probes.")
 
     def probe_count(self, platform: str) -> int:
         return self.db.table("probes").count_where("platform = ?", [platform])
