@@ -59,10 +59,9 @@ GREETING = re.compile(r"欢迎|很高兴为您服务|有什么(可以|能)?(帮|
 # Bigrams too common to show that a reply is about the question.
 COMMON_BIGRAMS = {"你好", "您好", "请问", "你们", "我们", "一下", "可以", "什么", "如果", "的话"}
 # What pre-sales questions ask about (the question sets' topics): a reply that names one the
-# question names addresses it, whatever else it says.
-TOPICS = (
-    "到账", "退款", "退回", "退还", "充值", "支付", "付款", "卡密", "发货", "点卡", "话费", "失败", "处理", "已使用",
-)  # fmt: skip
+# question names addresses it, whatever else it says. Answer words only: "处理", "失败",
+# "充值" or "话费" are as much a stall's words ("话费充值问题正在处理") as an answer's.
+TOPICS = ("到账", "退款", "退回", "退还", "支付", "付款", "卡密", "发货")
 
 
 def _bigrams(text: str) -> set[str]:
