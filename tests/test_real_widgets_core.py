@@ -88,6 +88,7 @@ def test_a_bubble_marked_ours_that_shows_our_words_never_blinds_the_probe():
         ("对方正在输入...", "typing"),
         ("请对我的服务做出评价", "survey"),  # 环信's satisfaction survey
         ("好的，马上为您处理", None),
+        ("欢迎光临，客服在线为您服务！", None),  # a greeting claiming online: no agent named
         (ANSWER, None),
         ("3", None),
     ],

@@ -25,7 +25,8 @@ NAME = r"[\w\u4e00-\u9fff·.\- ]{0,16}"
 # Each kind of notice, as the alternatives that say it (searched in a line's text).
 NOTICES: dict[str, tuple[str, ...]] = {
     "agent_assigned": (
-        rf"(?:客服|专员|顾问|坐席|工号){NAME}(?:正在)?(?:为您服务|已接入|接入了?(?:会话|对话)|已?加入了?(?:会话|对话)?|接起)",
+        # (not "客服在线为您服务": a greeting that claims online, no agent named)
+        rf"(?:客服|专员|顾问|坐席|工号)(?!\s*在线){NAME}(?:正在)?(?:为您服务|已接入|接入了?(?:会话|对话)|已?加入了?(?:会话|对话)?|接起)",
         rf"会话已被{NAME}接起",
         rf"与\s*{NAME}\s*(?:交流|对话|聊天)中",
         rf"{NAME}\s+has (?:accepted|joined|taken) (?:the|this|your) chat",
