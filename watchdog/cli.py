@@ -589,14 +589,14 @@ def reclassify(db_path: Path, platform: str | None, since: str, after: str) -> N
             )
         except KeyboardInterrupt:
             progress.close()
-            echo(f"reclassified {revision.probes} probe(s); {revision.changed} changed outcome or flags", err=True)
+            echo(str(revision), err=True)
             if revision.last:
                 echo(f"interrupted after {revision.last}; resume with --after {revision.last}", err=True)
             else:
                 echo("interrupted before the first probe was done: nothing to resume from", err=True)
             raise SystemExit(130) from None
         progress.close()
-    echo(f"reclassified {revision.probes} probe(s); {revision.changed} changed outcome or flags", err=True)
+    echo(str(revision), err=True)
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)

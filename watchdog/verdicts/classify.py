@@ -69,9 +69,14 @@ def _bigrams(text: str) -> set[str]:
     return {run[i : i + 2] for run in han for i in range(len(run) - 1)} - COMMON_BIGRAMS
 
 
+def _shared(reply: str, question: str) -> list[str]:
+    """The content bigrams the reply shares with the question."""
+    return sorted(_bigrams(reply) & _bigrams(question))
+
+
 def on_topic(reply: str, question: str) -> bool:
     """Does the reply share at least two content bigrams with the question?"""
-    return len(_bigrams(reply) & _bigrams(question)) >= 2
+    return len(_shared(reply, question)) >= 2
 
 
 def addresses(reply: str, question: str) -> str | None:
@@ -80,7 +85,7 @@ def addresses(reply: str, question: str) -> str | None:
     topic = next((word for word in TOPICS if word in reply and word in question), None)
     if topic:
         return topic
-    shared = sorted(_bigrams(reply) & _bigrams(question))
+    shared = _shared(reply, question)
     return "、".join(shared[:2]) if len(shared) >= 2 else None
 
 
@@ -246,22 +251,22 @@ class Classifier:
         if stall and not on_topic(m.text, probe.question):
             return Classification(Kind.AUTO, 0.85, [f"stalling template ({stall}) that does not address the question"])
         evidence = self.templates.evidence(m.text, probe.id, probe.platform) if self.templates else None
-        stock = evidence if evidence is not None and is_template(evidence) else None
-        topic = addresses(m.text, probe.question) if stock else None
-        if stock and topic is None:
-            return Classification(Kind.AUTO, 0.8, [describe(stock) + ", and it does not address the question"])
+        template = evidence if evidence is not None and is_template(evidence) else None
+        topic = addresses(m.text, probe.question) if template else None
+        if template and topic is None:
+            return Classification(Kind.AUTO, 0.8, [describe(template) + ", and it does not address the question"])
         if greeting_like:
             return Classification(Kind.AUTO, 0.75, ["a canned greeting that does not address the question"])
         replied = f"replied {elapsed} after our message with {len(m.text)} characters"
         if elapsed_s < MIN_HUMAN_REPLY_S:
             return Classification(Kind.AUTO, 0.8, [replied])
-        if stock:
+        if template:
             # A quick reply is pasted, not typed: only the time to read the question applies.
             return Classification(
                 Kind.STOCK_ANSWER,
                 0.7,
                 [
-                    f"{replied}, in stock words: {describe(stock)}",
+                    f"{replied}, in stock words: {describe(template)}",
                     f"it addresses the question ({topic}): a quick reply or a macro answered it",
                 ],
             )

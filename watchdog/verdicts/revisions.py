@@ -33,6 +33,9 @@ class Revision:
     changed: int = 0  # of which outcome or flags changed
     last: str = ""  # the id of the last probe recomputed and committed ("": none yet)
 
+    def __str__(self) -> str:
+        return f"reclassified {self.probes} probe(s); {self.changed} changed outcome or flags"
+
 
 def reclassify(
     store: Store,
