@@ -121,6 +121,18 @@ def test_near_duplicate_templates_across_probes():
     assert classify_messages(probe, messages, templates)[1].kind == "human"
 
 
+def test_a_template_that_only_quotes_our_question_back_is_no_stock_answer():
+    """A bot echoing our question in a template on every probe names our topics in our words:
+    that is no answer, so the platform is not credited with one (auto, and fake online)."""
+    question = "你好，请问你们的话费充值一般多久到账？如果充值失败了怎么退款？"
+    echo = f"您的问题“{question}”已提交，工单号{{n}}"
+    templates = TemplateIndex.in_memory([(echo.format(n=n), f"2026112{n}T0100Z-x-{n}", "x") for n in range(1, 5)])
+    probe, messages = facts(ours(1000.0, question), theirs(30000.0, echo.format(n=9)))
+    kind = classify_messages(probe, messages, templates)[1]
+    assert kind.kind == "auto"
+    assert decide(probe, messages, [None, kind]).fake_online is True
+
+
 def test_a_bot_answering_by_rote_is_a_bot():
     rote = "请问您遇到的是什么问题呢？您可以详细描述一下，我来帮您查询。"
     probe, messages = facts(

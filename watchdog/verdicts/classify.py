@@ -252,7 +252,8 @@ class Classifier:
             return Classification(Kind.AUTO, 0.85, [f"stalling template ({stall}) that does not address the question"])
         evidence = self.templates.evidence(m.text, probe.id, probe.platform) if self.templates else None
         template = evidence if evidence is not None and is_template(evidence) else None
-        topic = addresses(m.text, probe.question) if template else None
+        # Our own question quoted back ("您的问题“...”已提交") names our topics in our words.
+        topic = addresses(m.text.replace(probe.question, ""), probe.question) if template else None
         if template and topic is None:
             return Classification(Kind.AUTO, 0.8, [describe(template) + ", and it does not address the question"])
         if greeting_like:
