@@ -34,6 +34,8 @@ FLAG_WORDS = {
     "template_only": ("只有模板", "templates only"),
     "stock_answer": ("快捷回复作答", "answered in stock words"),
 }
+# Every flag but this accuses (shown red); a stock answer is an answer, told apart.
+NEUTRAL_FLAGS = ("stock_answer",)
 KIND_WORDS = {
     "question": ("提问", "our question"),
     "handoff": ("转人工", "we asked for a human"),
@@ -177,7 +179,7 @@ class ProbeSummary:
     outcome: str
     outcome_words: tuple[str, str]
     tone: str  # good / bad / neutral
-    flags: list[tuple[str, str]]
+    flags: list[tuple[str, str, str]]  # (zh, en, the badge's tone)
     first_human: str
     reasons: list[str]
 
@@ -191,7 +193,11 @@ def probe_summary(probe: Row) -> ProbeSummary:
         outcome=outcome,
         outcome_words=OUTCOME_WORDS.get(outcome, (outcome, outcome)),
         tone="good" if outcome in GOOD else "bad" if outcome in BAD else "neutral",
-        flags=[words for name, words in FLAG_WORDS.items() if probe.get(name)],
+        flags=[
+            (*words, "neutral" if name in NEUTRAL_FLAGS else "bad")
+            for name, words in FLAG_WORDS.items()
+            if probe.get(name)
+        ],
         first_human=duration(first_human),
         reasons=reasons(probe.get("reasons")),
     )
