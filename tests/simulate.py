@@ -111,8 +111,10 @@ def simulate_probe(
     tag: str | None = None,
     vantage: str = "test-vantage",
     seed: int = 0,
+    question: tuple[int, str] = (0, QUESTION),
 ) -> ProbeRecord:
-    """One probe of `scenario`, stored as a real probe would be; returns its record."""
+    """One probe of `scenario` asking `question` (its index in the question set, its text),
+    stored as a real probe would be; returns its record."""
     store.save_platform(platform_of(scenario))
     probe = ProbeRecord(
         id=f"{started_at[:19].replace(':', '')}Z-{scenario.slug}-{seed:06x}",
@@ -122,8 +124,8 @@ def simulate_probe(
         vantage=vantage,
         url=platform_of(scenario).url,
         question_set="presale-zh",
-        question_index=0,
-        question=QUESTION,
+        question_index=question[0],
+        question=question[1],
         handoff_text="转人工",
         max_wait_s=300.0,
     )

@@ -9,6 +9,7 @@ import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from watchdog.config import load_catalog
 from watchdog.records import FLAGS, Kind, ProbeRecord
 from watchdog.sandbox import SCENARIOS
 from watchdog.sandbox.scenarios import ANSWER, Line, scenario_by_slug
@@ -41,16 +42,24 @@ def verdict(probe: ProbeRecord) -> tuple[object, ...]:
 
 
 def test_a_person_answering_in_the_same_stock_words_every_time_is_never_fake_online(tmp_path):
+    """The quick reply answers every question of the set (as a shop's FAQ paragraph does), asked
+    in turn as probes ask them: human every time, in stock words once three other probes sent
+    them, and never fake online, the earlier probes' revisions included."""
     stock = scenario_by_slug()["stock-human"]
-    verdicts = probe_rounds(tmp_path / "watchdog.db", 6, (stock,))
-    assert [v[0] for v in verdicts.values()] == ["human"] * 6
-    assert not any(dict(zip(("outcome", *FLAGS), v, strict=True))["fake_online"] for v in verdicts.values())
+    (tmp_path / "probes").mkdir()
+    questions = load_catalog(tmp_path / "probes").question_sets["presale-zh"]
     with open_store(tmp_path / "watchdog.db") as store:
+        for number in range(8):
+            started = (START + timedelta(hours=number)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+            asked = questions.pick(number)
+            probe = simulate_probe(store, stock, store.templates, started_at=started, seed=number, question=asked)
+            revise_after(store, store.templates, probe)
         probes = store.probes()
-        assert [p.stock_answer for p in probes] == [True] * 6  # the first three revised by the later ones
+        assert [(p.outcome, p.fake_online) for p in probes] == [("human", False)] * 8
+        assert [p.stock_answer for p in probes] == [True] * 8  # the first three revised by the later ones
         answer = next(m for m in store.messages(probes[-1].id) if m.kind == Kind.STOCK_ANSWER)
-    assert "in stock words: same text as replies in 5 other probes on 1 platform" in answer.reasons[0]
-    assert "it addresses the question (到账)" in answer.reasons[1]
+    assert "in stock words: same text as replies in 7 other probes on 1 platform" in answer.reasons[0]
+    assert "it addresses the question" in answer.reasons[1]
     assert "answered in stock words" in probes[-1].reasons[0]
     assert (
         "revised after probe" in probes[0].reasons[-1] and "from human to human + stock_answer" in probes[0].reasons[-1]

@@ -176,12 +176,15 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario(
         "stock-human",
         "快捷卡盟",
-        "a person reads the question and answers it with the same quick reply (快捷回复) every time, in about 20 s",
+        "a person reads the question and answers it with the same quick reply (快捷回复, a paragraph that answers "
+        "every standard question) every time, in about 20 s",
         learned=True,
         greeting=(Line("您好，欢迎光临快捷卡盟，请问有什么可以帮您？", "greeting", 0.5, "快捷卡盟"),),
         on_question=(
             Line(
-                "亲，话费充值一般10分钟内到账，高峰期会稍慢一些；充值失败的订单会原路退回到您的付款账户，请放心下单。",
+                # One quick reply for every question of the set, as a shop's FAQ paragraph is.
+                "亲，话费充值一般10分钟内到账，卡密付款后自动发货；支持支付宝和微信付款；"
+                "充值卡显示已使用的把卡号发我，我们帮您处理；失败的订单会原路退回，请放心下单。",
                 "stock_answer",
                 20,
                 "客服-小雨",
