@@ -157,8 +157,11 @@ def run_accuracy(
     on_seed: Callable[[int], None] = lambda seed: None,
 ) -> AccuracyReport:
     """Probe every sandbox platform once per seed into `store` (templates accumulate, as they
-    do in real use) and score each verdict against the sandbox's ground truth."""
+    do in real use) and score each verdict against the sandbox's ground truth, as stored at
+    the end: later probes may have revised it (a text turned into a template), and a revision
+    is a verdict published like any other."""
     report = AccuracyReport()
+    probed = []
     for seed in range(1, seeds + 1):
         on_seed(seed)
         with Sandbox(time_scale=time_scale, seed=seed) as sandbox, tempfile.TemporaryDirectory() as folder:
@@ -167,6 +170,7 @@ def run_accuracy(
                 store, sandbox, catalog, tag=f"accuracy-seed-{seed}", concurrency=concurrency
             )
             truth = httpx.get(f"{sandbox.url}/truth").json()
-        for probe in results:
-            _score_probe(report, seed, probe, store.messages(probe.id), truth)
+        probed += [(seed, probe.id, truth) for probe in results]
+    for seed, probe_id, truth in probed:
+        _score_probe(report, seed, store.probe(probe_id), store.messages(probe_id), truth)
     return report
