@@ -111,11 +111,11 @@ def demo_copy(demo_db, tmp_path) -> Path:
     return copy
 
 
-def datasette_get(datasette, path: str):
-    """A page through Datasette's test client (no server)."""
+def datasette_get(datasette, path: str, **headers: str):
+    """A page through Datasette's test client (no server); headers with _ for - in names."""
     import asyncio
 
-    return asyncio.run(datasette.client.get(path))
+    return asyncio.run(datasette.client.get(path, headers={k.replace("_", "-"): v for k, v in headers.items()}))
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):

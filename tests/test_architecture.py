@@ -1,5 +1,5 @@
 """The package's shape, checked: the conversation core is pure, only the store package touches
-the database, and imports follow the flow of a probe's data (README, Architecture)."""
+the database, and imports follow the flow of a probe's data (docs/en/architecture.md)."""
 
 from __future__ import annotations
 
@@ -13,9 +13,11 @@ import pytest
 
 PACKAGE = Path(__file__).parent.parent / "watchdog"
 # Each stage may import the stages listed (and itself); the rest of the package is above them all.
-BOTTOM = {"records", "timescale", "formatting", "text", "errors", "near_duplicates", "masking"}
+BOTTOM = {"records", "reasons", "i18n", "timescale", "formatting", "text", "errors", "near_duplicates", "masking"}
 LAYERS = {
-    "records": {"timescale", "text"},
+    "records": {"reasons", "i18n", "formatting", "timescale", "text"},
+    "reasons": {"i18n", "formatting", "text"},
+    "i18n": {"formatting", "text"},
     "timescale": set(),
     "formatting": {"text"},
     "text": set(),

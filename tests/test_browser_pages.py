@@ -48,9 +48,9 @@ def test_leaderboard_and_charts_render_in_chromium(demo_db, tmp_path):
     assert (tmp_path / "charts.png").stat().st_size > 10_000
 
 
-PAGE_FIGURES = {
-    "leaderboard": ("/-/leaderboard", ("100% (57–100%)", "no human reply", "5 of 5")),
-    "platform": ("/-/platform/bot-then-human", ("1 min 31 s", "promises a first response within 1 min")),
+PAGE_FIGURES = {  # in Chinese, as a browser is shown them first
+    "leaderboard": ("/-/leaderboard", ("100% (57–100%)", "没有真人回复", "5 次中 5 次")),
+    "platform": ("/-/platform/bot-then-human", ("1分钟31秒", "承诺 1分钟内首次回复")),
 }
 
 

@@ -185,9 +185,9 @@ def test_no_contact_survives_in_public_pages_json_csv_or_exports(contacts):
         published = [asyncio.run(public.client.get(path)).text for path in paths]
         with open_store(db, existing=True) as store:
             exports = []
-            for kind in ("probes", "messages"):
+            for kind, lang in (("probes", "en"), ("messages", "en"), ("probes", "zh_CN"), ("messages", "zh_CN")):
                 out = io.StringIO()
-                export_csv(store, kind, out)
+                export_csv(store, kind, out, lang=lang)
                 exports.append(out.getvalue())
         assert any("leaky" in page for page in published)
         for contact in contacts:

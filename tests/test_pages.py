@@ -1,6 +1,7 @@
 """The pages people read (Datasette's test client, no browser): the leaderboard, a platform's
-page and a probe's page say their figures in words and units, link to each other, escape
-what platforms wrote, and in public mode show the masked transcript without screenshots."""
+page and a probe's page say their figures in words and units, in Chinese by default and in
+English with the switch, link to each other, escape what platforms wrote, and in public mode
+show the masked transcript without screenshots."""
 
 from __future__ import annotations
 
@@ -41,41 +42,73 @@ def test_the_home_pages_first_link_is_the_leaderboard(datasette):
     assert first and first.group(1) == "/-/leaderboard"
 
 
+def row_of(html: str, slug: str) -> str:
+    return html.split(f'href="/-/platform/{slug}"', 1)[1].split("</tr>", 1)[0]
+
+
 def test_leaderboard_in_words(datasette):
-    html = datasette_get(datasette, "/-/leaderboard").text
-    row = html.split('href="/-/platform/prompt-human"', 1)[1].split("</tr>", 1)[0]
-    cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+    html = datasette_get(datasette, "/-/leaderboard?_lang=en").text
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", row_of(html, "prompt-human"), re.S)
     assert cells[1:] == ["100", "100% (57–100%)", "25 s", "0 of 5", "100% (≤ 1 min)"], cells
-    assert 'class="badge grade-a">A<' in row
-    fake = html.split('href="/-/platform/fake-online"', 1)[1].split("</tr>", 1)[0]
+    assert 'class="badge grade-a">A<' in row_of(html, "prompt-human")
+    fake = row_of(html, "fake-online")
     assert "no human reply" in fake and "5 of 5" in fake and "grade-f" in fake
-    broken = html.split('href="/-/platform/broken-widget"', 1)[1].split("</tr>", 1)[0]
-    assert "数据不足" in broken and "5 probe(s) need review: chat not found or not seen" in broken
-    assert "排名<br>Rank" in html and "真人触达<br>Human reached" in html  # 中文 first
+    broken = row_of(html, "broken-widget")
+    assert "not enough data" in broken and "5 probe(s) need review: chat not found or not seen" in broken
+    assert "<th>Rank</th>" in html and "<th>Human reached</th>" in html
     assert "human_rate_low" not in html
 
 
+def test_leaderboard_in_chinese_by_default(datasette):
+    html = datasette_get(datasette, "/-/leaderboard").text
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", row_of(html, "prompt-human"), re.S)
+    assert cells[1:] == ["100", "100% (57–100%)", "25秒", "5 次中 0 次", "100% (≤ 1分钟)"], cells
+    fake = row_of(html, "fake-online")
+    assert "没有真人回复" in fake and "5 次中 5 次" in fake
+    broken = row_of(html, "broken-widget")
+    assert "数据不足" in broken and "5 次探测待人工核查" in broken
+    assert "<th>排名</th>" in html and "<th>真人触达</th>" in html and "谁真的有人回复" in html
+    assert 'href="/-/leaderboard?_lang=en"' in html  # the switch
+
+
+def test_the_language_follows_the_browser_and_the_switch_is_remembered(datasette):
+    english = datasette_get(datasette, "/-/leaderboard", accept_language="en-GB,en;q=0.9,zh-CN;q=0.5")
+    assert "<th>Rank</th>" in english.text
+    chinese = datasette_get(datasette, "/-/leaderboard", accept_language="zh-CN,zh;q=0.9,en;q=0.8")
+    assert "<th>排名</th>" in chinese.text
+    switched = datasette_get(datasette, "/-/leaderboard?_lang=en")
+    assert "watchdog_lang=en" in switched.headers["set-cookie"]
+    kept = datasette_get(datasette, "/-/platform/prompt-human", cookie="watchdog_lang=en", accept_language="zh-CN")
+    assert "Human reached" in kept.text and "真人触达" not in kept.text
+
+
 def test_platform_page_in_words(datasette, demo_db):
-    html = datasette_get(datasette, "/-/platform/bot-then-human").text
+    html = datasette_get(datasette, "/-/platform/bot-then-human?_lang=en").text
     assert "机智卡盟" in html and "1 min 31 s" in html and "100% (57–100%)" in html
     assert "promises a first response within 1 min" in html
     assert "<svg" in html and "Human reached, per day" in html
     probe = probe_of(demo_db, "bot-then-human")
     assert f'href="/-/probe/{probe["id"]}"' in html
-    incidents = datasette_get(datasette, "/-/platform/fake-online").text.split("Incidents", 1)[1]
-    assert "伪在线 fake online" in incidents and 'src="/evidence/' in incidents  # thumbnails, private mode
+    incidents = datasette_get(datasette, "/-/platform/fake-online?_lang=en").text.split("Incidents", 1)[1]
+    assert ">fake online<" in incidents and 'src="/evidence/' in incidents  # thumbnails, private mode
+    chinese = datasette_get(datasette, "/-/platform/bot-then-human").text
+    assert "1分钟31秒" in chinese and "承诺 1分钟内首次回复" in chinese and "真人触达率（每日）" in chinese
+    assert "北京时间" in chinese  # probe times in Asia/Shanghai
 
 
 def test_probe_page_is_a_chat_with_reasons(datasette, demo_db):
     probe = probe_of(demo_db, "bot-then-human")
-    html = datasette_get(datasette, f"/-/probe/{probe['id']}").text
-    assert "真人回复 a human replied" in html
+    html = datasette_get(datasette, f"/-/probe/{probe['id']}?_lang=en").text
+    assert ">a human replied</span>" in html
     bubbles = re.findall(r'<li class="(ours|theirs)">', html)
     assert bubbles[:2] == ["ours", "theirs"] and "ours" in bubbles[2:]
-    assert "机器人 bot</span> +1.0 s" in html  # the bot, a second after our question
-    assert re.search(r"真人 human</span> \+9\d\.\d s", html)  # the person, in the reasons' units
+    assert "bot</span> +1.0 s" in html  # the bot, a second after our question
+    assert re.search(r"human</span> \+9\d\.\d s", html)  # the person, in the reasons' units
     assert "a human replied 9" in html  # the verdict's reasons on top
     assert 'src="/evidence/' in html and "from test-vantage" in html
+    chinese = datasette_get(datasette, f"/-/probe/{probe['id']}").text
+    assert ">真人回复</span>" in chinese and "机器人</span> +1.0 秒" in chinese
+    assert re.search(r"提问后 9\d\.\d 秒有真人回复", chinese) and "探测地点 test-vantage" in chinese
 
 
 def test_times_are_from_our_question():
@@ -116,7 +149,9 @@ def test_incidents_feeds_are_atom_and_announced(datasette, demo_db):
     assert len(entries) == min(50, flagged) and flagged
     first = entries[0]
     assert first.find(f"{atom}link").get("href").startswith("http://localhost/-/probe/")
-    assert "伪在线 fake online" in first.find(f"{atom}title").text
+    assert "伪在线" in first.find(f"{atom}title").text and "伪在线" in first.find(f"{atom}summary").text
+    english = ET.fromstring(datasette_get(datasette, "/-/feed.atom?_lang=en").text).findall(f"{atom}entry")[0]
+    assert "fake online" in english.find(f"{atom}title").text
     one = ET.fromstring(datasette_get(datasette, "/-/platform/fake-online/feed.atom").text)
     assert {e.find(f"{atom}title").text.split(":")[0] for e in one.findall(f"{atom}entry")} == {"假在线卡盟"}
     assert (

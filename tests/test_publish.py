@@ -102,9 +102,9 @@ def test_agent_markup_is_shown_as_text(datasette, demo_db):
 def test_public_mode_rejects_sql(public):
     response = datasette_get(public, "/demo.json?sql=select+1")
     assert response.status_code == 403
-    assert "Arbitrary SQL is switched off on this published copy" in response.json()["error"]
+    assert "公开版已关闭任意 SQL 查询" in response.json()["error"]
     page = datasette_get(public, "/demo?sql=select+1")
-    assert page.status_code == 403 and "任意 SQL 查询在公开版中已关闭" in page.text
+    assert page.status_code == 403 and "公开版已关闭任意 SQL 查询" in page.text
     assert datasette_get(public, "/demo/leaderboard.json").status_code == 200  # canned queries stay
 
 

@@ -7,6 +7,7 @@ import json
 import pytest
 import sqlite_utils
 
+from watchdog.reasons import loads
 from watchdog.records import Claimed, Kind, MessageRecord, ProbeRecord, Side
 from watchdog.sandbox import SCENARIOS
 from watchdog.store.templates import TemplateIndex
@@ -57,8 +58,10 @@ def test_verdicts_revise_themselves_when_a_text_turns_out_to_be_a_template(demo_
         )
     )
     assert [p["outcome"] for p in bots] == ["auto_only"] * len(bots)
-    revised = [p for p in bots if "is now a template" in p["reasons"]]
-    assert revised and all("the verdict went from human to auto_only" in p["reasons"] for p in revised)
+    # Stored as codes with values (reasons.py); their English is what the reasons used to say.
+    revised = [r for p in bots for r in loads(p["reasons"]) if getattr(r, "code", None) == "revised"]
+    assert revised and all((r.values["was"], r.values["now"][0]) == (["human"], "auto_only") for r in revised)
+    assert all("is now a template" in r and "the verdict went from human to auto_only" in r for r in revised)
     bot_only = [s.slug for s in SCENARIOS if s.expected["outcome"] in ("auto_only", "no_reply")]
     rates = {r["platform"]: r["human_rate"] for r in db["ratings"].rows}
     assert all(not rates[slug] for slug in bot_only), rates  # no bot-only platform reaches a human

@@ -21,7 +21,7 @@ from urllib.parse import urlparse
 
 import click
 
-from . import __version__
+from . import __version__, i18n
 from .accuracy import run_accuracy
 from .alerts import DEFAULT_PATH as ALERTS_PATH
 from .alerts import Change, announce, changes, load_alerts, parse_alerts
@@ -83,6 +83,18 @@ def db_option(command):
         default="watchdog.db",
         show_default=True,
         help="SQLite database file.",
+    )(command)
+
+
+def lang_option(command):
+    """--lang zh|en: the language of words for people (default: Chinese)."""
+    return click.option(
+        "--lang",
+        type=click.Choice(["zh", "en"]),
+        default="zh",
+        show_default=True,
+        callback=lambda ctx, param, value: i18n.language(value),
+        help="Language of headers and reasons: zh (中文) or en (the plain column names, stable for scripts).",
     )(command)
 
 
@@ -713,6 +725,7 @@ def ratings(db_path: Path, window: str) -> None:
     is_flag=True,
     help="Keep phone numbers, QQ/WeChat ids, staff names and screenshot paths (masked by default, as published).",
 )
+@lang_option
 @_errors_as_messages
 def export(
     what: str,
@@ -722,6 +735,7 @@ def export(
     output: Path | None,
     no_bom: bool,
     unmasked: bool,
+    lang: str,
 ) -> None:
     """Export ratings, probes or messages as CSV (UTF-8 with a BOM, for Excel), personal data
     masked as on the public site. Ratings are those published (the last 30 days), or computed
@@ -733,10 +747,10 @@ def export(
             raise ConfigError(f"--platform {platform}: no such platform in {db_path} (see `watchdog ratings`)")
         if output:
             with output.open("w", encoding="utf-8", newline="") as f:
-                count = export_csv(store, what, f, platform, since, masked=not unmasked, bom=not no_bom)
+                count = export_csv(store, what, f, platform, since, masked=not unmasked, bom=not no_bom, lang=lang)
             echo(f"wrote {count} row(s) to {output}", err=True)
         else:
-            export_csv(store, what, sys.stdout, platform, since, masked=not unmasked, bom=not no_bom)
+            export_csv(store, what, sys.stdout, platform, since, masked=not unmasked, bom=not no_bom, lang=lang)
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import Any
 
-from . import __version__
+from . import __version__, reasons
+from .reasons import Reason
 from .text import valid_text
 from .timescale import to_simulated_seconds
 
@@ -174,7 +175,7 @@ class MessageRecord:
         values["kind"] = Kind(values["kind"]) if values.get("kind") else None
         values["dom_bot"] = bool(values.get("dom_bot"))
         values["dom_line"] = bool(values.get("dom_line"))
-        values["reasons"] = json.loads(values.get("reasons") or "[]")
+        values["reasons"] = reasons.loads(values.get("reasons"))
         return cls(**values)
 
 
@@ -286,7 +287,9 @@ class ProbeRecord:
         for name in (*FLAGS, "screen_checked"):
             values[name] = bool(values.get(name))
         for name in ("reasons", "notes"):
-            values[name] = json.loads(values.get(name) or "[]")
+            values[name] = reasons.loads(values.get(name))
+        if values.get("failure_reason"):
+            values["failure_reason"] = reasons.loads_one(values["failure_reason"])
         return cls(**values)
 
 
@@ -295,8 +298,10 @@ def _to_row(record: Any) -> dict[str, Any]:
     row: dict[str, Any] = {}
     for f in fields(record):
         value = getattr(record, f.name)
-        if isinstance(value, list):
-            value = json.dumps([valid_text(v) if isinstance(v, str) else v for v in value], ensure_ascii=False)
+        if isinstance(value, list):  # reasons with a code as {"code": ..., values}
+            value = valid_text(json.dumps(reasons.dumps(value), ensure_ascii=False))
+        elif isinstance(value, Reason):
+            value = valid_text(json.dumps(value.to_json(), ensure_ascii=False))
         elif isinstance(value, bool):
             value = int(value)
         elif isinstance(value, StrEnum):

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..config import SERVICE_NAMES, Chat, Handoff
+from ..reasons import Reason
 from ..records import (
     ANSWERED,
     AUTOMATED,
@@ -41,10 +42,6 @@ from ..verdicts.templates import Templates
 GREETING_WAIT_S = 3.0  # before writing, wait this long for greetings
 GRACE_S = 15.0  # after the first human reply, keep recording this long
 ECHO_WAIT_S = 5.0  # how long our own message may take to show in the chat (a loaded machine is slow)
-NOT_SHOWN = "not shown by the widget: timed from pressing send"
-SEEN_AT_END = "on screen at the end, never reported by the observer: no time"
-STATUS_MOMENTS = {"load": "at load", "question": "when we asked", "end": "at the end", "chat": "in the chat"}
-UNKNOWN_VISITOR = "marked as ours by the widget (chat.visitor), but we never sent it"
 MAX_STATUS_CHARS = 200  # a status is a word or two; page text beyond this is noise
 MAX_ELSEWHERE = 1000  # batches kept from another document of the chat's frame
 # The page's clock must agree with ours to within this (seconds), or this share of the time.
@@ -94,12 +91,10 @@ def claimed_from_text(text: str, chat: Chat) -> Claimed:
 def unreachable(reason: str, control_url: str | None, control_error: str | None) -> Failure:
     """A page that did not load is the platform's fault only if the control URL loaded."""
     if not control_url:
-        return Outcome.UNREACHABLE, f"{reason} (no control URL checked)"
+        return Outcome.UNREACHABLE, Reason("no_control", why=reason)
     if control_error is not None:
-        return Outcome.PROBE_ERROR, (
-            f"{reason}, and the control URL {control_url} failed too ({control_error}): our network, not the platform"
-        )
-    return Outcome.UNREACHABLE, f"{reason} (the control URL {control_url} loaded)"
+        return Outcome.PROBE_ERROR, Reason("control_failed", why=reason, url=control_url, detail=control_error)
+    return Outcome.UNREACHABLE, Reason("control_loaded", why=reason, url=control_url)
 
 
 class Conversation:
@@ -146,7 +141,7 @@ class Conversation:
         page's times cannot be trusted. A slow call widens what counts as alike."""
         self.clock_readings.append((before, page_clock, after))
 
-    def _clock_disagreement(self) -> str | None:
+    def _clock_disagreement(self) -> Reason | None:
         if len(self.clock_readings) < 2:
             return None
         (before0, page0, after0), (before1, page1, after1) = self.clock_readings[0], self.clock_readings[-1]
@@ -155,10 +150,7 @@ class Conversation:
         slack = max(CLOCK_TOLERANCE_S, CLOCK_TOLERANCE_SHARE * longest)
         if shortest - slack <= theirs <= longest + slack:
             return None
-        return (
-            f"the page's clock is not to be trusted: it advanced {theirs:.1f} s while "
-            f"{(shortest + longest) / 2:.1f} s passed, so none of its times can time a reply"
-        )
+        return Reason("clock_untrusted", seconds=theirs, passed=(shortest + longest) / 2)
 
     # -- what the observer reports ----------------------------------------------------------
 
@@ -184,7 +176,7 @@ class Conversation:
         if kind == "typing" and at is not None:
             self.typing_seen_at = at
         elif kind == "error":
-            self.probe.notes.append(page_text(str(event.get("message"))))
+            self.probe.notes.append(Reason("observer_error", detail=page_text(str(event.get("message")))))
         elif kind == "learned":
             self._learned(page_text(str(event.get("message") or "")), page_text(str(event.get("visitor") or "")))
         elif kind == "update" and event.get("id") in self.by_observer_id:
@@ -223,7 +215,7 @@ class Conversation:
         """Without chat.message, the observer learned the message list from our question."""
         self.probe.learned_message, self.probe.learned_visitor = message or None, visitor or None
         said = f'message = "{message}"' + (f', visitor = "{visitor}"' if visitor else "")
-        self.probe.notes.append(f"learned the message list from our question: {said} (chat.* in the platform file)")
+        self.probe.notes.append(Reason("learned_list", said=said))
 
     def _record(self, event: dict[str, Any], at: float, frame_url: str | None) -> MessageRecord | None:
         raw = page_text(str(event.get("text") or ""))
@@ -282,11 +274,13 @@ class Conversation:
     def _add_unknown(self, text: str, at: float, frame_url: str | None, raw: str) -> MessageRecord:
         """Text the widget marks as ours that we never sent: whose it is, the probe cannot tell
         (a chat.visitor selector that matches too much), so no accusation may rest on it."""
-        return self._add_visitor_side(text, at, frame_url, raw, Kind.UNKNOWN, [UNKNOWN_VISITOR], Seen.LIVE)
+        return self._add_visitor_side(text, at, frame_url, raw, Kind.UNKNOWN, [Reason("unknown_visitor")], Seen.LIVE)
 
     def _add_ours(self, text: str, at: float, frame_url: str | None, seen: Seen, raw: str) -> MessageRecord:
         kind = Kind.HANDOFF if self.probe.handoff_at_ms is not None else Kind.QUESTION
-        return self._add_visitor_side(text, at, frame_url, raw, kind, [NOT_SHOWN] if seen == Seen.SENT else [], seen)
+        return self._add_visitor_side(
+            text, at, frame_url, raw, kind, [Reason("not_shown")] if seen == Seen.SENT else [], seen
+        )
 
     def _add_visitor_side(
         self, text: str, at: float, frame_url: str | None, raw: str, kind: Kind, reasons: list[str], seen: Seen
@@ -348,7 +342,7 @@ class Conversation:
         if self.pending_echo is None or self.pressed_at is None:
             return []
         text, self.pending_echo = self.pending_echo, None
-        self.probe.notes.append("the widget did not show our message: timed from pressing send")
+        self.probe.notes.append(Reason("echo_missing"))
         return [self._add_ours(text, self.pressed_at, frame_url, Seen.SENT, text)]
 
     def question_sent(self, now: float) -> None:
@@ -433,7 +427,7 @@ class Conversation:
                     raw_text=raw,
                     seen=Seen.END,
                     kind=Kind.SYSTEM if notice else None,
-                    reasons=[SEEN_AT_END],
+                    reasons=[Reason("seen_at_end")],
                 )
             )
         self.probe.screen_checked = True
@@ -441,11 +435,10 @@ class Conversation:
         replies = [m for m in missed if m.kind != Kind.SYSTEM]
         if replies:
             self.probe.notes.append(
-                f"the screen shows {len(replies)} of {shown} platform message(s) that the "
-                f"observer never reported, e.g. {replies[0].text[:40]!r}"
+                Reason("unreported_on_screen", count=len(replies), shown=shown, quote=replies[0].text[:40])
             )
         else:
-            self.probe.notes.append(f"checked against the screen at the end: {shown} platform message(s), all recorded")
+            self.probe.notes.append(Reason("screen_checked", shown=shown))
         return missed
 
     def status_seen(self, moment: str, claimed: Claimed, text: str) -> None:
@@ -464,12 +457,12 @@ class Conversation:
         else:
             self.probe.claimed_status, self.probe.claimed_status_text = chosen[1], chosen[2]
 
-    def _status_changes(self) -> str | None:
+    def _status_changes(self) -> Reason | None:
         known = [(when, status) for when, status, _ in self.statuses if status != Claimed.UNKNOWN]
         if len({status for _, status in known}) < 2:
             return None
-        said = ", ".join(f"{status} {STATUS_MOMENTS.get(when, when)}" for when, status in known)
-        return f"the widget's status changed during the probe: {said}"
+        changes = [Reason("status_at", status=str(status), moment=when) for when, status in known]
+        return Reason("status_changed", changes=changes)
 
     # -- the verdict ----------------------------------------------------------------------
 
@@ -482,23 +475,19 @@ class Conversation:
         if self.navigated_to is None:
             return None
         if any(self.replies[kind] for kind in ANSWERED):
-            self.probe.notes.append(f"the chat's page navigated after a human replied (to {self.navigated_to})")
+            self.probe.notes.append(Reason("navigated_after_human", url=self.navigated_to))
             return None
-        return Outcome.PROBE_ERROR, (
-            f"the chat's page navigated during the probe (to {self.navigated_to}): the conversation was lost "
-            "before anyone answered, so there is no verdict"
-        )
+        return Outcome.PROBE_ERROR, Reason("navigated_lost", url=self.navigated_to)
 
     def missing(self, reason: str, contacts: list[str] | None = None) -> Failure:
         """The chat or its input is not there: an honest offline widget, a page that offers only
         QQ or WeChat, or needs review."""
         if self.probe.claimed_status == Claimed.OFFLINE:
-            return (
-                Outcome.OFFLINE_DECLARED,
-                f"the widget said offline ({self.probe.claimed_status_text}) and offers no chat: {reason}",
+            return Outcome.OFFLINE_DECLARED, Reason(
+                "offline_no_chat", claimed=self.probe.claimed_status_text, why=reason
             )
         if contacts:
-            return Outcome.IM_ONLY, f"no web chat: the page offers only {'/'.join(contacts)} ({reason})"
+            return Outcome.IM_ONLY, Reason("im_only", contacts="/".join(contacts), why=reason)
         return Outcome.CHAT_MISSING, reason
 
     def finish(self, failure: Failure | None, *, interrupted: bool = False) -> ProbeRecord:

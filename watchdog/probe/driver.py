@@ -24,6 +24,7 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from ..config import Chat, Platform, QuestionSet
+from ..reasons import Reason
 from ..records import Claimed, MessageRecord, Outcome, ProbeRecord, Side
 from ..store import Store, utc_now
 from ..text import TIME_LABEL, clean_text, page_text
@@ -198,29 +199,28 @@ class ProbeRun:
         except _Stopped as stop:
             failure = stop.failure
         except Unresponsive as e:
-            failure, frozen = (Outcome.PROBE_ERROR, str(e)), True
+            failure, frozen = (Outcome.PROBE_ERROR, e.args[0] if e.args else str(e)), True
         except TimeoutError:
             failure, frozen = (
                 (
                     Outcome.PROBE_ERROR,
-                    f"the probe did not end within {deadline_s:.0f} s (max_wait plus "
-                    f"{HARD_GRACE_S:g} s): stopped, with what it saw kept",
+                    Reason("deadline", seconds=f"{deadline_s:.0f}", grace=f"{HARD_GRACE_S:g}"),
                 ),
                 True,
             )
         except (asyncio.CancelledError, KeyboardInterrupt):
-            failure = (Outcome.PROBE_ERROR, "interrupted: the run was stopped before the probe ended")
+            failure = (Outcome.PROBE_ERROR, Reason("interrupted_run"))
             interrupted = True
             raise
         except PlaywrightError as e:
-            failure = (Outcome.PROBE_ERROR, f"browser error: {page_text(str(e).splitlines()[0])}")
+            failure = (Outcome.PROBE_ERROR, Reason("browser_error", detail=page_text(str(e).splitlines()[0])))
         except Exception as e:  # a bug of ours must not end the other probes of the run
-            failure = (Outcome.PROBE_ERROR, f"internal error: {type(e).__name__}: {page_text(str(e))}")
+            failure = (Outcome.PROBE_ERROR, Reason("internal_error", detail=f"{type(e).__name__}: {page_text(str(e))}"))
         finally:
             if page is not None and not frozen and not interrupted:
                 self.probe.screenshot = await self._screenshot(self.chat_page or page)
             elif page is not None:
-                self.probe.notes.append("no screenshot: the page was not answering, or the run was stopped")
+                self.probe.notes.append(Reason("no_screenshot_stopped"))
             if context is not None:
                 with contextlib.suppress(PlaywrightError, TimeoutError):
                     await asyncio.wait_for(context.close(), CLOSE_TIMEOUT_S)
@@ -246,7 +246,7 @@ class ProbeRun:
             try:
                 await chat_input.wait_for(state="visible", timeout=ELEMENT_TIMEOUT_MS - START_HOLD_MS)
             except PlaywrightTimeout:
-                raise self._missing(f"chat.input {chat.input} not found in the chat") from None
+                raise self._missing(Reason("input_missing", selector=chat.input)) from None
         await ensure_observer(frame, chat)
         await self._read_clock(frame)
         await self._use_chat_frame(frame)
@@ -272,22 +272,22 @@ class ProbeRun:
         try:
             chat_page = await open_chat(page, self.platform.chat)
         except NotFound as e:
-            raise self._missing(str(e)) from None
+            raise self._missing(e.reason) from None
         if chat_page is not page:  # a new window: from here on every time is on its own clock
             self.in_window = True
             await ensure_observer(chat_page.main_frame, self.platform.chat)
             self.conversation.page_loaded(await page_call(chat_page.evaluate(f"{OBSERVER}.origin"), "its clock"))
-            self.probe.notes.append(f"the chat opened in a new window ({chat_page.url})")
+            self.probe.notes.append(Reason("new_window", url=chat_page.url))
         return chat_page
 
     async def _load(self, page: Page) -> None:
         try:
             response = await page.goto(self.platform.url, wait_until="domcontentloaded", timeout=PAGE_TIMEOUT_MS)
         except PlaywrightTimeout:
-            raise await self._unreachable(f"page did not load within {PAGE_TIMEOUT_MS // 1000} s") from None
+            raise await self._unreachable(Reason("page_timeout", waited=PAGE_TIMEOUT_MS // 1000)) from None
         except PlaywrightError as e:
             reason = str(e).splitlines()[0].removeprefix("Page.goto: ")
-            raise await self._unreachable(f"page did not load: {reason}") from None
+            raise await self._unreachable(Reason("page_failed", detail=reason)) from None
         if response is not None:
             self.probe.http_status = response.status
             self.store.save_probe(self.probe)
@@ -313,7 +313,7 @@ class ProbeRun:
         elif moment == "load" and (
             self.platform.chat.status or self.platform.chat.status_online or self.platform.chat.status_offline
         ):
-            self.probe.notes.append(f"no status shown within {wait_ms / 1000:g} s: status unknown")
+            self.probe.notes.append(Reason("no_status", waited=wait_ms / 1000))
 
     async def _read_chat_claim(self, frame: Frame, chat_input: Locator) -> None:
         """What the open chat itself says before we write: an input made read-only or disabled
@@ -321,7 +321,7 @@ class ProbeRun:
         agent is on duty (many widgets show no status outside the chat)."""
         if not await page_call(chat_input.is_editable(), "is the input editable"):
             self.conversation.status_seen("chat", Claimed.OFFLINE, "the chat's input is read-only or disabled")
-            raise self._missing(f"chat.input {self.platform.chat.input} is read-only or disabled")
+            raise self._missing(Reason("input_read_only", selector=self.platform.chat.input))
         await self._read_chat_notice(frame)
 
     async def _read_chat_notice(self, frame: Frame) -> None:
@@ -336,7 +336,7 @@ class ProbeRun:
             await start_chat(frame, self.platform.chat)
             return frame
         except NotFound as e:
-            raise self._missing(str(e)) from None
+            raise self._missing(e.reason) from None
 
     def _missing(self, reason: str) -> _Stopped:
         return _Stopped(self.conversation.missing(reason, self.contacts))
@@ -358,7 +358,7 @@ class ProbeRun:
         try:
             await box.fill(text, timeout=ELEMENT_TIMEOUT_MS)
         except PlaywrightTimeout:
-            raise self._missing(f"chat.input {chat.input} does not accept text") from None
+            raise self._missing(Reason("input_refuses_text", selector=chat.input)) from None
         self.conversation.sending(text, await self._page_clock(frame))
         if chat.send:
             await frame.locator(chat.send).first.click(timeout=ELEMENT_TIMEOUT_MS)
@@ -427,7 +427,7 @@ class ProbeRun:
         if not self.conversation.restored_ours:
             self.conversation.navigated_to = url  # a fresh chat, not ours: the conversation is lost
             return None
-        self.probe.notes.append(f"the chat's page reloaded ({url}) and showed our conversation again: followed it")
+        self.probe.notes.append(Reason("reloaded_followed", url=url))
         return frame
 
     async def _drain(self, frame: Frame) -> None:
@@ -443,10 +443,7 @@ class ProbeRun:
         message = chat.message or self.probe.learned_message
         visitor = chat.visitor or self.probe.learned_visitor
         if not message:
-            self.probe.notes.append(
-                "no chat.message, and our question never showed to learn the list from: "
-                "the transcript could not be checked against the screen"
-            )
+            self.probe.notes.append(Reason("no_list_to_check"))
             return
         try:
             for role, selector in (("visitor", visitor), ("sender", chat.sender)):
@@ -456,7 +453,7 @@ class ProbeRun:
                 frame.locator(message).filter(visible=True).evaluate_all(READ_BUBBLES), "reading the chat"
             )
         except PlaywrightError as e:
-            self.probe.notes.append(f"could not read the chat at the end: {str(e).splitlines()[0]}")
+            self.probe.notes.append(Reason("unreadable_at_end", detail=str(e).splitlines()[0]))
             return
         on_screen = [(Side.VISITOR if ours else Side.PLATFORM, str(text), bool(line)) for ours, text, line in bubbles]
         self._write(self.conversation.reconcile(on_screen))
@@ -467,7 +464,7 @@ class ProbeRun:
             path.parent.mkdir(parents=True, exist_ok=True)
             await page.screenshot(path=path, timeout=ELEMENT_TIMEOUT_MS)
         except (PlaywrightError, OSError) as e:
-            self.probe.notes.append(f"no screenshot: {str(e).splitlines()[0]}")
+            self.probe.notes.append(Reason("no_screenshot", detail=str(e).splitlines()[0]))
             return None
         return str(path)
 
@@ -492,7 +489,7 @@ class ProbeRun:
     async def _on_dialog(self, dialog: Dialog) -> None:
         """Accept what the page asks (a widget may confirm before sending), and note it."""
         said = clean_text(page_text(dialog.message))[:200]
-        self.probe.notes.append(f"the page showed a {dialog.type} dialog, accepted: {said}")
+        self.probe.notes.append(Reason("dialog_accepted", dialog=dialog.type, said=said))
         with contextlib.suppress(PlaywrightError):
             await dialog.accept()
 

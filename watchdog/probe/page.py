@@ -17,6 +17,7 @@ from playwright.async_api import Frame, Page
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from ..config import Chat
+from ..reasons import Reason
 from ..records import Claimed
 from ..verdicts.lines import NO_AGENT
 from .conversation import claimed_from_text
@@ -35,7 +36,11 @@ class Unresponsive(Exception):
 
 
 class NotFound(Exception):
-    """The chat's entry, window or frame is not there; the message names the field."""
+    """The chat's entry, window or frame is not there; the reason names the field."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
 
 
 async def page_call(call: Awaitable[T], what: str) -> T:
@@ -44,8 +49,7 @@ async def page_call(call: Awaitable[T], what: str) -> T:
     try:
         return await asyncio.wait_for(call, PAGE_CALL_TIMEOUT_S)
     except TimeoutError:
-        limit = f"{PAGE_CALL_TIMEOUT_S:g} s"
-        raise Unresponsive(f"the page did not answer ({what}) within {limit}: a frozen page") from None
+        raise Unresponsive(Reason("unresponsive", what=what, waited=PAGE_CALL_TIMEOUT_S)) from None
 
 
 @functools.cache
@@ -151,7 +155,7 @@ async def open_chat(page: Page, chat: Chat) -> Page:
     try:
         await page.locator(chat.open or "").first.click(timeout=ELEMENT_TIMEOUT_MS)
     except PlaywrightTimeout:
-        raise NotFound(f"chat.open {chat.open} not found on the page") from None
+        raise NotFound(Reason("open_not_found", selector=chat.open)) from None
     in_page = page.locator(chat.frame[0] if chat.frame else chat.input).first
     deadline = time.monotonic() + POPUP_WAIT_S
     while not opened and time.monotonic() < deadline:
@@ -164,7 +168,7 @@ async def open_chat(page: Page, chat: Chat) -> Page:
     try:
         await opened[0].wait_for_load_state("domcontentloaded", timeout=PAGE_TIMEOUT_MS)
     except PlaywrightTimeout:
-        raise NotFound("the chat window opened by chat.open did not load") from None
+        raise NotFound(Reason("popup_not_loaded")) from None
     return opened[0]
 
 
@@ -175,10 +179,10 @@ async def find_chat_frame(page: Page, chat: Chat) -> Frame:
         try:
             handle = await frame.locator(selector).first.element_handle(timeout=ELEMENT_TIMEOUT_MS)
         except PlaywrightTimeout:
-            raise NotFound(f"chat.frame {selector} not found") from None
+            raise NotFound(Reason("frame_not_found", selector=selector)) from None
         inner = await handle.content_frame()
         if inner is None:
-            raise NotFound(f"chat.frame {selector} is not an iframe")
+            raise NotFound(Reason("frame_not_iframe", selector=selector))
         frame = inner
     return frame
 
@@ -192,10 +196,10 @@ async def start_chat(frame: Frame, chat: Chat) -> None:
         try:
             await chat_input.or_(step).first.wait_for(state="visible", timeout=ELEMENT_TIMEOUT_MS)
         except PlaywrightTimeout:
-            raise NotFound(f"chat.start {selector}: neither it nor chat.input shows in the chat") from None
+            raise NotFound(Reason("start_not_shown", selector=selector)) from None
         if await page_call(chat_input.is_visible(), "is the chat input there"):
             return
         try:
             await step.click(timeout=ELEMENT_TIMEOUT_MS)
         except PlaywrightTimeout:
-            raise NotFound(f"chat.start {selector} cannot be clicked") from None
+            raise NotFound(Reason("start_not_clickable", selector=selector)) from None

@@ -10,11 +10,14 @@ from typing import Any
 from datasette.app import Datasette
 from datasette.plugins import pm
 
+from ..i18n import ZH, translate
 from ..masking import MASKED
 from ..store import open_store
 from ..store.snapshot import sync_snapshot
 from . import plugin
-from .ratings import FORMULA, FORMULA_ZH
+from .ratings import FORMULA
+
+FORMULA_ZH = translate(ZH, FORMULA)
 
 TEMPLATES = Path(__file__).parent / "templates"
 LICENSE = ("CC BY 4.0", "https://creativecommons.org/licenses/by/4.0/")

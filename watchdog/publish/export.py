@@ -1,5 +1,7 @@
 """CSV exports for consumer groups: ratings, probes and messages, UTF-8 with a BOM by default
-so that Excel shows Chinese correctly. Column names are plain and documented in the README."""
+so that Excel shows Chinese correctly. Headers and reasons in the reader's language (Chinese
+by default; `lang="en"` gives the plain column names documented in the docs, stable for
+scripts); values (outcomes, kinds, times) are the stored codes and numbers in both."""
 
 from __future__ import annotations
 
@@ -8,7 +10,6 @@ import csv
 import functools
 import io
 import itertools
-import json
 import multiprocessing
 import operator
 import os
@@ -19,7 +20,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
+from ..i18n import DEFAULT, N_, translate
 from ..masking import MASKED, Mask
+from ..reasons import loads, words
 from ..records import ProbeRecord
 from ..store import ProbeRange, Store
 from ..timescale import simulated_seconds
@@ -109,6 +112,66 @@ FREE_TEXT = {
     "messages": {"text", "sender", "reasons"},
 }
 assert all(set(MASKED.get(kind, {})) & set(KINDS[kind]) <= FREE_TEXT[kind] for kind in KINDS)
+# The Chinese headers: each column's name is its message id (English: the name itself).
+HEADERS = {
+    "rank": N_("rank"),
+    "platform": N_("platform"),
+    "name": N_("name"),
+    "grade": N_("grade"),
+    "score": N_("score"),
+    "probes": N_("probes"),
+    "human_reached": N_("human_reached"),
+    "human_rate": N_("human_rate"),
+    "human_rate_low": N_("human_rate_low"),
+    "human_rate_high": N_("human_rate_high"),
+    "fake_online_rate": N_("fake_online_rate"),
+    "fake_online_rate_low": N_("fake_online_rate_low"),
+    "fake_online_rate_high": N_("fake_online_rate_high"),
+    "bot_loop_rate": N_("bot_loop_rate"),
+    "bot_loop_rate_low": N_("bot_loop_rate_low"),
+    "bot_loop_rate_high": N_("bot_loop_rate_high"),
+    "stock_answer_rate": N_("stock_answer_rate"),
+    "first_reply_median_s": N_("first_reply_median_s"),
+    "first_reply_p90_s": N_("first_reply_p90_s"),
+    "first_human_median_s": N_("first_human_median_s"),
+    "first_human_p90_s": N_("first_human_p90_s"),
+    "promise_s": N_("promise_s"),
+    "promise_kept_rate": N_("promise_kept_rate"),
+    "peak_first_human_median_s": N_("peak_first_human_median_s"),
+    "offpeak_first_human_median_s": N_("offpeak_first_human_median_s"),
+    "needs_review": N_("needs_review"),
+    "probe_id": N_("probe_id"),
+    "platform_name": N_("platform_name"),
+    "started_at": N_("started_at"),
+    "tag": N_("tag"),
+    "vantage": N_("vantage"),
+    "question": N_("question"),
+    "claimed_status": N_("claimed_status"),
+    "outcome": N_("outcome"),
+    "fake_online": N_("fake_online"),
+    "bot_loop": N_("bot_loop"),
+    "template_only": N_("template_only"),
+    "stock_answer": N_("stock_answer"),
+    "first_reply_s": N_("first_reply_s"),
+    "first_human_s": N_("first_human_s"),
+    "replies": N_("replies"),
+    "handoff_sent": N_("handoff_sent"),
+    "reasons": N_("reasons"),
+    "screenshot": N_("screenshot"),
+    "probe_started_at": N_("probe_started_at"),
+    "seq": N_("seq"),
+    "side": N_("side"),
+    "at_s": N_("at_s"),
+    "text": N_("text"),
+    "sender": N_("sender"),
+    "kind": N_("kind"),
+    "confidence": N_("confidence"),
+}
+assert all(set(columns) <= set(HEADERS) for columns in KINDS.values())
+
+
+def headers(kind: str, lang: str) -> list[str]:
+    return [translate(lang, HEADERS[column]) for column in KINDS[kind]]
 
 
 def export_csv(
@@ -120,6 +183,7 @@ def export_csv(
     *,
     masked: bool = True,
     bom: bool = True,
+    lang: str = DEFAULT,
 ) -> int:
     """One export written to `out` as CSV (UTF-8 with a BOM unless not `bom`, for Excel);
     returns how many rows. The messages of a long history are cleaned and written by a worker
@@ -128,7 +192,7 @@ def export_csv(
     if bom:
         out.write("\ufeff")
     writer = csv.writer(out)
-    writer.writerow(KINDS[kind])
+    writer.writerow(headers(kind, lang))
     cores = os.cpu_count() or 1
     # Workers open the database again: a file, on a system that can fork, with cores to share
     # (checked before the probes are counted into slices, which reads them all).
@@ -136,13 +200,13 @@ def export_csv(
     slices = store.probe_slices(platform, _stamp(since), SLICE) if kind == "messages" and forks else []
     workers = min(len(slices) // 2, cores)
     if workers < 2:
-        return _write_rows(writer, rows_for(store, kind, platform, since, masked=masked))
+        return _write_rows(writer, rows_for(store, kind, platform, since, masked=masked, lang=lang))
     # Forked: a spawned worker would run the main module again (`python -m watchdog` is the CLI
     # itself). A worker opens a store of its own and ends without closing what it inherited.
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(workers, context, initializer=_open_worker_store, initargs=(store.path,)) as pool:
         count = 0
-        work = functools.partial(_slice_csv, platform, since, masked)
+        work = functools.partial(_slice_csv, platform, since, masked, lang)
         for rows, text in _in_order(pool, work, slices, ahead=4 * workers):
             out.write(text)
             count += rows
@@ -157,6 +221,7 @@ def rows_for(
     *,
     masked: bool = True,
     between: ProbeRange | None = None,
+    lang: str = DEFAULT,
 ) -> Iterator[Sequence[Any]]:
     """The rows of one export as cells in KINDS[kind]'s order, ready for a spreadsheet:
     personal data masked as public mode masks it (unless not `masked`), and text a spreadsheet
@@ -166,11 +231,11 @@ def rows_for(
     one query as they are written (constant memory however long the history)."""
     masks = MASKED.get(kind, {}) if masked else {}
     cleaners = [
-        (i, _cleaner(masks.get(column), joined=column in JSON_LISTS[kind]))
+        (i, _cleaner(masks.get(column), joined=column in JSON_LISTS[kind], lang=lang))
         for i, column in enumerate(KINDS[kind])
         if column in FREE_TEXT[kind]
     ]
-    return _cleaned(_rows(store, kind, platform, since, between), cleaners)
+    return _cleaned(_rows(store, kind, platform, since, between, lang), cleaners)
 
 
 # -- a worker process's side of export_csv ---------------------------------------------------
@@ -184,13 +249,14 @@ def _open_worker_store(path: Path) -> None:
     _worker_store = Store(path)
 
 
-def _slice_csv(platform: str | None, since: datetime | None, masked: bool, between: ProbeRange) -> tuple[int, str]:
+def _slice_csv(
+    platform: str | None, since: datetime | None, masked: bool, lang: str, between: ProbeRange
+) -> tuple[int, str]:
     """One slice's messages as CSV text (no header), and how many rows."""
     assert _worker_store is not None
     text = io.StringIO()
-    rows = _write_rows(
-        csv.writer(text), rows_for(_worker_store, "messages", platform, since, masked=masked, between=between)
-    )
+    chosen = rows_for(_worker_store, "messages", platform, since, masked=masked, between=between, lang=lang)
+    rows = _write_rows(csv.writer(text), chosen)
     return rows, text.getvalue()
 
 
@@ -224,15 +290,15 @@ def _cleaned(
 
 
 @functools.cache  # one per kind of column, its cells remembered from one slice to the next
-def _cleaner(mask: Mask | None, *, joined: bool) -> Callable[[Any], Any]:
+def _cleaner(mask: Mask | None, *, joined: bool, lang: str) -> Callable[[Any], Any]:
     """One column's cells masked (`mask`), escaped where a spreadsheet would run them, and
-    (`joined`) a stored JSON list written as its items joined by "; ". Cached: greetings,
-    templates and reasons repeat."""
+    (`joined`) a stored JSON list of reasons written in `lang`, joined by "; ". Cached:
+    greetings, templates and reasons repeat."""
 
     @functools.lru_cache(maxsize=CACHED)
     def clean(value: Any) -> Any:
         if joined:
-            value = "; ".join(json.loads(value or "[]"))
+            value = "; ".join(words(reason, lang) for reason in loads(value))
         if mask is not None:
             value = mask(value)
         return "'" + value if value and value[0] in FORMULA_STARTS else value
@@ -241,7 +307,7 @@ def _cleaner(mask: Mask | None, *, joined: bool) -> Callable[[Any], Any]:
 
 
 def _rows(
-    store: Store, kind: str, platform: str | None, since: datetime | None, between: ProbeRange | None
+    store: Store, kind: str, platform: str | None, since: datetime | None, between: ProbeRange | None, lang: str
 ) -> Iterator[Sequence[Any]]:
     if kind == "ratings":
         window = Window(start=since) if since else Window()
@@ -249,7 +315,7 @@ def _rows(
         return ([row.get(column) for column in RATINGS_COLUMNS] for row in rated)
     stamp = _stamp(since)
     if kind == "probes":
-        return (_probe_row(p, name) for p, name in store.ended_probes(platform, stamp))
+        return (_probe_row(p, name, lang) for p, name in store.ended_probes(platform, stamp))
     return store.ended_messages(platform, stamp, between)
 
 
@@ -257,7 +323,7 @@ def _stamp(since: datetime | None) -> str:
     return since.strftime("%Y-%m-%dT%H:%M:%S") if since else ""
 
 
-def _probe_row(p: ProbeRecord, name: str | None) -> list[Any]:
+def _probe_row(p: ProbeRecord, name: str | None, lang: str) -> list[Any]:
     return [
         p.id,
         p.platform,
@@ -277,7 +343,7 @@ def _probe_row(p: ProbeRecord, name: str | None) -> list[Any]:
         p.platform_messages,
         int(p.handoff_sent),
         int(p.needs_review),
-        "; ".join(p.reasons),
+        "; ".join(words(reason, lang) for reason in p.reasons),
         p.screenshot,
     ]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 from xml.sax.saxutils import escape
 
-from .views import FLAG_WORDS, reasons
+from .views import flags, reasons
 
 ATOM = "http://www.w3.org/2005/Atom"
 FEED_SIZE = 50
@@ -17,19 +17,20 @@ def _timestamp(stamp: str | None) -> str:
     return (stamp or "1970-01-01T00:00:00Z")[:19] + "Z"
 
 
-def incidents_feed(base_url: str, path: str, title: str, incidents: list[dict[str, Any]]) -> str:
-    """The feed at `path`: one entry per incident probe, newest first, linking to its page."""
+def incidents_feed(base_url: str, path: str, title: str, incidents: list[dict[str, Any]], lang: str) -> str:
+    """The feed at `path`: one entry per incident probe, newest first, linking to its page,
+    worded in `lang`."""
     updated = _timestamp(incidents[0]["started_at"]) if incidents else _timestamp(None)
     entries = []
     for probe in incidents:
-        flags = " + ".join(f"{zh} {en}" for name, (zh, en) in FLAG_WORDS.items() if probe.get(name))
+        named = " + ".join(words for words, _ in flags(probe, lang))
         link = f"{base_url}/-/probe/{probe['id']}"
         entries.append(
             "<entry>"
-            f"<title>{escape(probe.get('name') or probe['platform'])}: {escape(flags)}</title>"
+            f"<title>{escape(probe.get('name') or probe['platform'])}: {escape(named)}</title>"
             f'<link rel="alternate" type="text/html" href="{escape(link)}"/>'
             f"<id>{escape(link)}</id><updated>{_timestamp(probe['started_at'])}</updated>"
-            f"<summary>{escape('; '.join(reasons(probe.get('reasons'))))}</summary>"
+            f"<summary>{escape('; '.join(reasons(probe.get('reasons'), lang)))}</summary>"
             "</entry>"
         )
     return (

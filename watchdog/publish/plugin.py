@@ -1,29 +1,115 @@
 """kefu-watchdog's Datasette plugin: the pages people read (a leaderboard, a page per
 platform, a page per probe with its transcript drawn as a chat), a charts page (bundled
 JavaScript, inline SVG, no CDN), links from probes to their transcript and screenshot,
-reasons as readable lists, and a SQL function for times in (simulated) seconds."""
+reasons as readable lists, and a SQL function for times in (simulated) seconds.
+
+Every page speaks the reader's language: Chinese by default, English with `?_lang=en` (kept
+in a cookie, so the links on from there stay English) or a browser that asks for English
+first (Accept-Language); the switch on every page says which."""
 
 from __future__ import annotations
 
+import contextvars
+import functools
 import json
+from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlencode
 
 from datasette import hookimpl
 from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup, escape
 
-from ..formatting import format_duration
+from ..i18n import DEFAULT, EN, LANGUAGES, N_, ZH, duration_words, first_language, from_accept_language, translate
+from ..reasons import word
 from ..timescale import simulated_seconds
 from .feed import FEED_SIZE, incidents_feed
-from .ratings import FORMULA, FORMULA_ZH
-from .views import day_chart, days, figures, probe_summary, transcript
+from .ratings import FORMULA
+from .views import day_chart, days, figures, probe_summary, reasons, transcript
 
 CHARTS_JS = Path(__file__).parent / "charts.js"
 PAGES_CSS = Path(__file__).parent / "watchdog.css"
 LATEST = 20  # probes listed on a platform's page
 INCIDENTS = 12
-CLAIMED_WORDS = {"online": "在线 online", "offline": "离线 offline", "unknown": "未显示 nothing shown"}
+COOKIE = "watchdog_lang"
+SWITCH = {ZH: "中文", EN: "English"}
+# The language of the request being answered, for hooks that are not given the request.
+REQUEST_LANGUAGE = contextvars.ContextVar("watchdog_request_language", default=DEFAULT)
+
+
+def page_language(request) -> str:
+    """?_lang=, else the cookie a switch set, else the browser's first language we speak."""
+    if request is None:
+        return first_language([])
+    return _language(request.args.get("_lang"), request.headers.get("cookie"), request.headers.get("accept-language"))
+
+
+def _language(asked: str | None, cookies: str | None, accepted: str | None) -> str:
+    cookie = SimpleCookie(cookies or "")
+    chosen = cookie[COOKIE].value if COOKIE in cookie else None
+    return first_language([asked, chosen, from_accept_language(accepted)])
+
+
+def language_switch(request, lang: str) -> Markup:
+    """Links to this page in the other language (the current one shown, not linked)."""
+    links = []
+    for other in LANGUAGES:
+        if other == lang:
+            links.append(f"<strong>{SWITCH[other]}</strong>")
+            continue
+        query = parse_qs(request.query_string if request else "", keep_blank_values=True)
+        query["_lang"] = ["en" if other == EN else "zh"]
+        href = f"{request.path if request else '/'}?{urlencode(query, doseq=True)}"
+        tag = other.replace("_", "-")
+        links.append(f'<a href="{escape(href)}" hreflang="{tag}" lang="{tag}">{SWITCH[other]}</a>')
+    return Markup(f'<span class="lang-switch">{" · ".join(links)}</span>')
+
+
+@hookimpl
+def prepare_jinja2_environment(env):
+    """`_` on every page, also those rendered without the request (error pages): in the
+    request's language, as the ASGI wrapper found it."""
+    env.globals["_"] = lambda message: translate(REQUEST_LANGUAGE.get(), message)
+
+
+@hookimpl
+def extra_template_vars(request):
+    lang = page_language(request)
+    return {
+        "lang": lang,
+        "html_lang": lang.replace("_", "-"),
+        "_": functools.partial(translate, lang),
+        "lang_switch": language_switch(request, lang),
+    }
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    """Each request's language known to every hook; a switch's choice (?_lang=) kept in a
+    cookie for the pages after it."""
+
+    def wrap(app):
+        async def remember_language(scope, receive, send):
+            if scope.get("type") != "http":
+                return await app(scope, receive, send)
+            chosen = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("_lang", [None])[0]
+            headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in scope.get("headers", [])}
+            REQUEST_LANGUAGE.set(_language(chosen, headers.get("cookie"), headers.get("accept-language")))
+            if chosen not in ("zh", "en"):
+                return await app(scope, receive, send)
+
+            async def with_cookie(event):
+                if event["type"] == "http.response.start":
+                    cookie = f"{COOKIE}={chosen}; Path=/; Max-Age=31536000; SameSite=Lax".encode("latin-1")
+                    event = {**event, "headers": [*event.get("headers", []), (b"set-cookie", cookie)]}
+                await send(event)
+
+            return await app(scope, receive, with_cookie)
+
+        return remember_language
+
+    return wrap
 
 
 @hookimpl
@@ -40,17 +126,14 @@ def evidence_url(datasette, value: Any) -> str | None:
 
 @hookimpl
 def render_cell(value: Any, column: str, table: str | None, database: str, datasette) -> Markup | None:
+    lang = REQUEST_LANGUAGE.get()
     if column == "screenshot" and (url := evidence_url(datasette, value)):
-        return Markup(f'<a href="{escape(url)}">截图 screenshot</a>')
+        return Markup(f'<a href="{escape(url)}">{escape(translate(lang, N_("screenshot")))}</a>')
     if (column == "probe_id" or (table == "probes" and column == "id")) and isinstance(value, str):
         href = f"/{database}/messages?probe_id={value}&_sort=seq"
         return Markup(f'<a href="{escape(href)}">{escape(value)}</a>')
     if column == "reasons" and isinstance(value, str) and value.startswith("["):
-        try:
-            reasons = json.loads(value)
-        except ValueError:
-            return None
-        return Markup("<br>".join(str(escape(r)) for r in reasons))
+        return Markup("<br>".join(str(escape(r)) for r in reasons(value, lang)))
     return None
 
 
@@ -81,17 +164,20 @@ async def _render(datasette, request, template: str, context: dict[str, Any]) ->
 
 
 async def leaderboard_page(datasette, request):
+    lang = page_language(request)
     ratings = await _rows(datasette, "select * from ratings order by rank is null, rank, platform")
-    window = f"over the last {ratings[0]['window_days']:g} days" if ratings and ratings[0].get("window_days") else ""
+    days_shown = ratings[0].get("window_days") if ratings else None
+    window = translate(lang, N_("over the last %(days)s days")) % {"days": f"{days_shown:g}"} if days_shown else ""
     return await _render(
         datasette,
         request,
         "watchdog_leaderboard.html",
-        {"rows": [figures(r) for r in ratings], "window": window, "formula": FORMULA, "formula_zh": FORMULA_ZH},
+        {"rows": [figures(r, lang) for r in ratings], "window": window, "formula": translate(lang, FORMULA)},
     )
 
 
 async def platform_page(datasette, request):
+    lang = page_language(request)
     slug = request.url_vars["slug"]
     platform = await _rows(datasette, "select * from platforms where slug = :slug", {"slug": slug})
     if not platform:
@@ -107,12 +193,12 @@ async def platform_page(datasette, request):
     )
     promise_s = platform[0].get("promise_first_response_s")
     promise = (
-        f"承诺 {format_duration(promise_s)} 内首次回复 · promises a first response within {format_duration(promise_s)}"
+        translate(lang, N_("promises a first response within %(waited)s")) % {"waited": duration_words(promise_s, lang)}
         if promise_s
-        else "没有公开承诺 · makes no public promise: measured against 15 min"
+        else translate(lang, N_("makes no public promise: measured against 15 min"))
     )
     incidents = [
-        (probe_summary(p), evidence_url(datasette, p.get("screenshot")))
+        (probe_summary(p, lang), evidence_url(datasette, p.get("screenshot")))
         for p in probes
         if p.get("fake_online") or p.get("bot_loop")
     ][:INCIDENTS]
@@ -121,17 +207,18 @@ async def platform_page(datasette, request):
         request,
         "watchdog_platform.html",
         {
-            "f": figures(row),
+            "f": figures(row, lang),
             "promise": promise,
-            "chart": Markup(day_chart(list(reversed(days(probes))))),
+            "chart": Markup(day_chart(list(reversed(days(probes))), lang)),
             "incidents": incidents,
-            "latest": [probe_summary(p) for p in probes[:LATEST]],
+            "latest": [probe_summary(p, lang) for p in probes[:LATEST]],
             "url": platform[0].get("url"),
         },
     )
 
 
 async def probe_page(datasette, request):
+    lang = page_language(request)
     probe_id = request.url_vars["id"]
     found = await _rows(
         datasette,
@@ -148,11 +235,11 @@ async def probe_page(datasette, request):
         request,
         "watchdog_probe.html",
         {
-            "s": probe_summary(probe),
+            "s": probe_summary(probe, lang),
             "slug": probe["platform"],
             "name": probe.get("platform_name") or probe["platform"],
-            "claimed": _claimed(probe),
-            "bubbles": transcript(probe, messages),
+            "claimed": _claimed(probe, lang),
+            "bubbles": transcript(probe, messages, lang),
             "screenshot": evidence_url(datasette, probe.get("screenshot")),
             "url": probe.get("url"),
             "vantage": probe.get("vantage"),
@@ -160,10 +247,15 @@ async def probe_page(datasette, request):
     )
 
 
-def _claimed(probe: dict[str, Any]) -> str:
-    words = CLAIMED_WORDS.get(probe.get("claimed_status") or "", probe.get("claimed_status") or "—")
+def _claimed(probe: dict[str, Any], lang: str) -> str:
+    status = probe.get("claimed_status")
+    if not status:
+        return "—"
+    words = word(f"status.{status}", lang) if status != "unknown" else translate(lang, N_("nothing shown"))
     shown = probe.get("claimed_status_text")
-    return f"{words} (it showed {shown!r})" if shown and shown not in words else words
+    if shown and shown != words:
+        return translate(lang, N_("%(status)s (it showed “%(shown)s”)")) % {"status": words, "shown": shown}
+    return words
 
 
 async def pages_css(datasette, request):
@@ -187,21 +279,20 @@ async def feed(datasette, request):
         raise NotFound(f"no platform {slug}")
     only = "and p.platform = :slug" if slug else ""
     rows = await _rows(datasette, INCIDENTS_SQL.format(only=only, size=FEED_SIZE), {"slug": slug} if slug else {})
+    lang = page_language(request)
     base = f"{request.scheme}://{request.host}"
     if slug:
-        path, title = (
-            f"/-/platform/{slug}/feed.atom",
-            f"kefu-watchdog: {rows[0]['name'] if rows else slug} 事件 incidents",
-        )
+        name = rows[0]["name"] if rows else slug
+        path, title = f"/-/platform/{slug}/feed.atom", translate(lang, N_("%(name)s: incidents")) % {"name": name}
     else:
-        path, title = "/-/feed.atom", "kefu-watchdog: 事件 incidents (fake online, bot loops)"
-    body = incidents_feed(base, path, title, rows)
+        path, title = "/-/feed.atom", translate(lang, N_("incidents (fake online, bot loops)"))
+    body = incidents_feed(base, path, f"kefu-watchdog: {title}", rows, lang)
     return Response(body, content_type="application/atom+xml; charset=utf-8")
 
 
-NO_SQL = (
-    "任意 SQL 查询在公开版中已关闭 · Arbitrary SQL is switched off on this published copy: use its tables, "
-    "its saved queries and its pages, or run `watchdog serve` on a copy of the database you hold."
+NO_SQL = N_(
+    "Arbitrary SQL is switched off on this published copy: use its tables, its saved queries and its pages, "
+    "or run `watchdog serve` on a copy of the database you hold."
 )
 
 
@@ -210,9 +301,10 @@ def forbidden(datasette, request, message):
     """On the public copy, a query of one's own explains in one sentence why not."""
     if "sql=" not in request.query_string:
         return None
+    said = translate(page_language(request), NO_SQL)
     if request.path.endswith(".json"):
-        return Response.json({"ok": False, "error": NO_SQL, "status": 403}, status=403)
-    body = f"<!doctype html><meta charset=utf-8><title>403</title><p>{escape(NO_SQL)}</p>"
+        return Response.json({"ok": False, "error": said, "status": 403}, status=403)
+    body = f"<!doctype html><meta charset=utf-8><title>403</title><p>{escape(said)}</p>"
     return Response.html(body, status=403)
 
 

@@ -23,20 +23,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from ..i18n import N_
 from ..records import UNRATED, Outcome, ProbeRecord
 from ..store import Store, utc_now
 from ..timescale import simulated_seconds
 
-FORMULA = (
+FORMULA = N_(
     "score = 40 × reach (human-reached rate) + 30 × speed (median time to a human: ≤ 60 s full "
     "marks, ≥ 15 min none, log scale between) + 20 × honesty (1 − fake-online rate) + 10 × promise "
     "(share answered by a human within the platform's own promise, else 15 min); "
     "grade A ≥ 85, B ≥ 70, C ≥ 55, D ≥ 40, else F; fewer than 5 probes: insufficient data"
-)
-FORMULA_ZH = (
-    "得分 = 40 × 真人触达率 + 30 × 速度(真人回复中位时间 ≤ 60 秒满分，≥ 15 分钟为零，其间按对数) "
-    "+ 20 × 诚实度(1 − 伪在线率) + 10 × 守诺率(在平台承诺时间内、否则 15 分钟内由真人回复的比例)；"
-    'A ≥ 85，B ≥ 70，C ≥ 55，D ≥ 40，否则 F；少于 5 次探测为"数据不足"'
 )
 EXCLUDED_OUTCOMES = UNRATED
 DEFAULT_WINDOW_DAYS = 30.0

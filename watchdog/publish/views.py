@@ -1,72 +1,51 @@
 """What the published pages say, from stored rows: figures in words and units, a probe's
-transcript as a chat, a platform's days. Pure: the plugin queries, these functions word it,
-the templates lay it out (and escape it: every text here is page text, untrusted)."""
+transcript as a chat, a platform's days, in the reader's language (`lang`, i18n). Pure: the
+plugin queries, these functions word it, the templates lay it out (and escape it: every text
+here is page text, untrusted)."""
 
 from __future__ import annotations
 
-import json
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..formatting import format_duration
+from ..i18n import EN, N_, duration_words, translate, when_words
+from ..reasons import loads, word, words
 from ..records import UNRATED
 from ..timescale import simulated_seconds, to_simulated_seconds
 from .ratings import INDUSTRY_THRESHOLD_S, INSUFFICIENT, MIN_PROBES
 
 Row = dict[str, Any]
 
-OUTCOME_WORDS = {
-    "human": ("真人回复", "a human replied"),
-    "auto_only": ("只有机器人", "only bots or templates replied"),
-    "no_reply": ("无人回复", "nobody replied"),
-    "offline_declared": ("声明离线", "the widget said offline"),
-    "unreachable": ("无法访问", "the site did not load"),
-    "chat_missing": ("未找到客服", "the chat was not found: needs review"),
-    "blind": ("无法看清", "the probe could not see the chat: needs review"),
-    "probe_error": ("探测出错", "our probe failed: not counted"),
-    "im_only": ("仅QQ/微信", "no web chat, QQ/WeChat only: not rated"),
-}
-FLAG_WORDS = {
-    "fake_online": ("伪在线", "fake online"),
-    "bot_loop": ("机器人循环", "bot loop"),
-    "template_only": ("只有模板", "templates only"),
-    "stock_answer": ("快捷回复作答", "answered in stock words"),
-}
 # Every flag but this accuses (shown red); a stock answer is an answer, told apart.
 NEUTRAL_FLAGS = ("stock_answer",)
-KIND_WORDS = {
-    "question": ("提问", "our question"),
-    "handoff": ("转人工", "we asked for a human"),
-    "human": ("真人", "human"),
-    "bot": ("机器人", "bot"),
-    "auto": ("自动回复", "automated"),
-    "greeting": ("欢迎语", "greeting"),
-    "stock_answer": ("快捷回复", "stock answer"),
-    "system": ("系统提示", "the chat's own notice"),
-}
+FLAGS_SHOWN = ("fake_online", "bot_loop", "template_only", "stock_answer")
 GOOD = ("human",)
 BAD = ("auto_only", "no_reply")
 
 
-def duration(seconds: float | None) -> str:
-    return "—" if seconds is None else format_duration(seconds)
+def duration(seconds: float | None, lang: str) -> str:
+    return "—" if seconds is None else duration_words(seconds, lang)
 
 
 def percent(rate: float | None) -> str:
     return "—" if rate is None else f"{rate:.0%}"
 
 
-def reasons(value: str | None) -> list[str]:
-    """A stored JSON list of reasons; anything else is shown as one reason."""
-    if not value:
-        return []
-    try:
-        parsed = json.loads(value)
-    except ValueError:
-        return [value]
-    return [str(r) for r in parsed] if isinstance(parsed, list) else [str(parsed)]
+def reasons(value: str | None, lang: str) -> list[str]:
+    """A stored JSON list of reasons in the reader's language (reasons from before codes as
+    they were written); anything else is shown as one reason."""
+    return [words(reason, lang) for reason in loads(value)]
+
+
+def flags(probe: Row, lang: str) -> list[tuple[str, str]]:
+    """The probe's flags in words, each with its badge's tone."""
+    return [
+        (word(f"flag.{name}", lang), "neutral" if name in NEUTRAL_FLAGS else "bad")
+        for name in FLAGS_SHOWN
+        if probe.get(name)
+    ]
 
 
 @dataclass
@@ -97,38 +76,44 @@ def _count(rate: float | None, probes: int) -> int:
     return 0 if rate is None else round(rate * probes)
 
 
-def figures(row: Row) -> Figures:
+def figures(row: Row, lang: str) -> Figures:
     probes = row.get("probes") or 0
     low, high = row.get("human_rate_low"), row.get("human_rate_high")
     human = percent(row.get("human_rate"))
     if row.get("human_rate") is not None and low is not None and high is not None:
         human += f" ({low * 100:.0f}–{high * 100:.0f}%)"
-    median = duration(row.get("first_human_median_s"))
+    median = duration(row.get("first_human_median_s"), lang)
     if row.get("first_human_median_s") is None:
-        median = "no human reply" if probes else "—"
+        median = translate(lang, N_("no human reply")) if probes else "—"
     promise_s = row.get("promise_s")
-    within = format_duration(promise_s or INDUSTRY_THRESHOLD_S)
+    within = duration_words(promise_s or INDUSTRY_THRESHOLD_S, lang)
     kept = row.get("promise_kept_rate")
     notes = []
     if row.get("needs_review"):  # also why a platform may have too few probes counted
         count = row["needs_review"]
-        notes.append(f"{count} 次待人工核查 · {count} probe(s) need review: chat not found or not seen")
+        notes.append(
+            translate(lang, N_("%(count)s probe(s) need review: chat not found or not seen")) % {"count": count}
+        )
     elif row.get("grade") == INSUFFICIENT:
-        notes.append(f"少于 {MIN_PROBES} 次有效探测 · under {MIN_PROBES} probes counted: not rated yet")
+        notes.append(translate(lang, N_("under %(count)s probes counted: not rated yet")) % {"count": MIN_PROBES})
+
+    def of(rate: float | None) -> str:
+        return translate(lang, N_("%(count)s of %(probes)s")) % {"count": _count(rate, probes), "probes": probes}
+
     return Figures(
         slug=row["platform"],
         name=row.get("name") or row["platform"],
         rank=row.get("rank"),
-        grade="数据不足" if row.get("grade") == INSUFFICIENT else (row.get("grade") or "—"),
+        grade=translate(lang, N_("not enough data")) if row.get("grade") == INSUFFICIENT else (row.get("grade") or "—"),
         score="—" if row.get("score") is None else f"{row['score']:.0f}",
         probes=probes,
         human=human,
         median=median,
-        fake=f"{_count(row.get('fake_online_rate'), probes)} of {probes}" if probes else "—",
-        bot_loop=f"{_count(row.get('bot_loop_rate'), probes)} of {probes}" if probes else "—",
+        fake=of(row.get("fake_online_rate")) if probes else "—",
+        bot_loop=of(row.get("bot_loop_rate")) if probes else "—",
         promise="—" if kept is None else f"{percent(kept)} (≤ {within})",
-        peak=duration(row.get("peak_first_human_median_s")),
-        offpeak=duration(row.get("offpeak_first_human_median_s")),
+        peak=duration(row.get("peak_first_human_median_s"), lang),
+        offpeak=duration(row.get("offpeak_first_human_median_s"), lang),
         notes=notes,
     )
 
@@ -137,24 +122,24 @@ def figures(row: Row) -> Figures:
 class Bubble:
     ours: bool
     kind: str
-    kind_words: tuple[str, str]
+    kind_words: str
     text: str
     sender: str
     when: str  # "+25.3 s" after our question, or "before our question"
     reasons: list[str]
 
 
-def since_question(at_ms: float | None, question_at_ms: float | None, time_scale: float | None) -> str:
+def since_question(at_ms: float | None, question_at_ms: float | None, time_scale: float | None, lang: str = EN) -> str:
     """When a message showed, in the seconds the reasons speak."""
     if at_ms is None:
-        return "seen at the end"
+        return translate(lang, N_("seen at the end"))
     if question_at_ms is None or at_ms < question_at_ms:
-        return "before our question"
+        return translate(lang, N_("before our question"))
     seconds = to_simulated_seconds((at_ms - question_at_ms) / 1000, time_scale or 1.0)
-    return f"+{seconds:.1f} s"  # as the reasons say it
+    return translate(lang, N_("+%(seconds)s s")) % {"seconds": f"{seconds:.1f}"}  # as the reasons say it
 
 
-def transcript(probe: Row, messages: list[Row]) -> list[Bubble]:
+def transcript(probe: Row, messages: list[Row], lang: str) -> list[Bubble]:
     """The messages as the chat showed them, in the order of their page times (a notice found
     when the list was learned comes where it stood); those seen only at the end come last."""
     shown = sorted(messages, key=lambda m: (m.get("at_ms") is None, m.get("at_ms") or 0.0, m.get("seq") or 0))
@@ -162,11 +147,11 @@ def transcript(probe: Row, messages: list[Row]) -> list[Bubble]:
         Bubble(
             ours=m["side"] == "visitor",
             kind=m.get("kind") or "",
-            kind_words=KIND_WORDS.get(m.get("kind") or "", ("", m.get("kind") or "")),
+            kind_words=word(m.get("kind") or "unknown", lang),
             text=m.get("text") or "",
             sender=m.get("sender") or "",
-            when=since_question(m.get("at_ms"), probe.get("question_at_ms"), probe.get("time_scale")),
-            reasons=reasons(m.get("reasons")),
+            when=since_question(m.get("at_ms"), probe.get("question_at_ms"), probe.get("time_scale"), lang),
+            reasons=reasons(m.get("reasons"), lang),
         )
         for m in shown
     ]
@@ -177,29 +162,25 @@ class ProbeSummary:
     id: str
     started_at: str
     outcome: str
-    outcome_words: tuple[str, str]
+    outcome_words: str
     tone: str  # good / bad / neutral
-    flags: list[tuple[str, str, str]]  # (zh, en, the badge's tone)
+    flags: list[tuple[str, str]]  # (words, the badge's tone)
     first_human: str
     reasons: list[str]
 
 
-def probe_summary(probe: Row) -> ProbeSummary:
+def probe_summary(probe: Row, lang: str) -> ProbeSummary:
     outcome = probe.get("outcome") or "running"
     first_human = simulated_seconds(probe.get("first_human_ms"), probe.get("time_scale"))
     return ProbeSummary(
         id=probe["id"],
-        started_at=(probe.get("started_at") or "")[:16].replace("T", " ") + " UTC",
+        started_at=when_words(probe.get("started_at"), lang),
         outcome=outcome,
-        outcome_words=OUTCOME_WORDS.get(outcome, (outcome, outcome)),
+        outcome_words=word(f"outcome.{outcome}", lang),
         tone="good" if outcome in GOOD else "bad" if outcome in BAD else "neutral",
-        flags=[
-            (*words, "neutral" if name in NEUTRAL_FLAGS else "bad")
-            for name, words in FLAG_WORDS.items()
-            if probe.get(name)
-        ],
-        first_human=duration(first_human),
-        reasons=reasons(probe.get("reasons")),
+        flags=flags(probe, lang),
+        first_human=duration(first_human, lang),
+        reasons=reasons(probe.get("reasons"), lang),
     )
 
 
@@ -234,7 +215,7 @@ def days(probes: list[Row]) -> list[Day]:
     return found
 
 
-def day_chart(series: list[Day]) -> str:
+def day_chart(series: list[Day], lang: str) -> str:
     """Two small SVG panels (human reached per day, median time to a human), drawn to scale
     with the page: a viewBox, no fixed width. Only numbers and dates go in: nothing to escape."""
     if not series:
@@ -242,25 +223,27 @@ def day_chart(series: list[Day]) -> str:
     width, height, pad = 600, 140, 30
     step = (width - 2 * pad) / max(1, len(series))
     bars, dots, labels = [], [], []
+    of = translate(lang, N_("%(count)s of %(probes)s"))
     slowest = max((d.median_s for d in series if d.median_s is not None), default=0) or 1
     for i, d in enumerate(series):
         x = pad + i * step
         bar = (height - 2 * pad) * d.rate
         bars.append(
             f'<rect x="{x + step * 0.15:.1f}" y="{height - pad - bar:.1f}" width="{step * 0.7:.1f}" '
-            f'height="{bar:.1f}" class="bar"><title>{d.day}: {d.humans} of {d.probes}</title></rect>'
+            f'height="{bar:.1f}" class="bar"><title>{d.day}: {of % {"count": d.humans, "probes": d.probes}}'
+            "</title></rect>"
         )
         if d.median_s is not None:
             y = height - pad - (height - 2 * pad) * d.median_s / slowest
             dots.append(
                 f'<circle cx="{x + step / 2:.1f}" cy="{y:.1f}" r="4" class="dot">'
-                f"<title>{d.day}: {format_duration(d.median_s)}</title></circle>"
+                f"<title>{d.day}: {duration_words(d.median_s, lang)}</title></circle>"
             )
         if len(series) <= 10 or i % max(1, len(series) // 8) == 0:
             labels.append(f'<text x="{x + step / 2:.1f}" y="{height - 8}" class="label">{d.day[5:]}</text>')
     axis = f'<line x1="{pad}" y1="{height - pad}" x2="{width - pad}" y2="{height - pad}" class="axis"/>'
     top = f'<text x="{pad}" y="{pad - 8}" class="label">100%</text>'
-    slow = f'<text x="{pad}" y="{pad - 8}" class="label">{format_duration(slowest)}</text>'
+    slow = f'<text x="{pad}" y="{pad - 8}" class="label">{duration_words(slowest, lang)}</text>'
 
     def panel(title: str, body: list[str], scale: str) -> str:
         return (
@@ -269,6 +252,5 @@ def day_chart(series: list[Day]) -> str:
             f"{axis}{scale}{''.join(body)}{''.join(labels)}</svg></figure>"
         )
 
-    return panel("真人触达率（每日）Human reached, per day", bars, top) + panel(
-        "真人回复中位时间（每日）Median time to a human, per day", dots, slow
-    )
+    reached, median = N_("Human reached, per day"), N_("Median time to a human, per day")
+    return panel(translate(lang, reached), bars, top) + panel(translate(lang, median), dots, slow)

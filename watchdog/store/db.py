@@ -25,6 +25,7 @@ import sqlite_utils
 from ..config import Platform
 from ..errors import StoreError
 from ..masking import masked_copy, masked_name
+from ..reasons import Reason
 from ..records import MessageRecord, Outcome, ProbeRecord, State
 from .masked import remask_stale, with_masked_copies
 from .schema import migrate, refuse_foreign
@@ -346,7 +347,7 @@ class Store:
         stale = [probe for probe in map(ProbeRecord.from_row, running) if not process_alive(probe.pid)]
         for probe in stale:
             probe.state, probe.outcome, probe.finished_at = State.INTERRUPTED, Outcome.PROBE_ERROR, utc_now()
-            probe.reasons.append(f"interrupted: the probing process (pid {probe.pid}) ended mid-probe")
+            probe.reasons.append(Reason("interrupted_process", pid=probe.pid))
             self.save_probe(probe)
         return [probe.id for probe in stale]
 

@@ -26,6 +26,7 @@ import bisect
 import re
 
 from ..near_duplicates import MIN_TEMPLATE_CHARS, NearIndex, normalize
+from ..reasons import Reason
 from ..records import ANSWERED, AUTOMATED, Classification, Kind, MessageRecord, ProbeRecord, Side
 from .lines import system_line
 from .templates import Templates, describe, is_template
@@ -102,18 +103,6 @@ def classify_messages(
     kinds = [classifier.next(m) for m in timed]
     by_message = {id(m): kind for m, kind in zip(timed, kinds, strict=True)}
     return [by_message.get(id(m)) for m in messages]
-
-
-SYSTEM_WORDS = {
-    "time": "a time or a date",
-    "agent_assigned": "which agent was assigned",
-    "queue": "a place in a queue",
-    "transfer": "a transfer",
-    "no_agent": "that no agent is on duty",
-    "session": "that the session opened, closed or loads",
-    "typing": "that someone is typing",
-    "survey": "a request to rate the service",
-}
 
 
 def _system(message: MessageRecord) -> str | None:
@@ -216,49 +205,44 @@ class Classifier:
         q = probe.question_at_ms
         notice = _system(m)
         if notice is not None:
-            where = "a line of the chat outside its bubbles" if m.dom_line else "a bubble"
-            return Classification(Kind.SYSTEM, 0.9, [f"{where} that only tells {SYSTEM_WORDS[notice]}"])
+            where = "system_line" if m.dom_line else "system_bubble"
+            return Classification(Kind.SYSTEM, 0.9, [Reason(where, notice=notice)])
         if q is None or at(m) < q:
-            return Classification(Kind.GREETING, 0.95, ["appeared before our first message"])
+            return Classification(Kind.GREETING, 0.95, [Reason("before_question")])
         if m.dom_bot:
-            return Classification(Kind.BOT, 0.95, ["the widget marks it as a bot or system message (chat.bot)"])
+            return Classification(Kind.BOT, 0.95, [Reason("marked_bot")])
         if m.sender and BOT_SENDER.search(m.sender):
-            return Classification(Kind.BOT, 0.9, [f"sender name {m.sender}"])
+            return Classification(Kind.BOT, 0.9, [Reason("bot_sender", sender=m.sender)])
         said = SAYS_BOT.search(m.text)
         if said:
-            return Classification(Kind.BOT, 0.85, [f"it says it is a program ({said.group(0)})"])
+            return Classification(Kind.BOT, 0.85, [Reason("says_program", said=said.group(0))])
         since = self._answering_since(m, q)
         elapsed_s = probe.since_question(at(m)) - probe.since_question(since)
-        elapsed = f"{elapsed_s:.1f} s"
         greeting_like = bool(GREETING.search(m.text)) and not on_topic(m.text, probe.question)
         first_answer = bisect.bisect_left(self.replies_at, q) == bisect.bisect_left(self.replies_at, at(m))
         if greeting_like and first_answer and elapsed_s < MIN_HUMAN_REPLY_S:
-            return Classification(
-                Kind.GREETING, 0.8, [f"a welcome line {elapsed} after our message: too fast to be an answer"]
-            )
+            return Classification(Kind.GREETING, 0.8, [Reason("welcome_too_fast", seconds=elapsed_s)])
         key = normalize(m.text)
         if len(key) >= MIN_TEMPLATE_CHARS and self._by_rote(key, q):
             return Classification(
                 Kind.BOT,
                 0.85,
-                ["the same text again in answer to a different message of ours (a bot answering by rote)"],
+                [Reason("by_rote")],
             )
         if len(key) >= MIN_TEMPLATE_CHARS and self.automated.near(key):
-            return Classification(
-                Kind.AUTO, 0.8, ["the same text (numbers aside) as an automated reply earlier in this conversation"]
-            )
+            return Classification(Kind.AUTO, 0.8, [Reason("repeats_automated")])
         stall = next((phrase for phrase in STALLING if phrase in m.text), None)
         if stall and not on_topic(m.text, probe.question):
-            return Classification(Kind.AUTO, 0.85, [f"stalling template ({stall}) that does not address the question"])
+            return Classification(Kind.AUTO, 0.85, [Reason("stalling", phrase=stall)])
         evidence = self.templates.evidence(m.text, probe.id, probe.platform) if self.templates else None
         template = evidence if evidence is not None and is_template(evidence) else None
         # Our own question quoted back ("您的问题“...”已提交") names our topics in our words.
         topic = addresses(m.text.replace(probe.question, ""), probe.question) if template else None
         if template and topic is None:
-            return Classification(Kind.AUTO, 0.8, [describe(template) + ", and it does not address the question"])
+            return Classification(Kind.AUTO, 0.8, [Reason("template_off_topic", evidence=describe(template))])
         if greeting_like:
-            return Classification(Kind.AUTO, 0.75, ["a canned greeting that does not address the question"])
-        replied = f"replied {elapsed} after our message with {len(m.text)} characters"
+            return Classification(Kind.AUTO, 0.75, [Reason("canned_greeting")])
+        replied = Reason("replied", seconds=elapsed_s, chars=len(m.text))
         if elapsed_s < MIN_HUMAN_REPLY_S:
             return Classification(Kind.AUTO, 0.8, [replied])
         if template:
@@ -267,24 +251,21 @@ class Classifier:
                 Kind.STOCK_ANSWER,
                 0.7,
                 [
-                    f"{replied}, in stock words: {describe(template)}",
-                    f"it addresses the question ({topic}): a quick reply or a macro answered it",
+                    Reason("stock_words", seconds=elapsed_s, chars=len(m.text), evidence=describe(template)),
+                    Reason("stock_addresses", topic=topic),
                 ],
             )
         if len(m.text) > elapsed_s * MAX_HUMAN_CHARS_PER_S:
-            return Classification(
-                Kind.AUTO, 0.7, [f"{len(m.text)} characters {elapsed} after our message: faster than a person types"]
-            )
+            return Classification(Kind.AUTO, 0.7, [Reason("typed_too_fast", chars=len(m.text), seconds=elapsed_s)])
         typed = len(m.text) + sum(chars for stamp, chars in self.humans if stamp >= since)
         if typed > elapsed_s * MAX_HUMAN_CHARS_PER_S:
-            together = f"with the replies before it, {typed} characters {elapsed} after our message"
-            return Classification(Kind.AUTO, 0.7, [f"{together}: faster than a person types"])
-        reasons = [replied]
+            return Classification(Kind.AUTO, 0.7, [Reason("typed_too_fast_together", chars=typed, seconds=elapsed_s)])
+        reasons: list[str] = [replied]
         confidence = 0.6
         if m.typing_ms is not None:
             confidence += 0.2
-            reasons.append("typing indicator shown before it")
+            reasons.append(Reason("typing_shown"))
         if on_topic(m.text, probe.question):
             confidence += 0.1
-            reasons.append("addresses the question")
+            reasons.append(Reason("addresses_question"))
         return Classification(Kind.HUMAN, round(confidence, 2), reasons)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..formatting import format_wait
+from ..reasons import Reason
 from ..records import ACCUSING, Claimed, Classification, Kind, MessageRecord, Outcome, ProbeRecord, Seen, Side, Verdict
 from .classify import at, classify_messages
 from .lines import says_no_agent
@@ -28,7 +28,7 @@ def decide(probe: ProbeRecord, messages: list[MessageRecord], kinds: list[Classi
     if probe.failure is not None:
         return Verdict(probe.failure, reasons=[probe.failure_reason or ""])
     q = probe.question_at_ms
-    waited = format_wait(probe.max_wait_s)
+    waited = probe.max_wait_s
     answers = [
         (m, k)
         for m, k in zip(messages, kinds, strict=True)
@@ -52,46 +52,39 @@ def decide(probe: ProbeRecord, messages: list[MessageRecord], kinds: list[Classi
     if humans and q is not None:
         verdict.outcome = Outcome.HUMAN
         verdict.first_human_ms = round(at(humans[0]) - q, 1)
-        verdict.reasons.append(f"a human replied {probe.since_question(at(humans[0])):.1f} s after the question")
+        verdict.reasons.append(Reason("human_replied", seconds=probe.since_question(at(humans[0]))))
     elif stock and q is not None:
         verdict.outcome = Outcome.HUMAN
         verdict.stock_answer = True
         verdict.first_human_ms = round(at(stock[0]) - q, 1)
-        verdict.reasons.append(
-            f"answered in stock words {probe.since_question(at(stock[0])):.1f} s after the question "
-            "(a quick reply or a macro that addresses it), and no free-form reply"
-        )
+        verdict.reasons.append(Reason("stock_answered", seconds=probe.since_question(at(stock[0]))))
     elif no_agent is not None:
         verdict.outcome = Outcome.OFFLINE_DECLARED
-        verdict.reasons.append(
-            f"the chat said no agent is on duty after we asked ({no_agent.text[:40]!r}) and no human replied"
-        )
+        verdict.reasons.append(Reason("no_agent_after_question", quote=no_agent.text[:40]))
     elif answers:
         verdict.outcome = Outcome.AUTO_ONLY
         kinds_seen = sorted({k.kind.value for _, k in answers})
-        verdict.reasons.append(f"only automated replies ({', '.join(kinds_seen)}) within {waited}")
+        verdict.reasons.append(Reason("automated_only", kinds=kinds_seen, waited=waited))
     elif probe.claimed_status == Claimed.OFFLINE:
         verdict.outcome = Outcome.OFFLINE_DECLARED
-        verdict.reasons.append(f"the widget said offline ({probe.claimed_status_text}) and nobody replied")
+        verdict.reasons.append(Reason("offline_no_reply", claimed=probe.claimed_status_text))
     else:
-        verdict.reasons.append(f"no reply within {waited}")
+        verdict.reasons.append(Reason("no_reply", waited=waited))
     blind = _blind(probe, verdict, messages)
     if blind is not None:
         return blind
     if probe.claimed_status == Claimed.ONLINE and verdict.outcome in ACCUSING:
         verdict.fake_online = True
-        nobody = "nobody" if verdict.outcome == Outcome.NO_REPLY else "no human"
-        claimed = f"the widget claimed online ({probe.claimed_status_text})"
-        verdict.reasons.append(f"fake online: {claimed} but {nobody} answered within {waited}")
+        code = "fake_online_nobody" if verdict.outcome == Outcome.NO_REPLY else "fake_online_no_human"
+        verdict.reasons.append(Reason(code, claimed=probe.claimed_status_text, waited=waited))
     if probe.handoff_at_ms is not None and not humans and not stock:
         after_handoff = [k for m, k in answers if at(m) >= probe.handoff_at_ms]
         if after_handoff:
             verdict.bot_loop = True
-            replies = f"{len(after_handoff)} automated repl{'y' if len(after_handoff) == 1 else 'ies'}"
-            verdict.reasons.append(f"bot loop: asked for a human, got {replies} and no human within {waited}")
+            verdict.reasons.append(Reason("bot_loop", count=len(after_handoff), waited=waited))
     if answers and all(k.kind == Kind.AUTO for _, k in answers):
         verdict.template_only = True
-        verdict.reasons.append("template only: every reply was a greeting or a stalling template")
+        verdict.reasons.append(Reason("template_only"))
     return verdict
 
 
@@ -107,25 +100,13 @@ def _blind(probe: ProbeRecord, verdict: Verdict, messages: list[MessageRecord]) 
     unknown = sum(1 for m in messages if m.kind == Kind.UNKNOWN)
     timed_human = verdict.outcome == Outcome.HUMAN and sight
     if verdict.outcome in ACCUSING and not sight:
-        why = (
-            f"our question never showed among the observed messages ({observed} platform message(s) observed): "
-            "check chat.message and chat.visitor in the platform file"
-        )
+        why = Reason("blind_question_unseen", observed=observed)
     elif unknown and not timed_human:
-        why = (
-            f"the widget marks as ours {unknown} message(s) we never sent, so whose they are is unknown: "
-            "check chat.visitor in the platform file"
-        )
+        why = Reason("blind_unknown_ours", count=unknown)
     elif missed and not timed_human:
-        why = (
-            f"the screen shows {missed} platform message(s) the observer never reported: "
-            "check chat.message and chat.frame in the platform file"
-        )
+        why = Reason("blind_unreported", count=missed)
     elif verdict.outcome in ACCUSING and not probe.screen_checked:
-        why = (
-            "the chat could not be read at the end, so the transcript was never checked against the screen: "
-            "see the probe's notes, and chat.message in the platform file"
-        )
+        why = Reason("blind_unchecked")
     else:
         return None
-    return Verdict(Outcome.BLIND, reasons=[f"blind: the probe could not see the conversation: {why}"])
+    return Verdict(Outcome.BLIND, reasons=[why])

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ..reasons import Reason
 from ..records import FLAGS, Kind, ProbeRecord, Side, State
 from ..store import Store
 from ..store.templates import TemplateIndex
@@ -83,9 +84,9 @@ def _decision(probe: ProbeRecord) -> tuple[object, ...]:
     return (probe.outcome, *(getattr(probe, flag) for flag in FLAGS))
 
 
-def _verdict_words(probe: ProbeRecord) -> str:
-    """The outcome and its flags: "auto_only + fake_online"."""
-    return " + ".join([str(probe.outcome), *(flag for flag in FLAGS if getattr(probe, flag))])
+def _verdict_words(probe: ProbeRecord) -> list[str]:
+    """The outcome and its flags: ["auto_only", "fake_online"]."""
+    return [str(probe.outcome), *(flag for flag in FLAGS if getattr(probe, flag))]
 
 
 def revise_after(store: Store, templates: TemplateIndex, probe: ProbeRecord) -> list[ProbeRecord]:
@@ -113,10 +114,7 @@ def revise_after(store: Store, templates: TemplateIndex, probe: ProbeRecord) -> 
         judge(other, messages, templates)
         if _decision(other) == before:
             continue
-        note = (
-            f"revised after probe {probe.id}: {now_templates[0][:30]!r} is now a template "
-            f"(the same text in other probes), so the verdict went from {was} to {_verdict_words(other)}"
-        )
+        note = Reason("revised", probe=probe.id, quote=now_templates[0][:30], was=was, now=_verdict_words(other))
         other.notes.append(note)  # kept by later re-judging, which rebuilds reasons from the notes
         other.reasons.append(note)
         store.save_verdict(other, messages)

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Protocol
 
+from ..reasons import Reason
 from ..records import Evidence
 
 TEMPLATE_MIN_PROBES = 3  # sent in at least this many other probes...
@@ -37,17 +38,18 @@ def is_template(evidence: Evidence) -> bool:
     return own or pooled
 
 
-def describe(evidence: Evidence) -> str:
+def describe(evidence: Evidence) -> Reason:
     """The evidence as a reason says it."""
     if evidence.crowd:
-        return f"the same text in more than {evidence.probes} other probes"
-    where = f"{evidence.platforms} platform{'s' if evidence.platforms != 1 else ''}"
-    days = f"{evidence.days} day{'s' if evidence.days != 1 else ''}"
+        return Reason("template_crowd", probes=evidence.probes)
+    seen = {
+        "probes": evidence.probes,
+        "platforms": Reason("platforms", count=evidence.platforms),
+        "days": Reason("days", count=evidence.days),
+    }
     if evidence.here >= TEMPLATE_MIN_PROBES and evidence.own_share >= max(TEMPLATE_SHARE, evidence.share):
-        rate = f"{evidence.here} of this platform's {evidence.own_probes} other probes"
-    else:
-        rate = f"{evidence.share:.0%} of the {evidence.their_probes} probes of the platforms that sent it"
-    return f"same text as replies in {evidence.probes} other probes on {where} over {days} ({rate})"
+        return Reason("template_own", **seen, here=evidence.here, own_probes=evidence.own_probes)
+    return Reason("template_pooled", **seen, share=f"{evidence.share:.0%}", their_probes=evidence.their_probes)
 
 
 class Templates(Protocol):
