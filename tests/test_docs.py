@@ -1,4 +1,6 @@
-"""The README documents every field of the platform and question files."""
+"""The documentation site documents every field of the platform, question, schedule and alerts
+files, in both its trees (docs/zh, docs/en): the file reference has a table row per key, the
+running-unattended page names every schedule key, the alerts page every alerts key."""
 
 from __future__ import annotations
 
@@ -7,10 +9,16 @@ from pathlib import Path
 
 import pytest
 
+from watchdog.alerts import KINDS, Alerts
 from watchdog.config import Chat, Handoff, ProbeSettings, Promise
 from watchdog.schedules import Schedule
 
-README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+DOCS = Path(__file__).parent.parent / "docs"
+TREES = ("zh", "en")
+
+
+def page(tree: str, name: str) -> str:
+    return (DOCS / tree / name).read_text(encoding="utf-8")
 
 
 def documented_keys() -> list[str]:
@@ -21,11 +29,30 @@ def documented_keys() -> list[str]:
     return keys
 
 
+SCHEDULE_KEYS = [f.name.removesuffix("_s") for f in fields(Schedule) if f.name != "path"]
+ALERTS_KEYS = [f.name for f in fields(Alerts) if f.name not in ("path", "window", "rules")]
+ALERTS_KEYS += ["rules.window", *(f"rules.{kind}" for kind in KINDS)]
+
+
+@pytest.mark.parametrize("tree", TREES)
 @pytest.mark.parametrize("key", documented_keys())
-def test_config_field_in_readme(key):
-    assert f"| `{key}` |" in README
+def test_config_field_in_the_file_reference(tree, key):
+    assert f"| `{key}` |" in page(tree, "files.md")
 
 
-@pytest.mark.parametrize("key", [f.name.removesuffix("_s") for f in fields(Schedule) if f.name != "path"])
-def test_schedule_key_in_readme(key):
-    assert f"`{key}`" in README.split("## Running unattended", 1)[1]
+@pytest.mark.parametrize("tree", TREES)
+@pytest.mark.parametrize("key", SCHEDULE_KEYS)
+def test_schedule_key_in_the_file_reference(tree, key):
+    assert f"| `{key}` |" in page(tree, "files.md").split("schedules/<", 1)[1]
+
+
+@pytest.mark.parametrize("tree", TREES)
+@pytest.mark.parametrize("key", SCHEDULE_KEYS)
+def test_schedule_key_in_running_unattended(tree, key):
+    assert f"`{key}`" in page(tree, "running.md")
+
+
+@pytest.mark.parametrize("tree", TREES)
+@pytest.mark.parametrize("key", ALERTS_KEYS)
+def test_alerts_key_on_the_alerts_page(tree, key):
+    assert f"| `{key}` |" in page(tree, "alerts.md")

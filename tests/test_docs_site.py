@@ -25,6 +25,11 @@ def test_the_docs_build_without_a_warning(tree, tmp_path):
     assert (tmp_path / "index.html").is_file() and (tmp_path / "cli.html").is_file()
 
 
+def test_both_trees_have_the_same_pages():
+    pages = {tree: sorted(p.name for p in (DOCS / tree).glob("*.md")) for tree in LANGUAGES}
+    assert pages["zh"] == pages["en"]
+
+
 def sections(page: str) -> dict[str, str]:
     """The command reference's sections by command: "## watchdog NAME" up to the next one."""
     parts = re.split(r"^## watchdog (\S+)$", page, flags=re.MULTILINE)
