@@ -32,5 +32,5 @@ locale: setup
 	.venv/bin/pybabel extract -F watchdog/locale/babel.cfg -k N_ -k NP_:1,2 --no-location --sort-output \
 		--omit-header -o watchdog/locale/watchdog.pot .
 	.venv/bin/pybabel update -i watchdog/locale/watchdog.pot -d watchdog/locale -D watchdog -l zh_CN \
-		--ignore-obsolete --width 120
+		--ignore-obsolete --no-fuzzy-matching --width 120
 	rm watchdog/locale/watchdog.pot

@@ -93,7 +93,7 @@ def test_a_change_is_sent_once_and_its_recovery_once(db_path, tmp_path):
         recovered = run_alerts(db_path, path)
         assert run_alerts(db_path, path) == []
     assert turned[0].kind == "fake_online" and turned[0].started and turned[1] == "sent to 1 of 1"
-    assert "假在线卡盟 (fake-online) 变为伪在线" in turned[0].text and "2 of its last 3 probes" in turned[0].text
+    assert "假在线卡盟（fake-online）变为伪在线" in turned[0].text and "最近 3 次探测中有 2 次" in turned[0].text
     assert "https://watchdog.example.org/-/probe/" in turned[0].text
     assert [c.kind for c, _ in again] == ["no_human"]  # 3 of 3 without a person: another state
     assert sorted((c.kind, c.started) for c, _ in recovered) == [("fake_online", False), ("no_human", False)]
@@ -170,8 +170,26 @@ def test_probing_the_sandbox_sends_one_alert(sandbox, probes_copy, db_path, tmp_
         assert first.exit_code == 0 and "alert:" not in first.stderr and received == []
         second = run_cli("probe", "fake-online", "--probes", probes_copy, "--db", db_path, "--alerts", path)
     assert second.exit_code == 0, second.output
-    assert "alert: 假在线卡盟 (fake-online) 变为伪在线" in second.stderr and "(sent to 1 of 1)" in second.stderr
+    assert "alert: 假在线卡盟（fake-online）变为伪在线" in second.stderr and "(sent to 1 of 1)" in second.stderr
     assert sorted(m["title"] for m in received) == [
         "kefu-watchdog: 假在线卡盟 伪在线",
-        "kefu-watchdog: 假在线卡盟 无人回复",
+        "kefu-watchdog: 假在线卡盟 没有真人回复",
     ]
+
+
+def test_alerts_in_english_when_configured(db_path, tmp_path):
+    with receiver() as (url, received):
+        path = write_alerts(tmp_path, url, 'lang = "en"')
+        play(db_path, [FAKE, FAKE], 0)
+        result = run_cli("alerts", "--db", db_path, "--alerts", path)
+    assert result.exit_code == 0, result.output
+    assert "假在线卡盟 (fake-online) is now fake online: it said online and no human answered" in result.stdout
+    assert "in 2 of its last 2 probes" in result.stdout or "of its last 3 probes" in result.stdout
+    assert "kefu-watchdog: 假在线卡盟 fake online" in [m["title"] for m in received]
+
+
+def test_an_alerts_language_we_do_not_speak_is_named(tmp_path):
+    path = tmp_path / "alerts.toml"
+    path.write_text('urls = ["json://localhost/"]\nlang = "fr"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="alerts.toml: lang: 'fr': zh"):
+        load_alerts(path)

@@ -18,7 +18,7 @@ from watchdog.publish.datasette import build_datasette
 from watchdog.reasons import MESSAGES, WORDS, Reason, loads, words
 from watchdog.records import ProbeRecord
 
-from .conftest import datasette_get
+from .conftest import datasette_get, run_cli
 
 PACKAGE = Path(__file__).parent.parent / "watchdog"
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
@@ -181,3 +181,19 @@ def test_languages_as_people_and_browsers_name_them():
 def test_the_extraction_config_names_what_make_locale_reads():
     text = (PACKAGE / "locale" / "babel.cfg").read_text(encoding="utf-8")
     assert "[python: watchdog/**.py]" in text and "[jinja2: watchdog/publish/templates/**.html]" in text
+
+
+def test_the_cli_speaks_the_locales_language_and_json_stays_english(demo_copy, monkeypatch):
+    for name in ("LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    chinese = run_cli("ratings", "--db", demo_copy)
+    assert chinese.exit_code == 0 and "排名" in chinese.stdout and "伪在线" in chinese.stdout
+    monkeypatch.setenv("LANG", "C.UTF-8")  # no language of ours: English
+    english = run_cli("ratings", "--db", demo_copy)
+    assert "rank" in english.stdout and "fake online" in english.stdout and "排名" not in english.stdout
+    probe = ProbeRecord(id="p1", platform="shop", started_at="2026-12-07T13:27:01Z", question="q")
+    probe.outcome, probe.reasons = "no_reply", [Reason("no_reply", waited=300.0)]
+    assert probe.line() == "shop: no_reply (no reply within 5 min)"
+    assert probe.line(ZH) == "shop：无人回复（5分钟内无人回复）"
+    assert probe.as_json()["reasons"] == ["no reply within 5 min"]

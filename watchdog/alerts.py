@@ -6,6 +6,7 @@ table; delivery goes through Apprise (企业微信, 钉钉, 飞书, email, Teleg
     urls = ["dingtalk://TOKEN/", "mailto://user:pass@example.com"]   # Apprise URLs
     site = "https://watchdog.example.org"   # optional: links to probe pages in the messages
     platforms = ["*"]                       # slugs or globs (default: all)
+    lang = "zh"                             # the messages' language: zh (default) or en
 
     [rules]
     window = 3        # each platform's last M counted probes
@@ -28,14 +29,15 @@ from typing import Any
 
 from .config import Problem, _read_toml, _Table
 from .errors import ConfigError
+from .i18n import DEFAULT, N_, language, translate
 from .publish.ratings import EXCLUDED_OUTCOMES
 from .store import Store
 
 DEFAULT_PATH = Path("alerts.toml")
-KINDS = {
-    "fake_online": ("伪在线", "fake online: it said online and no human answered"),
-    "bot_loop": ("机器人循环", "a bot loop: we asked for a human and got only bots"),
-    "no_human": ("无人回复", "no human reply"),
+KINDS = {  # each state: its name, and what it means
+    "fake_online": (N_("fake online"), N_("it said online and no human answered")),
+    "bot_loop": (N_("bot loop"), N_("we asked for a human and got only bots")),
+    "no_human": (N_("no human reply"), N_("no human replied")),
 }
 DEFAULT_WINDOW = 3
 MAX_WINDOW = 50
@@ -49,6 +51,7 @@ class Alerts:
     rules: tuple[tuple[str, int], ...] = (("fake_online", 2), ("bot_loop", 2), ("no_human", 3))
     platforms: tuple[str, ...] = ("*",)
     site: str | None = None
+    lang: str = DEFAULT
 
     def watches(self, slug: str) -> bool:
         return any(fnmatch.fnmatchcase(slug, pattern) for pattern in self.platforms)
@@ -67,6 +70,11 @@ def parse_alerts(path: Path, problems: list[Problem]) -> Alerts | None:
         if "://" not in url:
             problems.append(Problem(str(path), "urls", f"{url!r} is not an Apprise URL (scheme://...)"))
     site = top.text("site")
+    said = top.text("lang")
+    lang = language(said) if said else DEFAULT
+    if lang is None:
+        problems.append(Problem(str(path), "lang", f"{said!r}: zh (中文) or en"))
+        lang = DEFAULT
     platforms = top.texts("platforms", ("*",))
     rules_table = top.table("rules")
     window = rules_table.whole("window", DEFAULT_WINDOW, MAX_WINDOW)
@@ -81,7 +89,7 @@ def parse_alerts(path: Path, problems: list[Problem]) -> Alerts | None:
     top.finish()
     if len(problems) > count:
         return None
-    return Alerts(str(path), urls, window, tuple(rules), platforms, site.rstrip("/") if site else None)
+    return Alerts(str(path), urls, window, tuple(rules), platforms, site.rstrip("/") if site else None, lang)
 
 
 def load_alerts(path: Path) -> Alerts | None:
@@ -116,14 +124,19 @@ class Change:
 
 
 def describe(platform: str, name: str, kind: str, started: bool, count: int, alerts: Alerts, probe_id: str) -> str:
-    zh, en = KINDS[kind]
-    window = f"{count} of its last {alerts.window} probes"
-    if started:
-        text = f"{name} ({platform}) 变为{zh}: {en} in {window}."
-    else:
-        text = f"{name} ({platform}) 已恢复, no longer {zh}: {en} in {window}."
+    """The message, in the alerts' language."""
+    state, meaning = (translate(alerts.lang, words) for words in KINDS[kind])
+    said: dict[str, Any] = {"name": name, "platform": platform, "state": state, "meaning": meaning}
+    said |= {"count": count, "window": alerts.window}
+    now = N_("%(name)s (%(platform)s) is now %(state)s: %(meaning)s in %(count)s of its last %(window)s probes.")
+    recovered = N_(
+        "%(name)s (%(platform)s) recovered, no longer %(state)s: %(meaning)s in %(count)s of its last "
+        "%(window)s probes."
+    )
+    text = translate(alerts.lang, now if started else recovered)
+    text %= said
     if alerts.site:
-        text += f" Latest probe: {alerts.site}/-/probe/{probe_id}"
+        text += " " + translate(alerts.lang, N_("Latest probe: %(url)s")) % {"url": f"{alerts.site}/-/probe/{probe_id}"}
     return text
 
 
@@ -163,8 +176,14 @@ def deliver(urls: tuple[str, ...], title: str, body: str) -> str:
         return f"not sent: {type(e).__name__}: {e}"
 
 
-def title(change: Change) -> str:
-    return f"kefu-watchdog: {change.name} {KINDS[change.kind][0]}{'' if change.started else ' 已恢复'}"
+def title(change: Change, lang: str) -> str:
+    state = translate(lang, KINDS[change.kind][0])
+    if change.started:
+        return "kefu-watchdog: " + translate(lang, N_("%(name)s %(state)s")) % {"name": change.name, "state": state}
+    return "kefu-watchdog: " + translate(lang, N_("%(name)s recovered from %(state)s")) % {
+        "name": change.name,
+        "state": state,
+    }
 
 
 async def announce(
@@ -190,7 +209,7 @@ async def announce(
     ]
     done = []
     for event_id, change in recorded:
-        delivery = await asyncio.to_thread(send, alerts.urls, title(change), change.text)
+        delivery = await asyncio.to_thread(send, alerts.urls, title(change, alerts.lang), change.text)
         store.event_delivered(event_id, delivery)
         done.append((change, delivery))
     return done

@@ -37,6 +37,7 @@ from .publish.datasette import build_datasette, public_dir, public_snapshot
 from .publish.export import KINDS as EXPORT_COLUMNS
 from .publish.export import export_csv
 from .publish.ratings import FORMULA, Window, compute_ratings
+from .reasons import word
 from .records import FLAGS, ProbeRecord
 from .runner import probe_platforms
 from .sandbox import Sandbox, write_probes
@@ -329,25 +330,32 @@ def _as_read(ms: float | None, time_scale: float) -> str:
     return "-" if seconds is None else f"{seconds:.1f} s"
 
 
-def _summary(results: list[ProbeRecord]) -> str:
+def _headers(lang: str, *names: str) -> list[str]:
+    return [i18n.translate(lang, name) for name in names]
+
+
+def _summary(results: list[ProbeRecord], lang: str) -> str:
     rows = []
     for r in results:
-        flags = [name for name in FLAGS if getattr(r, name)] + (["needs review"] if r.needs_review else [])
+        flags = [word(f"flag.{name}", lang) if lang != i18n.EN else name for name in FLAGS if getattr(r, name)]
+        flags += [i18n.translate(lang, i18n.N_("needs review"))] if r.needs_review else []
         rows.append(
             [
                 r.platform,
-                r.outcome,
-                r.claimed_status,
+                r.outcome if lang == i18n.EN else word(f"outcome.{r.outcome}", lang),
+                r.claimed_status if lang == i18n.EN else word(f"status.{r.claimed_status}", lang),
                 _as_read(r.first_reply_ms, r.time_scale),
                 _as_read(r.first_human_ms, r.time_scale),
                 r.platform_messages,
-                "yes" if r.handoff_sent else "no",
+                i18n.translate(lang, i18n.N_("yes") if r.handoff_sent else i18n.N_("no")),
                 " ".join(flags),
             ]
         )
-    return format_table(
-        ["platform", "outcome", "claimed", "first reply", "first human", "replies", "转人工", "flags"], rows
+    N_ = i18n.N_
+    headers = _headers(
+        lang, N_("platform"), N_("outcome"), N_("claimed"), N_("first reply"), N_("first human"), N_("replies")
     )
+    return format_table([*headers, "转人工", i18n.translate(lang, N_("flags"))], rows)
 
 
 def run_probes(
@@ -356,6 +364,7 @@ def run_probes(
     """Probe, printing a line per finished probe to stderr (or a JSON object to stdout), and a
     progress bar when stderr is a terminal."""
     progress = Progress(sys.stderr, total=len(platforms))
+    lang = i18n.terminal_language()
 
     def skip(slug: str, why: str) -> None:
         progress.skipped(f"skipped {slug}: {why}")
@@ -364,7 +373,7 @@ def run_probes(
         progress.done(result.platform)
         if as_json:
             echo(json.dumps(result.as_json(), ensure_ascii=False))
-        progress.message(result.line())
+        progress.message(result.line(lang))
         if result.learned_message:
             visitor = f'\n  visitor = "{result.learned_visitor}"' if result.learned_visitor else ""
             progress.message(
@@ -395,7 +404,7 @@ def run_probes(
     finally:
         progress.close()
     if results and not as_json:
-        echo(_summary(results))
+        echo(_summary(results, i18n.terminal_language()))
     return results
 
 
@@ -674,7 +683,7 @@ def sandbox(host: str, port: int, time_scale: float, seed: int | None, write_pro
         server.stop()
 
 
-def leaderboard(rows: list[dict[str, Any]]) -> str:
+def leaderboard(rows: list[dict[str, Any]], lang: str) -> str:
     table = [
         [
             r["rank"] or "-",
@@ -690,10 +699,10 @@ def leaderboard(rows: list[dict[str, Any]]) -> str:
         ]
         for r in rows
     ]
-    return format_table(
-        ["rank", "name", "platform", "grade", "score", "probes", "human", "fake online", "bot loop", "median to human"],
-        table,
-    )
+    N_ = i18n.N_
+    headers = _headers(lang, N_("rank"), N_("name"), N_("platform"), N_("grade"), N_("score"), N_("probes"))
+    headers += _headers(lang, N_("human"), N_("fake online"), N_("bot loop"), N_("median to human"))
+    return format_table(headers, table)
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
@@ -705,7 +714,7 @@ def ratings(db_path: Path, window: str) -> None:
     days = (duration_type(window) or 0) / 86400
     with opened(db_path, existing=True) as store:
         rows = compute_ratings(store, Window(days))
-    echo(leaderboard(rows))
+    echo(leaderboard(rows, i18n.terminal_language()))
     echo(FORMULA, err=True)
 
 
@@ -882,7 +891,7 @@ def demo(db_path: Path, rounds: int, time_scale: float, port: int, no_serve: boo
 
     rows = run_demo(db_path, rounds=rounds, time_scale=time_scale, on_start=started, on_round=round_done)
     if no_serve:
-        echo(leaderboard(rows))
+        echo(leaderboard(rows, i18n.terminal_language()))
         return
     echo("the ratings, with charts and evidence, are at:", err=True)
     _serve_until_interrupted(build_datasette(db_path), "127.0.0.1", port, "read-only", None)

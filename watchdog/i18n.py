@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import io
+import os
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -91,6 +92,14 @@ def from_accept_language(header: str | None) -> str | None:
 def first_language(candidates: Iterable[str | None]) -> str:
     """The first candidate that names a language we speak, else the default."""
     return next((lang for value in candidates if (lang := language(value))), DEFAULT)
+
+
+def terminal_language() -> str:
+    """The language of words printed for people (the CLI, the schedule's log): the locale's
+    (LC_ALL, LC_MESSAGES, LANG) when it is Chinese or English, else English. Machine output
+    (--json, CSV column names with --lang en) never changes with it."""
+    names = [os.environ.get(name) for name in ("LC_ALL", "LC_MESSAGES", "LANG")]
+    return next((lang for value in names if value and (lang := language(value))), EN)
 
 
 def translate(lang: str, message: str) -> str:

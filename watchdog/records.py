@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import Any
 
-from . import __version__, reasons
+from . import __version__, i18n, reasons
 from .reasons import Reason
 from .text import valid_text
 from .timescale import to_simulated_seconds
@@ -269,9 +269,12 @@ class ProbeRecord:
             else None,
         }
 
-    def line(self) -> str:
+    def line(self, lang: str = i18n.EN) -> str:
         """One log line: the platform, its outcome and the first reason."""
-        return f"{self.platform}: {self.outcome} ({'; '.join(self.reasons[:1])})"
+        if lang == i18n.EN:
+            return f"{self.platform}: {self.outcome} ({'; '.join(self.reasons[:1])})"
+        first = reasons.words(self.reasons[0], lang) if self.reasons else ""
+        return f"{self.platform}：{reasons.word(f'outcome.{self.outcome}', lang)}（{first}）"
 
     def to_row(self) -> dict[str, Any]:
         return _to_row(self)

@@ -21,6 +21,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from .alerts import Alerts
 from .config import load_catalog
 from .errors import WatchdogError
+from .i18n import terminal_language
 from .runner import probe_platforms
 from .schedules import Schedule
 from .store import Store
@@ -104,7 +105,7 @@ class ScheduleRunner:
                 schedule=schedule.name,
                 handle_signals=False,
                 on_skip=lambda slug, why: self.log(f"{schedule.name}: skipped {slug}: {why}"),
-                on_result=lambda result: self.log(f"{schedule.name}: {result.line()}"),
+                on_result=lambda result: self.log(f"{schedule.name}: {result.line(terminal_language())}"),
                 alerts=self.alerts,
                 on_alert=lambda change, delivery: self.log(f"{schedule.name}: alert: {change.text} ({delivery})"),
             )
