@@ -20,8 +20,15 @@ import pytest
 
 from watchdog.config import builtin_questions_dir
 from watchdog.probe import driver
+from watchdog.reasons import loads
 
 from .conftest import json_lines, run_cli, static_site, watchdog_process
+
+
+def said(stored: str) -> str:
+    """A stored JSON list of reasons (codes and values) as their English sentences."""
+    return "; ".join(loads(stored))
+
 
 pytestmark = pytest.mark.browser
 
@@ -142,8 +149,8 @@ def test_navigation_and_dialogs_are_explained(hostile_run):
     _, _, db = hostile_run
     probes = {row["platform"]: row for row in rows(db, "select * from probes")}
     for slug in ("meta-refresh", "self-reload"):
-        assert "navigated" in probes[slug]["reasons"], probes[slug]["reasons"]
-    assert "确定发送这条消息吗？" in probes["confirm-dialog"]["notes"]
+        assert "navigated" in said(probes[slug]["reasons"]), probes[slug]["reasons"]
+    assert "确定发送这条消息吗？" in said(probes["confirm-dialog"]["notes"])
 
 
 def test_a_reload_that_restores_the_chat_is_followed_and_timed(hostile_run):
@@ -151,7 +158,7 @@ def test_a_reload_that_restores_the_chat_is_followed_and_timed(hostile_run):
     the probe follows it, records nothing twice, and times the answer (12 s) from our question."""
     _, _, db = hostile_run
     probe = rows(db, "select * from probes where platform = 'restore-reload'")[0]
-    assert "showed our conversation again: followed it" in probe["notes"]
+    assert "showed our conversation again: followed it" in said(probe["notes"])
     assert 11_000 < probe["first_human_ms"] < 14_000, probe
     texts = [row["text"] for row in rows(db, "select text from messages where probe_id = ? order by seq", probe["id"])]
     assert len(texts) == len(set(texts)) == 3, texts  # the greeting, our question, the answer
@@ -216,7 +223,7 @@ def test_a_probe_past_its_hard_deadline_is_stopped_with_what_it_saw(hostile_site
     assert time.monotonic() - started < 20
     (probe,) = rows(db, "select * from probes")
     assert (probe["state"], probe["outcome"], probe["fake_online"]) == ("finished", "probe_error", 0)
-    assert "did not end within 6 s" in probe["reasons"]
+    assert "did not end within 6 s" in said(probe["reasons"])
     assert rows(db, "select text from messages where probe_id = ?", probe["id"])  # our question, kept
 
 
