@@ -324,10 +324,10 @@ def _select(catalog: Catalog, slugs: tuple[str, ...], every: bool, probes_dir: P
     return [catalog.platforms[s] for s in slugs if s in catalog.platforms]
 
 
-def _as_read(ms: float | None, time_scale: float) -> str:
+def _as_read(ms: float | None, time_scale: float, lang: str) -> str:
     """A measured time in the seconds the reasons speak (simulated on sandbox platforms)."""
     seconds = simulated_seconds(ms, time_scale)
-    return "-" if seconds is None else f"{seconds:.1f} s"
+    return "-" if seconds is None else i18n.translate(lang, i18n.N_("%(seconds)s s")) % {"seconds": f"{seconds:.1f}"}
 
 
 def _headers(lang: str, *names: str) -> list[str]:
@@ -344,8 +344,8 @@ def _summary(results: list[ProbeRecord], lang: str) -> str:
                 r.platform,
                 r.outcome if lang == i18n.EN else word(f"outcome.{r.outcome}", lang),
                 r.claimed_status if lang == i18n.EN else word(f"status.{r.claimed_status}", lang),
-                _as_read(r.first_reply_ms, r.time_scale),
-                _as_read(r.first_human_ms, r.time_scale),
+                _as_read(r.first_reply_ms, r.time_scale, lang),
+                _as_read(r.first_human_ms, r.time_scale, lang),
                 r.platform_messages,
                 i18n.translate(lang, i18n.N_("yes") if r.handoff_sent else i18n.N_("no")),
                 " ".join(flags),
@@ -376,10 +376,9 @@ def run_probes(
         progress.message(result.line(lang))
         if result.learned_message:
             visitor = f'\n  visitor = "{result.learned_visitor}"' if result.learned_visitor else ""
-            progress.message(
-                f"{result.platform}: learned from our question; to keep it, put under [chat] in {result.platform}.toml:"
-                f'\n  message = "{result.learned_message}"{visitor}'
-            )
+            learned = i18n.N_("%(slug)s: learned from our question; to keep it, put under [chat] in %(slug)s.toml:")
+            said = i18n.translate(lang, learned) % {"slug": result.platform}
+            progress.message(f'{said}\n  message = "{result.learned_message}"{visitor}')
 
     def revised(earlier: ProbeRecord) -> None:
         progress.message(f"{earlier.platform}: revised probe {earlier.id} to {earlier.outcome} ({earlier.notes[-1]})")
