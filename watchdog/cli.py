@@ -60,6 +60,11 @@ DEFAULT_CONTROL_URL = "https://www.baidu.com/"
 REFRESH_S = 60.0  # serve --public brings its snapshot up to date this often
 
 
+def said(message: str, **values: Any) -> str:
+    """A message for people in the locale's language (i18n.terminal_language)."""
+    return i18n.translate(i18n.terminal_language(), message) % values
+
+
 def echo(text: str, err: bool = False) -> None:
     """Print a line: page text in it (status texts, replies) can never act on the terminal."""
     click.echo(for_terminal(text), err=err)
@@ -260,52 +265,66 @@ def discover(url: str, slug: str | None, probes_dir: Path, screenshot: Path | No
         raise ConfigError(f"{path}: already exists; pass --force to overwrite it, or --slug to write another file")
     found = asyncio.run(discover_urls([url], screenshot))[0]
     if not found.found:
-        echo(f"{url}: {found.error}; nothing written", err=True)
+        echo(said(i18n.N_("%(url)s: %(error)s; nothing written"), url=url, error=found.error), err=True)
         sys.exit(1)
+    N_ = i18n.N_
+    sure = {"sure": N_("sure"), "likely": N_("likely"), "guess": N_("guess")}
     rows = [
-        [f"chat.{f.field}", " / ".join(f.value) if isinstance(f.value, tuple) else f.value, f.sure, f.how]
+        [
+            f"chat.{f.field}",
+            " / ".join(f.value) if isinstance(f.value, tuple) else f.value,
+            said(sure.get(f.sure, f.sure)),
+            f.how,  # what was seen, as discovery words it (and the platform file's comments say it)
+        ]
         for f in found.findings
     ]
     if found.widget:
-        rows.insert(0, ["widget", found.widget, "sure", "its scripts or elements"])
+        rows.insert(0, ["widget", found.widget, said(N_("sure")), said(N_("its scripts or elements"))])
     if not found.widget:
+        learned = said(N_("(learned at the first probe)"))
         rows.append(
-            ["chat.message", "(learned at the first probe)", "-", f"next to the input: {found.list_hint or '?'}"]
+            ["chat.message", learned, "-", said(N_("next to the input: %(hint)s"), hint=found.list_hint or "?")]
         )
-    echo(format_table(["field", "selector", "how sure", "how found"], rows))
+    echo(format_table([said(N_("field")), said(N_("selector")), said(N_("how sure")), said(N_("how found"))], rows))
     probes_dir.mkdir(parents=True, exist_ok=True)
     path.write_text(platform_toml(found, slug), encoding="utf-8")
-    echo(f"wrote {path}", err=True)
+    echo(said(N_("wrote %(path)s"), path=path), err=True)
     if screenshot is not None:
-        echo(f"labelled screenshot {screenshot}", err=True)
-    echo(
-        f"next: watchdog check --live {slug} --probes {probes_dir}, then watchdog probe {slug} --probes {probes_dir}",
-        err=True,
+        echo(said(N_("labelled screenshot %(path)s"), path=screenshot), err=True)
+    then = said(
+        N_("next: %(check)s, then %(probe)s"),
+        check=f"watchdog check --live {slug} --probes {probes_dir}",
+        probe=f"watchdog probe {slug} --probes {probes_dir}",
     )
+    echo(then, err=True)
 
 
 def _check_live(platforms: list[Platform], screenshot_dir: Path | None) -> bool:
     """Print each platform's live check; True if any failed."""
+    N_ = i18n.N_
+    results = {"ok": N_("ok"), "missing": N_("missing"), "none yet": N_("none yet"), "not reached": N_("not reached")}
     checks = asyncio.run(check_all_live(platforms, screenshot_dir))
     for check in checks:
-        rows = [
-            [f"chat.{f.field}", f.selector, f.found, f.visible, f.result.upper() if f.failed else f.result]
-            for f in check.fields
-        ]
-        echo(f"{check.platform}: status {check.claimed or '-'}")
+        rows = []
+        for f in check.fields:
+            result = said(results.get(f.result, f.result))
+            rows.append([f"chat.{f.field}", f.selector, f.found, f.visible, result.upper() if f.failed else result])
+        echo(said(N_("%(platform)s: status %(status)s"), platform=check.platform, status=check.claimed or "-"))
         if rows:
-            echo(format_table(["field", "selector", "found", "visible", "result"], rows))
+            headers = [said(name) for name in (N_("field"), N_("selector"), N_("found"), N_("visible"))]
+            echo(format_table([*headers, said(N_("result"))], rows))
         if check.error:
             echo(f"{check.platform}: {check.error}")
         if check.screenshot:
-            echo(f"{check.platform}: labelled screenshot {check.screenshot}", err=True)
+            echo(f"{check.platform}: " + said(N_("labelled screenshot %(path)s"), path=check.screenshot), err=True)
         echo("")
     failed = [c.platform for c in checks if c.failed]
-    echo(
-        f"live: {len(checks) - len(failed)} of {len(checks)} platform(s) usable"
-        + (f"; not usable: {', '.join(failed)}" if failed else ""),
-        err=True,
+    usable = said(
+        N_("live: %(usable)s of %(count)s platform(s) usable"), usable=len(checks) - len(failed), count=len(checks)
     )
+    if failed:
+        usable += said(N_("; not usable: %(slugs)s"), slugs=", ".join(failed))
+    echo(usable, err=True)
     return bool(failed)
 
 
@@ -475,7 +494,8 @@ def probe(
                     [[p.slug, "yes", ""] for p in decided.due] + [[slug, "no", why] for slug, why in decided.skipped],
                 )
             )
-            echo(f"{len(decided.due)} to probe, {len(decided.skipped)} skipped (dry run: nothing probed)", err=True)
+            plan_said = i18n.N_("%(due)s to probe, %(skipped)s skipped (dry run: nothing probed)")
+            echo(said(plan_said, due=len(decided.due), skipped=len(decided.skipped)), err=True)
         elif platforms:
             run_probes(
                 catalog,
@@ -756,7 +776,7 @@ def export(
         if output:
             with output.open("w", encoding="utf-8", newline="") as f:
                 count = export_csv(store, what, f, platform, since, masked=not unmasked, bom=not no_bom, lang=lang)
-            echo(f"wrote {count} row(s) to {output}", err=True)
+            echo(said(i18n.N_("wrote %(count)s row(s) to %(path)s"), count=count, path=output), err=True)
         else:
             export_csv(store, what, sys.stdout, platform, since, masked=not unmasked, bom=not no_bom, lang=lang)
 
@@ -785,9 +805,9 @@ def merge(sources: tuple[Path, ...], output: Path) -> None:
         if new:  # written without a journal (store/merge.py), and nothing recorded there before
             remove_database(output)
             shutil.rmtree(evidence_dir(output), ignore_errors=True)
-            echo(f"merge failed: {output} removed", err=True)
+            echo(said(i18n.N_("merge failed: %(path)s removed"), path=output), err=True)
         raise
-    echo(f"ratings recomputed in {output}", err=True)
+    echo(said(i18n.N_("ratings recomputed in %(path)s"), path=output), err=True)
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
@@ -846,7 +866,8 @@ def alerts_command(db_path: Path, alerts_path: Path, dry_run: bool) -> None:
             found = asyncio.run(announce(store, alerts))
     for change, delivery in found:
         echo(f"{change.text} ({delivery})")
-    echo(f"{len(found)} state change(s){' (dry run: nothing recorded or sent)' if dry_run else ''}", err=True)
+    dry = i18n.N_("%(count)s state change(s) (dry run: nothing recorded or sent)")
+    echo(said(dry if dry_run else i18n.N_("%(count)s state change(s)"), count=len(found)), err=True)
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
@@ -892,5 +913,5 @@ def demo(db_path: Path, rounds: int, time_scale: float, port: int, no_serve: boo
     if no_serve:
         echo(leaderboard(rows, i18n.terminal_language()))
         return
-    echo("the ratings, with charts and evidence, are at:", err=True)
+    echo(said(i18n.N_("the ratings, with charts and evidence, are at:")), err=True)
     _serve_until_interrupted(build_datasette(db_path), "127.0.0.1", port, "read-only", None)
