@@ -1,5 +1,7 @@
 """The lab tier: real chat systems that nobody here wrote, built by hand from their public
-source (../shared/labs/, see its README), each with an operator script playing the agent.
+source, each with an operator script playing the agent: Live Helper Chat from ../shared/labs/lhc
+(see its README; tests/labs/lhc/up.sh starts it again), wolive from tests/labs/wolive (its
+RECIPE.md, build.sh and up.sh).
 
 `pytest -m lab` runs these when a lab is up; they are skipped otherwise (and in every run that
 does not ask for them: a case waits minutes on a real widget). Each case is probed with a
@@ -26,13 +28,14 @@ from .conftest import json_lines, run_cli
 
 pytestmark = [pytest.mark.lab, pytest.mark.browser]
 LABS = Path(os.environ.get("WATCHDOG_LABS", Path(__file__).resolve().parents[2] / "shared" / "labs"))
+HERE = Path(__file__).parent / "labs"  # the labs whose recipes live with the tests
 MAX_WAIT = "100s"
 REPEATS = 5  # the silent and the offline case, probed this many times at once
 
 
 class Lab:
-    def __init__(self, name: str, shop: str, preset: str | None, learned: str):
-        self.name, self.shop, self.preset = name, shop, preset
+    def __init__(self, name: str, home: Path, shop: str, preset: str | None, learned: str):
+        self.name, self.home, self.shop, self.preset = name, home, shop, preset
         self.learned = learned  # the [chat] of a file without chat.message: the list is learned
 
     def up(self) -> bool:
@@ -43,7 +46,7 @@ class Lab:
     @contextlib.contextmanager
     def operator(self, *args: str, warm_up_s: float = 6.0) -> Iterator[None]:
         """The lab's operator script playing the agent while the probe runs."""
-        script = LABS / self.name / "operator.py"
+        script = self.home / "operator.py"
         process = subprocess.Popen(
             [sys.executable, str(script), *args], cwd="/", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
@@ -74,13 +77,13 @@ input = "#text_in"
 send = ".send-btn"
 """
 
-LHC = Lab("lhc", "http://127.0.0.1:8082/", "live-helper-chat", LHC_LEARNED)
-WOLIVE = Lab("wolive", "http://127.0.0.1:8092/", None, WOLIVE_LEARNED)
+LHC = Lab("lhc", LABS / "lhc", "http://127.0.0.1:8082/", "live-helper-chat", LHC_LEARNED)
+WOLIVE = Lab("wolive", HERE / "wolive", "http://127.0.0.1:8092/", None, WOLIVE_LEARNED)
 
 
 def needs(lab: Lab) -> None:
     if not lab.up():
-        pytest.skip(f"lab {lab.name} is not up: build it with {LABS / lab.name / 'RECIPE.md'}, start it with up.sh")
+        pytest.skip(f"lab {lab.name} is not up: build it with {lab.home / 'RECIPE.md'}, start it with up.sh")
 
 
 def folder(tmp_path: Path, name: str, text: str, copies: int = 1) -> Path:
@@ -150,7 +153,7 @@ def test_lhc_bot_that_ignores_the_handoff_is_a_bot_loop(tmp_path):
 def test_lhc_offline_is_declared_every_time(tmp_path):
     needs(LHC)
     for how, text in files(LHC, tmp_path).items():
-        subprocess.run([sys.executable, str(LABS / "lhc" / "operator.py"), "--offline"], cwd="/", check=True)
+        subprocess.run([sys.executable, str(LHC.home / "operator.py"), "--offline"], cwd="/", check=True)
         rows = probe(folder(tmp_path, how, text, REPEATS), tmp_path / f"{how}.db", REPEATS)
         assert [r["outcome"] for r in rows] == ["offline_declared"] * REPEATS, (how, rows)
 
