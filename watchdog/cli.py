@@ -268,7 +268,7 @@ def discover(url: str, slug: str | None, probes_dir: Path, screenshot: Path | No
         echo(said(i18n.N_("%(url)s: %(error)s; nothing written"), url=url, error=found.error), err=True)
         sys.exit(1)
     N_ = i18n.N_
-    sure = {"sure": N_("sure"), "likely": N_("likely"), "guess": N_("guess")}
+    sure = {"sure": N_("sure"), "likely": N_("likely"), "guess": N_("guess"), "preset": N_("preset")}
     rows = [
         [
             f"chat.{f.field}",
