@@ -52,6 +52,8 @@ def test_outcomes_and_flags_match_ground_truth(probed_all, sandbox):
             "bot_loop": row["bot_loop"],
             "template_only": row["template_only"],
             "stock_answer": row["stock_answer"],
+            "queue_stuck": row["queue_stuck"],
+            "handoff_broken": row["handoff_broken"],
         }
         assert got == want, (row["platform"], row["reasons"])
 

@@ -7,7 +7,8 @@ a reason written before codes (kept, shown as it was written). Pages, exports, a
 feeds word each one with `words(reason, lang)` from the catalogues (i18n).
 
 Values are worded by their names: `seconds` and `passed` (a measured time in the sentence's
-unit), `waited` (a configured wait), `kinds` (message kinds), `notice`, `status` and `moment`
+unit), `held` (a measured time, in its own units), `waited` (a configured wait), `kinds`
+(message kinds), `notice`, `status` and `moment`
 (WORDS), `quote` (page text in quotes), `count` (picks the plural), a nested reason (a dict),
 a list (its items joined); anything else is page text or a number, shown as it is."""
 
@@ -16,7 +17,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .i18n import EN, N_, NP_, join_words, seconds_words, translate, translate_plural, wait_words
+from .i18n import EN, N_, NP_, duration_words, join_words, seconds_words, translate, translate_plural, wait_words
 
 Message = str | tuple[str, str]
 
@@ -42,6 +43,18 @@ MESSAGES: dict[str, Message] = {
         "bot loop: asked for a human, got %(count)s automated replies and no human within %(waited)s",
     ),
     "template_only": N_("template only: every reply was a greeting or a stalling template"),
+    "queue_stuck": N_(
+        "queue stuck: the chat put us %(place)s places back in a queue and the place did not move for "
+        "%(held)s, and no human answered within %(waited)s"
+    ),
+    "queue_grew": N_(
+        "queue stuck: the chat's queue grew from %(before)s to %(after)s ahead of us, and no human answered "
+        "within %(waited)s"
+    ),
+    "handoff_broken": N_(
+        "handoff broken: the chat announced a person (%(quote)s) %(seconds)s s after the question, then no "
+        "human answered within %(waited)s"
+    ),
     "blind_question_unseen": N_(
         "blind: the probe could not see the conversation: our question never showed among the observed "
         "messages (%(observed)s platform message(s) observed): check chat.message and chat.visitor in the "
@@ -201,6 +214,8 @@ WORDS: dict[str, str] = {
     "flag.bot_loop": N_("bot loop"),
     "flag.template_only": N_("templates only"),
     "flag.stock_answer": N_("answered in stock words"),
+    "flag.queue_stuck": N_("queue stuck"),
+    "flag.handoff_broken": N_("handoff broken"),
     # statuses
     "status.online": N_("online"),
     "status.offline": N_("offline"),
@@ -276,6 +291,8 @@ def _value(key: str, value: Any, lang: str) -> str:
         return wait_words(value, lang)
     if key == "passed" and isinstance(value, int | float):
         return seconds_words(value, lang)
+    if key == "held" and isinstance(value, int | float):
+        return duration_words(value, lang)
     if key == "kinds" and isinstance(value, list):
         return join_words((word(str(kind), lang) for kind in value), lang)
     if key in ("notice", "status", "moment"):

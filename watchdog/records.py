@@ -84,7 +84,7 @@ class State(StrEnum):
     INTERRUPTED = "interrupted"
 
 
-FLAGS = ("fake_online", "bot_loop", "template_only", "stock_answer")
+FLAGS = ("fake_online", "bot_loop", "template_only", "stock_answer", "queue_stuck", "handoff_broken")
 
 
 @dataclass
@@ -131,6 +131,8 @@ class Verdict:
     bot_loop: bool = False
     template_only: bool = False
     stock_answer: bool = False  # answered only in stock words (a quick reply or a macro)
+    queue_stuck: bool = False  # a place in a queue that did not move for 5 min, or grew, and no human
+    handoff_broken: bool = False  # an agent or a transfer announced, then no human
     first_reply_ms: float | None = None
     first_human_ms: float | None = None
     reasons: list[str] = field(default_factory=list)
@@ -211,6 +213,8 @@ class ProbeRecord:
     bot_loop: bool = False
     template_only: bool = False
     stock_answer: bool = False
+    queue_stuck: bool = False
+    handoff_broken: bool = False
     first_reply_ms: float | None = None
     first_human_ms: float | None = None
     platform_messages: int = 0
@@ -259,6 +263,8 @@ class ProbeRecord:
             "bot_loop": self.bot_loop,
             "template_only": self.template_only,
             "stock_answer": self.stock_answer,
+            "queue_stuck": self.queue_stuck,
+            "handoff_broken": self.handoff_broken,
             "messages": self.platform_messages,
             "handoff_sent": self.handoff_sent,
             "question": self.question,

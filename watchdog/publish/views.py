@@ -20,7 +20,7 @@ Row = dict[str, Any]
 
 # Every flag but this accuses (shown red); a stock answer is an answer, told apart.
 NEUTRAL_FLAGS = ("stock_answer",)
-FLAGS_SHOWN = ("fake_online", "bot_loop", "template_only", "stock_answer")
+FLAGS_SHOWN = ("fake_online", "bot_loop", "queue_stuck", "handoff_broken", "template_only", "stock_answer")
 GOOD = ("human",)
 BAD = ("auto_only", "no_reply")
 

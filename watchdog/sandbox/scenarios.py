@@ -91,6 +91,8 @@ def _expect(
     bot_loop: bool = False,
     template_only: bool = False,
     stock_answer: bool = False,
+    queue_stuck: bool = False,
+    handoff_broken: bool = False,
 ) -> dict:
     return {
         "outcome": outcome,
@@ -99,6 +101,8 @@ def _expect(
         "bot_loop": bot_loop,
         "template_only": template_only,
         "stock_answer": stock_answer,
+        "queue_stuck": queue_stuck,
+        "handoff_broken": handoff_broken,
     }
 
 
@@ -412,19 +416,26 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario(
         "kefu-human",
         "快服卡盟",
-        "another vendor's Chinese widget: an agent-assigned notice among the bubbles, a person in 20 s",
+        "another vendor's Chinese widget: an agent-assigned notice among the bubbles, a queue that moves "
+        "(2 ahead, then 1), a person in 20 s",
         shape="quickkf",
-        on_question=(Line("客服小美 为您服务", "system", 2), human(20, "客服小美")),
+        on_question=(
+            Line("客服小美 为您服务", "system", 2),
+            Line("您前面还有2位会员在等待", "system", 4),
+            Line("您前面还有1位会员在等待", "system", 10),
+            human(20, "客服小美"),
+        ),
         expected=_expect("human"),
     ),
     Scenario(
         "kefu-queue",
         "排队卡盟",
-        "the same widget's header says 与 客服小美 交流中; an agent assigned, a queue place, then nobody answers",
+        "the same widget's header says 与 客服小美 交流中; an agent assigned, a place in a queue that grows "
+        "after 转人工 (a transfer announced), then nobody answers",
         shape="quickkf",
-        on_question=(Line("客服小美 为您服务", "system", 1), Line((("您前面还有{n}位会员在等待",),), "system", 3)),
-        on_handoff=(Line("正在转接中...", "system", 1),),
-        expected=_expect("no_reply", handoff=True, fake_online=True),
+        on_question=(Line("客服小美 为您服务", "system", 1), Line("您前面还有3位会员在等待", "system", 3)),
+        on_handoff=(Line("正在转接中...", "system", 1), Line("您前面还有5位会员在等待", "system", 4)),
+        expected=_expect("no_reply", handoff=True, fake_online=True, queue_stuck=True, handoff_broken=True),
     ),
     Scenario(
         "kefu-closed",

@@ -255,6 +255,13 @@ def _v10_stock_answers(db: sqlite_utils.Database) -> None:
     create_tables(db.conn)
 
 
+def _v11_queues_and_handoffs(db: sqlite_utils.Database) -> None:
+    """What the chat promised instead of an answer: a queue that did not move, a person
+    announced who never came."""
+    db.table("probes").add_column("queue_stuck", int, not_null_default=0)
+    db.table("probes").add_column("handoff_broken", int, not_null_default=0)
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_initial,
     _v2_runs_and_claims,
@@ -266,6 +273,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v8_masked_copies,
     _v9_lines,
     _v10_stock_answers,
+    _v11_queues_and_handoffs,
 ]
 
 

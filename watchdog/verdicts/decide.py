@@ -5,8 +5,11 @@ from __future__ import annotations
 from ..reasons import Reason
 from ..records import ACCUSING, Claimed, Classification, Kind, MessageRecord, Outcome, ProbeRecord, Seen, Side, Verdict
 from .classify import at, classify_messages
-from .lines import says_no_agent
+from .lines import announces_agent, queue_place, says_no_agent
 from .templates import Templates
+
+# A place in a queue that stands this long (simulated seconds on sandbox platforms) has not moved.
+QUEUE_STUCK_S = 300.0
 
 
 def judge(probe: ProbeRecord, messages: list[MessageRecord], templates: Templates | None) -> Verdict:
@@ -82,6 +85,15 @@ def decide(probe: ProbeRecord, messages: list[MessageRecord], kinds: list[Classi
         if after_handoff:
             verdict.bot_loop = True
             verdict.reasons.append(Reason("bot_loop", count=len(after_handoff), waited=waited))
+    if verdict.outcome in ACCUSING:  # what the chat promised instead of an answer
+        stuck = _queue_stuck(probe, messages)
+        if stuck is not None:
+            verdict.queue_stuck = True
+            verdict.reasons.append(stuck)
+        broken = _handoff_broken(probe, messages)
+        if broken is not None:
+            verdict.handoff_broken = True
+            verdict.reasons.append(broken)
     if answers and all(k.kind == Kind.AUTO for _, k in answers):
         verdict.template_only = True
         verdict.reasons.append(Reason("template_only"))
@@ -110,3 +122,40 @@ def _blind(probe: ProbeRecord, verdict: Verdict, messages: list[MessageRecord]) 
     else:
         return None
     return Verdict(Outcome.BLIND, reasons=[why])
+
+
+def _after_question(probe: ProbeRecord, messages: list[MessageRecord]) -> list[MessageRecord]:
+    q = probe.question_at_ms
+    return [m for m in messages if m.side == Side.PLATFORM and m.at_ms is not None and q is not None and at(m) >= q]
+
+
+def _queue_stuck(probe: ProbeRecord, messages: list[MessageRecord]) -> Reason | None:
+    """A place in a queue (the chat's own words, each with its time) that grew, or stood for
+    QUEUE_STUCK_S: from its first showing to the next other place, or to the end of the wait."""
+    places = [
+        (probe.since_question(at(m)), place)
+        for m in _after_question(probe, messages)
+        if (place := queue_place(m.text)) is not None
+    ]
+    for (_, before), (_, after) in zip(places, places[1:], strict=False):
+        if after > before:
+            return Reason("queue_grew", before=before, after=after, waited=probe.max_wait_s)
+    runs: list[tuple[float, float, int]] = []  # (from, until, place)
+    for index, (since, place) in enumerate(places):
+        if runs and runs[-1][2] == place:
+            continue
+        until = next((t for t, other in places[index + 1 :] if other != place), max(probe.max_wait_s, places[-1][0]))
+        runs.append((since, until, place))
+    stood = max(runs, key=lambda run: run[1] - run[0], default=None)
+    if stood is None or stood[1] - stood[0] < QUEUE_STUCK_S:
+        return None
+    return Reason("queue_stuck", place=stood[2], held=stood[1] - stood[0], waited=probe.max_wait_s)
+
+
+def _handoff_broken(probe: ProbeRecord, messages: list[MessageRecord]) -> Reason | None:
+    """The chat announced a person (an agent assigned, a transfer under way), then none came."""
+    announced = next((m for m in _after_question(probe, messages) if announces_agent(m.text)), None)
+    if announced is None:
+        return None
+    since = probe.since_question(at(announced))
+    return Reason("handoff_broken", quote=announced.text[:40], seconds=since, waited=probe.max_wait_s)

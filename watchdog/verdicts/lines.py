@@ -82,3 +82,33 @@ def system_line(text: str, *, bubble: bool) -> str | None:
 def says_no_agent(text: str) -> bool:
     """The chat says no agent is on duty (暂时没有客服, 已下班, 请留言, ...)."""
     return len(text) <= MAX_LINE_CHARS * 2 and bool(NO_AGENT.search(text))
+
+
+# A place in a queue, as widgets say it: 您前面还有 3 位, 前方 3 人, 排队中 3, 当前排队人数：5, 您排在第 2 位,
+# "3 people ahead of you", "queue position: 3". Chinese numerals up to ten too (前面还有三位).
+CHINESE_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+QUEUE_PLACE = re.compile(
+    r"(?:前面还有|前方还有|前面有|前方|排在第|排队人数|排队位置|当前排队|排队中)[^0-9一二两三四五六七八九十]{0,6}"
+    r"(?P<zh>[0-9]{1,4}|[一二两三四五六七八九十])\s*(?:位|人|名|个)?"
+    r"|(?P<en>[0-9]{1,4})\s*(?:people|persons?|users?|customers?|visitors?) (?:are )?ahead"
+    r"|queue position\D{0,3}(?P<position>[0-9]{1,4})",
+    re.IGNORECASE,
+)
+
+
+def queue_place(text: str) -> int | None:
+    """The place in a queue a line claims (how many are ahead), or None when it claims none."""
+    if len(text) > MAX_LINE_CHARS * 2:
+        return None
+    found = QUEUE_PLACE.search(text)
+    if found is None:
+        return None
+    said = found.group("zh") or found.group("en") or found.group("position")
+    return int(said) if said.isdigit() else CHINESE_DIGITS[said]
+
+
+def announces_agent(text: str) -> bool:
+    """The chat announces a person: an agent assigned, or a transfer to one under way."""
+    return len(text) <= MAX_LINE_CHARS and bool(
+        SYSTEM_LINES["agent_assigned"].search(text) or SYSTEM_LINES["transfer"].search(text)
+    )
