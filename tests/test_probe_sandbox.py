@@ -54,6 +54,7 @@ def test_outcomes_and_flags_match_ground_truth(probed_all, sandbox):
             "stock_answer": row["stock_answer"],
             "queue_stuck": row["queue_stuck"],
             "handoff_broken": row["handoff_broken"],
+            "read_no_reply": row["read_no_reply"],
         }
         assert got == want, (row["platform"], row["reasons"])
 

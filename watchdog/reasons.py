@@ -51,6 +51,10 @@ MESSAGES: dict[str, Message] = {
         "queue stuck: the chat's queue grew from %(before)s to %(after)s ahead of us, and no human answered "
         "within %(waited)s"
     ),
+    "read_no_reply": N_(
+        "read, no reply (已读不回): the widget showed our question as read %(seconds)s s after we asked, and no "
+        "human answered within %(waited)s"
+    ),
     "handoff_broken": N_(
         "handoff broken: the chat announced a person (%(quote)s) %(seconds)s s after the question, then no "
         "human answered within %(waited)s"
@@ -194,6 +198,7 @@ WORDS: dict[str, str] = {
     "notice.session": N_("that the session opened, closed or loads"),
     "notice.typing": N_("that someone is typing"),
     "notice.survey": N_("a request to rate the service"),
+    "notice.read": N_("that our message was read"),
     # when the status was read
     "moment.load": N_("at load"),
     "moment.question": N_("when we asked"),
@@ -216,6 +221,7 @@ WORDS: dict[str, str] = {
     "flag.stock_answer": N_("answered in stock words"),
     "flag.queue_stuck": N_("queue stuck"),
     "flag.handoff_broken": N_("handoff broken"),
+    "flag.read_no_reply": N_("read, no reply"),
     # statuses
     "status.online": N_("online"),
     "status.offline": N_("offline"),

@@ -84,7 +84,7 @@ class State(StrEnum):
     INTERRUPTED = "interrupted"
 
 
-FLAGS = ("fake_online", "bot_loop", "template_only", "stock_answer", "queue_stuck", "handoff_broken")
+FLAGS = ("fake_online", "bot_loop", "template_only", "stock_answer", "queue_stuck", "handoff_broken", "read_no_reply")
 
 
 @dataclass
@@ -133,6 +133,8 @@ class Verdict:
     stock_answer: bool = False  # answered only in stock words (a quick reply or a macro)
     queue_stuck: bool = False  # a place in a queue that did not move for 5 min, or grew, and no human
     handoff_broken: bool = False  # an agent or a transfer announced, then no human
+    read_no_reply: bool = False  # our question shown as read (已读), then no human
+    queue_places: list[list[float]] = field(default_factory=list)  # [seconds after the question, place]
     first_reply_ms: float | None = None
     first_human_ms: float | None = None
     reasons: list[str] = field(default_factory=list)
@@ -215,6 +217,9 @@ class ProbeRecord:
     stock_answer: bool = False
     queue_stuck: bool = False
     handoff_broken: bool = False
+    read_no_reply: bool = False
+    read_ms: float | None = None  # page time from our question to the widget showing it read
+    queue_places: list[list[float]] = field(default_factory=list)  # [seconds after the question, place]
     first_reply_ms: float | None = None
     first_human_ms: float | None = None
     platform_messages: int = 0
@@ -247,6 +252,7 @@ class ProbeRecord:
         for name in FLAGS:
             setattr(self, name, getattr(verdict, name))
         self.first_reply_ms, self.first_human_ms = verdict.first_reply_ms, verdict.first_human_ms
+        self.queue_places = verdict.queue_places
         self.reasons = verdict.reasons + self.notes
 
     def as_json(self) -> dict[str, Any]:
@@ -265,6 +271,8 @@ class ProbeRecord:
             "stock_answer": self.stock_answer,
             "queue_stuck": self.queue_stuck,
             "handoff_broken": self.handoff_broken,
+            "read_no_reply": self.read_no_reply,
+            "read_ms": self.read_ms,
             "messages": self.platform_messages,
             "handoff_sent": self.handoff_sent,
             "question": self.question,
@@ -297,6 +305,7 @@ class ProbeRecord:
             values[name] = bool(values.get(name))
         for name in ("reasons", "notes"):
             values[name] = reasons.loads(values.get(name))
+        values["queue_places"] = json.loads(values.get("queue_places") or "[]")
         if values.get("failure_reason"):
             values["failure_reason"] = reasons.loads_one(values["failure_reason"])
         return cls(**values)

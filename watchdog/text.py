@@ -73,13 +73,18 @@ MAX_DECORATION_CHARS = 40
 def our_text(text: str, sent: list[str]) -> str | None:
     """Which of our messages `text` shows, the widget's decorations around it aside (a sender
     label, a time, a read mark), or None when it shows none of them with nothing else."""
-    compact = SPACES.sub("", text)
     for said in sorted(sent, key=len, reverse=True):
-        needle = SPACES.sub("", said)
-        where = compact.find(needle) if needle else -1
-        if where < 0:
-            continue
-        rest = compact[:where] + " " + compact[where + len(needle) :]
-        if len(rest) <= MAX_DECORATION_CHARS and DECORATION.fullmatch(rest):
+        if decoration(text, said) is not None:
             return said
     return None
+
+
+def decoration(text: str, said: str) -> str | None:
+    """What the widget put around our message `said` in `text` (a label, a time, a read mark),
+    or None when `text` does not show it with only such things around it."""
+    compact, needle = SPACES.sub("", text), SPACES.sub("", said)
+    where = compact.find(needle) if needle else -1
+    if where < 0:
+        return None
+    rest = compact[:where] + " " + compact[where + len(needle) :]
+    return rest if len(rest) <= MAX_DECORATION_CHARS and DECORATION.fullmatch(rest) else None

@@ -32,11 +32,11 @@ from ..records import (
     Side,
     State,
 )
-from ..text import clean_text, our_text, page_text, without_leading_time, without_time_labels
+from ..text import clean_text, decoration, our_text, page_text, without_leading_time, without_time_labels
 from ..timescale import to_real_seconds
 from ..verdicts.classify import Classifier
 from ..verdicts.decide import judge
-from ..verdicts.lines import system_line
+from ..verdicts.lines import says_read, system_line
 from ..verdicts.templates import Templates
 
 GREETING_WAIT_S = 3.0  # before writing, wait this long for greetings
@@ -125,6 +125,7 @@ class Conversation:
         self.elsewhere: list[dict[str, Any]] = []  # batches of other documents of the chat's frame
         self.restoring: Counter[str] | None = None  # after a reload: the texts the restored chat shows again
         self.restored_ours = False  # ...and whether it shows our question
+        self.shown_unread = False  # our question shown without a read mark: a read mark since is news
 
     # -- the page clock -------------------------------------------------------------------
 
@@ -173,6 +174,8 @@ class Conversation:
         """One event from the chat frame's observer; returns the message records to write."""
         at = self.offset(event["at"]) if "at" in event else None
         kind = event.get("type")
+        if kind in ("message", "update") and at is not None:
+            self._watch_read(clean_text(page_text(str(event.get("text") or ""))), at)
         if kind == "typing" and at is not None:
             self.typing_seen_at = at
         elif kind == "error":
@@ -195,6 +198,22 @@ class Conversation:
                 self.by_observer_id[event["id"]] = len(self.messages) - 1
                 return [added]
         return []
+
+    def _watch_read(self, text: str, at: float) -> None:
+        """When our question turned read (已读 beside it, or a line of its own saying so, after
+        it was shown without one): a read mark there from the first showing claims nothing,
+        and a sent or delivered tick is no read mark."""
+        question = self.sent[0] if self.sent else None
+        if question is None or self.probe.read_ms is not None:
+            return
+        around = decoration(text, question)
+        if around is not None:
+            if not says_read(around):
+                self.shown_unread = True
+            elif self.shown_unread and self.probe.question_at_ms is not None:
+                self.probe.read_ms = round(max(0.0, at - self.probe.question_at_ms), 1)
+        elif self.shown_unread and self.probe.question_at_ms is not None and system_line(text, bubble=True) == "read":
+            self.probe.read_ms = round(max(0.0, at - self.probe.question_at_ms), 1)
 
     def reattach(self, token: str, frame_url: str | None = None) -> list[MessageRecord]:
         """The chat's page navigated and a new document (`token`) shows the chat again, restored

@@ -26,7 +26,7 @@ from ..reasons import word
 from ..timescale import simulated_seconds
 from .feed import FEED_SIZE, incidents_feed
 from .ratings import FORMULA
-from .views import day_chart, days, figures, probe_summary, reasons, transcript
+from .views import day_chart, days, figures, probe_summary, reasons, signals, transcript
 
 CHARTS_JS = Path(__file__).parent / "charts.js"
 PAGES_CSS = Path(__file__).parent / "watchdog.css"
@@ -236,6 +236,7 @@ async def probe_page(datasette, request):
         "watchdog_probe.html",
         {
             "s": probe_summary(probe, lang),
+            "signals": signals(probe, lang),
             "slug": probe["platform"],
             "name": probe.get("platform_name") or probe["platform"],
             "claimed": _claimed(probe, lang),

@@ -5,6 +5,7 @@ here is page text, untrusted)."""
 
 from __future__ import annotations
 
+import json
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -20,7 +21,15 @@ Row = dict[str, Any]
 
 # Every flag but this accuses (shown red); a stock answer is an answer, told apart.
 NEUTRAL_FLAGS = ("stock_answer",)
-FLAGS_SHOWN = ("fake_online", "bot_loop", "queue_stuck", "handoff_broken", "template_only", "stock_answer")
+FLAGS_SHOWN = (
+    "fake_online",
+    "bot_loop",
+    "read_no_reply",
+    "queue_stuck",
+    "handoff_broken",
+    "template_only",
+    "stock_answer",
+)
 GOOD = ("human",)
 BAD = ("auto_only", "no_reply")
 
@@ -167,6 +176,20 @@ class ProbeSummary:
     flags: list[tuple[str, str]]  # (words, the badge's tone)
     first_human: str
     reasons: list[str]
+
+
+def signals(probe: Row, lang: str) -> list[str]:
+    """What the chat showed besides replies, in words: when our question turned read, and the
+    places in its queue as they went."""
+    said = []
+    read_s = simulated_seconds(probe.get("read_ms"), probe.get("time_scale"))
+    if read_s is not None:
+        said.append(translate(lang, N_("read +%(seconds)s s")) % {"seconds": f"{read_s:.1f}"})
+    places = [place for _, place in json.loads(probe.get("queue_places") or "[]")]
+    if places:
+        shown = " → ".join(str(place) for place in places)
+        said.append(translate(lang, N_("queue %(places)s")) % {"places": shown})
+    return said
 
 
 def probe_summary(probe: Row, lang: str) -> ProbeSummary:

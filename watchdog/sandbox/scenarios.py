@@ -93,6 +93,7 @@ def _expect(
     stock_answer: bool = False,
     queue_stuck: bool = False,
     handoff_broken: bool = False,
+    read_no_reply: bool = False,
 ) -> dict:
     return {
         "outcome": outcome,
@@ -103,6 +104,7 @@ def _expect(
         "stock_answer": stock_answer,
         "queue_stuck": queue_stuck,
         "handoff_broken": handoff_broken,
+        "read_no_reply": read_no_reply,
     }
 
 
@@ -431,11 +433,13 @@ SCENARIOS: tuple[Scenario, ...] = (
         "kefu-queue",
         "排队卡盟",
         "the same widget's header says 与 客服小美 交流中; an agent assigned, a place in a queue that grows "
-        "after 转人工 (a transfer announced), then nobody answers",
+        "after 转人工 (a transfer announced), our question marked 已读, then nobody answers",
         shape="quickkf",
         on_question=(Line("客服小美 为您服务", "system", 1), Line("您前面还有3位会员在等待", "system", 3)),
         on_handoff=(Line("正在转接中...", "system", 1), Line("您前面还有5位会员在等待", "system", 4)),
-        expected=_expect("no_reply", handoff=True, fake_online=True, queue_stuck=True, handoff_broken=True),
+        expected=_expect(
+            "no_reply", handoff=True, fake_online=True, queue_stuck=True, handoff_broken=True, read_no_reply=True
+        ),
     ),
     Scenario(
         "kefu-closed",

@@ -262,6 +262,14 @@ def _v11_queues_and_handoffs(db: sqlite_utils.Database) -> None:
     db.table("probes").add_column("handoff_broken", int, not_null_default=0)
 
 
+def _v12_read_receipts(db: sqlite_utils.Database) -> None:
+    """When the widget showed our question read (已读), whether no human followed, and the
+    places in the chat's queue as they went."""
+    db.table("probes").add_column("read_ms", float)
+    db.table("probes").add_column("queue_places", str)  # JSON: [[seconds after the question, place], ...]
+    db.table("probes").add_column("read_no_reply", int, not_null_default=0)
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_initial,
     _v2_runs_and_claims,
@@ -274,6 +282,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v9_lines,
     _v10_stock_answers,
     _v11_queues_and_handoffs,
+    _v12_read_receipts,
 ]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..reasons import Reason
 from ..records import ACCUSING, Claimed, Classification, Kind, MessageRecord, Outcome, ProbeRecord, Seen, Side, Verdict
+from ..timescale import to_simulated_seconds
 from .classify import at, classify_messages
 from .lines import announces_agent, queue_place, says_no_agent
 from .templates import Templates
@@ -85,6 +86,7 @@ def decide(probe: ProbeRecord, messages: list[MessageRecord], kinds: list[Classi
         if after_handoff:
             verdict.bot_loop = True
             verdict.reasons.append(Reason("bot_loop", count=len(after_handoff), waited=waited))
+    verdict.queue_places = [[round(since, 1), place] for since, place in _queue_places(probe, messages)]
     if verdict.outcome in ACCUSING:  # what the chat promised instead of an answer
         stuck = _queue_stuck(probe, messages)
         if stuck is not None:
@@ -94,6 +96,10 @@ def decide(probe: ProbeRecord, messages: list[MessageRecord], kinds: list[Classi
         if broken is not None:
             verdict.handoff_broken = True
             verdict.reasons.append(broken)
+        if probe.read_ms is not None:  # 已读不回: shown read, and nobody answered
+            verdict.read_no_reply = True
+            read_s = to_simulated_seconds(probe.read_ms / 1000, probe.time_scale)
+            verdict.reasons.append(Reason("read_no_reply", seconds=read_s, waited=probe.max_wait_s))
     if answers and all(k.kind == Kind.AUTO for _, k in answers):
         verdict.template_only = True
         verdict.reasons.append(Reason("template_only"))
@@ -129,14 +135,19 @@ def _after_question(probe: ProbeRecord, messages: list[MessageRecord]) -> list[M
     return [m for m in messages if m.side == Side.PLATFORM and m.at_ms is not None and q is not None and at(m) >= q]
 
 
-def _queue_stuck(probe: ProbeRecord, messages: list[MessageRecord]) -> Reason | None:
-    """A place in a queue (the chat's own words, each with its time) that grew, or stood for
-    QUEUE_STUCK_S: from its first showing to the next other place, or to the end of the wait."""
-    places = [
+def _queue_places(probe: ProbeRecord, messages: list[MessageRecord]) -> list[tuple[float, int]]:
+    """The places in a queue the chat showed after our question, each with its time."""
+    return [
         (probe.since_question(at(m)), place)
         for m in _after_question(probe, messages)
         if (place := queue_place(m.text)) is not None
     ]
+
+
+def _queue_stuck(probe: ProbeRecord, messages: list[MessageRecord]) -> Reason | None:
+    """A place in a queue (the chat's own words, each with its time) that grew, or stood for
+    QUEUE_STUCK_S: from its first showing to the next other place, or to the end of the wait."""
+    places = _queue_places(probe, messages)
     for (_, before), (_, after) in zip(places, places[1:], strict=False):
         if after > before:
             return Reason("queue_grew", before=before, after=after, waited=probe.max_wait_s)

@@ -20,7 +20,7 @@ from ..text import DECORATION, TIME_LABEL
 
 MAX_LINE_CHARS = 60  # a notice is short; a longer text could be an answer
 MAX_BUBBLE_NOTICE_CHARS = 30
-BUBBLE_NOTICES = ("agent_assigned", "session", "typing", "survey")  # notices even when drawn as a bubble
+BUBBLE_NOTICES = ("agent_assigned", "session", "typing", "survey", "read")  # notices even when drawn as a bubble
 NAME = r"[\w\u4e00-\u9fff·.\- ]{0,16}"
 # Each kind of notice, as the alternatives that say it (searched in a line's text).
 NOTICES: dict[str, tuple[str, ...]] = {
@@ -50,6 +50,8 @@ NOTICES: dict[str, tuple[str, ...]] = {
         r"以[上下]是?(?:历史|聊天)(?:消息|记录)|(?:没有)?更多(?:历史)?消息|加载中|loading",
     ),
     "typing": (r"正在输入|输入中|is typing|are typing",),
+    # a line that only says our message was read (对方已读, Seen 14:05): never a reply
+    "read": (r"^\W*(?:对方)?已读\W*$", r"^\W*(?:read|seen)(?:\W+[0-9]{1,2}:[0-9]{2})?\W*$"),
     "survey": (
         r"请对(?:我的|本次|我们的)?服务(?:做出|进行)?评价|满意度(?:评价|调查)",
         r"rate (?:this|our|the) (?:chat|conversation|service)",
@@ -71,6 +73,8 @@ def timestamp_only(text: str) -> bool:
 def system_line(text: str, *, bubble: bool) -> str | None:
     """What kind of notice `text` is, or None when it could be someone's message (`bubble`:
     the widget drew it as a message, not as a line of its own)."""
+    if SYSTEM_LINES["read"].search(text):
+        return "read"  # before times: "Seen 14:05" says more than the time
     if timestamp_only(text):
         return "time"
     if len(text) > (MAX_BUBBLE_NOTICE_CHARS if bubble else MAX_LINE_CHARS):
@@ -112,3 +116,14 @@ def announces_agent(text: str) -> bool:
     return len(text) <= MAX_LINE_CHARS and bool(
         SYSTEM_LINES["agent_assigned"].search(text) or SYSTEM_LINES["transfer"].search(text)
     )
+
+
+# A read mark, as widgets write it beside our bubble or as a line of its own; a sent or
+# delivered tick (已送达, ✓, Delivered) says nothing about reading.
+READ = re.compile(r"(?<!未)已读|\bread\b|\bseen\b", re.IGNORECASE)
+UNREAD = re.compile(r"未读|\bunread\b", re.IGNORECASE)
+
+
+def says_read(decoration: str) -> bool:
+    """What a widget put around our message says it was read (已读, 对方已读, Read, Seen)."""
+    return bool(READ.search(decoration)) and not UNREAD.search(decoration)
