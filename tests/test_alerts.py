@@ -193,3 +193,19 @@ def test_an_alerts_language_we_do_not_speak_is_named(tmp_path):
     path.write_text('urls = ["json://localhost/"]\nlang = "fr"\n', encoding="utf-8")
     with pytest.raises(ConfigError, match="alerts.toml: lang: 'fr': zh"):
         load_alerts(path)
+
+
+def test_a_platforms_first_read_no_reply_is_alerted(db_path, tmp_path):
+    """已读不回 once is enough (rules.read_no_reply = 1 by default): the first probe whose
+    question was shown read and got no human is an alert of its own."""
+    with receiver() as (url, received):
+        path = write_alerts(tmp_path, url)
+        play(db_path, [FAKE], 0)
+        assert run_alerts(db_path, path) == []  # fake online once: not yet (2 of 3)
+        with open_store(db_path) as store:
+            store.db.execute("update probes set read_no_reply = 1")
+            store.db.conn.commit()
+        (read,) = run_alerts(db_path, path)
+    assert (read[0].kind, read[0].started) == ("read_no_reply", True)
+    assert "变为已读不回：最近 3 次探测中有 1 次问题显示已读，却没有真人回答" in read[0].text
+    assert [m["title"] for m in received] == ["kefu-watchdog: 假在线卡盟 已读不回"]

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from watchdog.records import Outcome, Side
+from watchdog.publish.ratings import rate_platform
+from watchdog.records import Outcome, ProbeRecord, Side
 from watchdog.verdicts.lines import announces_agent, queue_place
 
 from .test_conversation import ANSWER, QUESTION, ask, conversation, shown
@@ -94,3 +95,22 @@ def test_a_blind_probe_never_carries_them():
     probe = probe_with([(1000, "客服小美 为您服务"), (3000, "您前面还有3位会员在等待")], seen=False)
     assert probe.outcome == Outcome.BLIND
     assert not (probe.queue_stuck or probe.handoff_broken or probe.fake_online)
+
+
+def test_ratings_count_read_no_reply_and_how_queues_went():
+    def probe(n: int, outcome: Outcome, *, read: bool = False, places: list[int] | None = None) -> ProbeRecord:
+        made = ProbeRecord(f"p{n}", "shop", f"2026-12-07T10:{n:02d}:00.000Z", question=QUESTION, outcome=outcome)
+        made.read_no_reply = read
+        made.queue_places = [[3.0 * i, place] for i, place in enumerate(places or [])]
+        return made
+
+    probes = [
+        probe(1, Outcome.NO_REPLY, read=True, places=[3, 5]),  # grew
+        probe(2, Outcome.HUMAN, places=[2, 1]),  # moved
+        probe(3, Outcome.NO_REPLY, read=True),
+        probe(4, Outcome.HUMAN),
+        probe(5, Outcome.BLIND, read=True),  # not counted
+    ]
+    row = rate_platform({"slug": "shop", "name": "店", "promise_first_response_s": None}, probes)
+    assert (row["probes"], row["read_no_reply_rate"]) == (4, 0.5)
+    assert (row["queued"], row["queue_place_median"], row["queue_moved_rate"]) == (2, 2.5, 0.5)

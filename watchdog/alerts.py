@@ -12,6 +12,7 @@ table; delivery goes through Apprise (企业微信, 钉钉, 飞书, email, Teleg
     window = 3        # each platform's last M counted probes
     fake_online = 2   # N of them fake online: the platform is fake-online
     bot_loop = 2      # N of them a bot loop
+    read_no_reply = 1 # N of them 已读不回 (shown read, no human): 1, its first
     no_human = 3      # N of them without a human reply: it stopped answering
 
 The decisions are pure; `deliver` is the only I/O.
@@ -37,6 +38,7 @@ DEFAULT_PATH = Path("alerts.toml")
 KINDS = {  # each state: its name, and what it means
     "fake_online": (N_("fake online"), N_("it said online and no human answered")),
     "bot_loop": (N_("bot loop"), N_("we asked for a human and got only bots")),
+    "read_no_reply": (N_("read, no reply"), N_("our question was shown as read and no human answered")),
     "no_human": (N_("no human reply"), N_("no human replied")),
 }
 DEFAULT_WINDOW = 3
@@ -48,7 +50,7 @@ class Alerts:
     path: str
     urls: tuple[str, ...]
     window: int = DEFAULT_WINDOW
-    rules: tuple[tuple[str, int], ...] = (("fake_online", 2), ("bot_loop", 2), ("no_human", 3))
+    rules: tuple[tuple[str, int], ...] = (("fake_online", 2), ("bot_loop", 2), ("read_no_reply", 1), ("no_human", 3))
     platforms: tuple[str, ...] = ("*",)
     site: str | None = None
     lang: str = DEFAULT
@@ -80,7 +82,7 @@ def parse_alerts(path: Path, problems: list[Problem]) -> Alerts | None:
     window = rules_table.whole("window", DEFAULT_WINDOW, MAX_WINDOW)
     rules = []
     for kind in KINDS:
-        default = window if kind == "no_human" else min(2, window)
+        default = window if kind == "no_human" else 1 if kind == "read_no_reply" else min(2, window)
         at_least = rules_table.whole(kind, default, MAX_WINDOW)
         if at_least > window:
             problems.append(Problem(str(path), f"rules.{kind}", f"must be at most rules.window ({window})"))
@@ -108,6 +110,7 @@ def holds(verdicts: list[dict[str, Any]], alerts: Alerts) -> dict[str, bool]:
     seen = {
         "fake_online": sum(1 for v in verdicts if v["fake_online"]),
         "bot_loop": sum(1 for v in verdicts if v["bot_loop"]),
+        "read_no_reply": sum(1 for v in verdicts if v["read_no_reply"]),
         "no_human": sum(1 for v in verdicts if v["outcome"] != "human"),
     }
     return {kind: len(verdicts) >= at_least and seen[kind] >= at_least for kind, at_least in alerts.rules}

@@ -33,7 +33,8 @@ QUERIES = {
         "sql": """select rank, name, platform, grade, score, probes,
   human_rate, human_rate_low, human_rate_high,
   fake_online_rate, fake_online_rate_low, fake_online_rate_high,
-  bot_loop_rate, stock_answer_rate, first_reply_median_s, first_human_median_s, first_human_p90_s,
+  bot_loop_rate, stock_answer_rate, read_no_reply_rate, queue_place_median, queue_moved_rate,
+  first_reply_median_s, first_human_median_s, first_human_p90_s,
   promise_kept_rate, needs_review
 from ratings order by rank is null, rank, platform""",
     },
@@ -80,6 +81,10 @@ COLUMNS = {
         "bot_loop_rate": "机器人循环率 Share flagged bot loop",
         "stock_answer_rate": "快捷回复率 Share answered by a human only in stock words (a quick reply or a macro that "
         "addresses the question): counted in the human rate, shown apart",
+        "read_no_reply_rate": "已读不回率 Share whose question the widget showed as read, then no human answered",
+        "queued": "排队次数 Probes in which the chat showed a place in a queue",
+        "queue_place_median": "排队位置中位数 Median first place shown, in the probes that queued",
+        "queue_moved_rate": "排队前进率 Share of the probes that queued in which the place went down",
         "first_reply_median_s": "Median seconds to the first reply of any kind",
         "first_human_median_s": "真人回复中位时间 Median seconds to the first human reply",
         "first_human_p90_s": "90th percentile seconds to the first human reply",

@@ -106,6 +106,9 @@ def rate_platform(platform: dict[str, Any], probes: list[ProbeRecord]) -> dict[s
     fake = sum(1 for p in counted if p.fake_online)
     loops = sum(1 for p in counted if p.bot_loop)
     stock = sum(1 for p in humans if p.stock_answer)
+    read_unanswered = sum(1 for p in counted if p.read_no_reply)
+    queued = [[place for _, place in p.queue_places] for p in counted if p.queue_places]
+    moved = sum(1 for places in queued if any(b < a for a, b in zip(places, places[1:], strict=False)))
     first_reply = [s for p in counted if (s := _seconds(p, p.first_reply_ms)) is not None]
     first_human = [s for p in humans if (s := _seconds(p, p.first_human_ms)) is not None]
     promise_s = platform["promise_first_response_s"] or INDUSTRY_THRESHOLD_S
@@ -124,6 +127,10 @@ def rate_platform(platform: dict[str, Any], probes: list[ProbeRecord]) -> dict[s
         "fake_online_rate": round(fake / n, 4) if n else None,
         "bot_loop_rate": round(loops / n, 4) if n else None,
         "stock_answer_rate": round(stock / n, 4) if n else None,
+        "read_no_reply_rate": round(read_unanswered / n, 4) if n else None,
+        "queued": len(queued),  # probes in which the chat showed a place in a queue...
+        "queue_place_median": _median([places[0] for places in queued]),  # ...the first place it showed
+        "queue_moved_rate": round(moved / len(queued), 4) if queued else None,  # ...and how often it went down
         "first_reply_median_s": _median(first_reply),
         "first_reply_p90_s": percentile(first_reply, 0.9),
         "first_human_median_s": _median(first_human),

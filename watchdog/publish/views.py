@@ -71,6 +71,8 @@ class Figures:
     median: str  # "1 min 32 s", or why there is none
     fake: str  # "2 of 12" (probes)
     bot_loop: str
+    read_no_reply: str  # 已读不回, "1 of 12"
+    queue: str  # "3 ahead at first, moved in 1 of 2" or "—"
     promise: str  # "80% (≤ 1 min)": the share answered by a human within the promise
     peak: str
     offpeak: str
@@ -120,11 +122,23 @@ def figures(row: Row, lang: str) -> Figures:
         median=median,
         fake=of(row.get("fake_online_rate")) if probes else "—",
         bot_loop=of(row.get("bot_loop_rate")) if probes else "—",
+        read_no_reply=of(row.get("read_no_reply_rate")) if probes else "—",
+        queue=queue_words(row, lang),
         promise="—" if kept is None else f"{percent(kept)} (≤ {within})",
         peak=duration(row.get("peak_first_human_median_s"), lang),
         offpeak=duration(row.get("offpeak_first_human_median_s"), lang),
         notes=notes,
     )
+
+
+def queue_words(row: Row, lang: str) -> str:
+    """How a platform's queues went: the median first place, and how often it moved."""
+    queued = row.get("queued") or 0
+    if not queued or row.get("queue_place_median") is None:
+        return "—"
+    moved = round((row.get("queue_moved_rate") or 0) * queued)
+    said = N_("%(place)s ahead at first (median); moved in %(moved)s of %(queued)s")
+    return translate(lang, said) % {"place": f"{row['queue_place_median']:g}", "moved": moved, "queued": queued}
 
 
 @dataclass

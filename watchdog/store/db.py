@@ -268,8 +268,8 @@ class Store:
             where += f" and platform in ({', '.join('?' * len(slugs))})"
             params += slugs
         columns = (
-            "id, platform, started_at, tag, outcome, fake_online, bot_loop, stock_answer, first_reply_ms, "
-            "first_human_ms, time_scale"
+            "id, platform, started_at, tag, outcome, fake_online, bot_loop, stock_answer, read_no_reply, "
+            "queue_places, first_reply_ms, first_human_ms, time_scale"
         )
         query = f"select {columns} from probes where {where} order by platform, started_at, id"
         return (ProbeRecord.from_row(row) for row in self.db.query(query, params))
@@ -391,7 +391,7 @@ class Store:
         marks = ", ".join("?" for _ in left_out) or "''"
         return list(
             self.db.query(
-                "select id, outcome, fake_online, bot_loop, started_at from probes where platform = ? "
+                "select id, outcome, fake_online, bot_loop, read_no_reply, started_at from probes where platform = ? "
                 f"and state = 'finished' and outcome not in ({marks}) order by started_at desc limit ?",
                 [platform, *left_out, limit],
             )

@@ -270,6 +270,16 @@ def _v12_read_receipts(db: sqlite_utils.Database) -> None:
     db.table("probes").add_column("read_no_reply", int, not_null_default=0)
 
 
+def _v13_signal_ratings(db: sqlite_utils.Database) -> None:
+    """A platform's 已读不回 share, and its queues: how many probes queued, the median first
+    place, how often the place went down."""
+    ratings = db.table("ratings")
+    ratings.add_column("read_no_reply_rate", float)
+    ratings.add_column("queued", int)
+    ratings.add_column("queue_place_median", float)
+    ratings.add_column("queue_moved_rate", float)
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_initial,
     _v2_runs_and_claims,
@@ -283,6 +293,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v10_stock_answers,
     _v11_queues_and_handoffs,
     _v12_read_receipts,
+    _v13_signal_ratings,
 ]
 
 
