@@ -141,11 +141,6 @@ def _unit(value: float, unit: str, lang: str) -> str:
     return str(format_unit(number, f"duration-{unit}", length="short", locale=Locale.parse(lang)))
 
 
-def seconds_words(seconds: float, lang: str) -> str:
-    """A time in the reasons' precision: "21.2" (the unit is the sentence's)."""
-    return f"{seconds:.1f}"
-
-
 def when_words(stamp: str | None, lang: str) -> str:
     """A stored UTC time (ISO) as the reader's pages say it: Beijing time on Chinese pages."""
     if not stamp:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .i18n import EN, N_, NP_, duration_words, join_words, seconds_words, translate, translate_plural, wait_words
+from .i18n import EN, N_, NP_, duration_words, join_words, translate, translate_plural, wait_words
 
 Message = str | tuple[str, str]
 
@@ -291,12 +291,10 @@ def _words(code: str, values: dict[str, Any], lang: str) -> str:
 def _value(key: str, value: Any, lang: str) -> str:
     if isinstance(value, Reason):
         return words(value, lang)
-    if key == "seconds" and isinstance(value, int | float):
-        return seconds_words(value, lang)
+    if key in ("seconds", "passed") and isinstance(value, int | float):
+        return f"{value:.1f}"  # in the reasons' precision; the unit is the sentence's
     if key == "waited" and isinstance(value, int | float):
         return wait_words(value, lang)
-    if key == "passed" and isinstance(value, int | float):
-        return seconds_words(value, lang)
     if key == "held" and isinstance(value, int | float):
         return duration_words(value, lang)
     if key == "kinds" and isinstance(value, list):
