@@ -153,6 +153,9 @@ def test_incidents_feeds_are_atom_and_announced(datasette, demo_db):
     assert "伪在线" in first.find(f"{atom}title").text and "伪在线" in first.find(f"{atom}summary").text
     english = ET.fromstring(datasette_get(datasette, "/-/feed.atom?_lang=en").text).findall(f"{atom}entry")[0]
     assert "fake online" in english.find(f"{atom}title").text
+    queue = ET.fromstring(datasette_get(datasette, "/-/platform/kefu-queue/feed.atom").text).findall(f"{atom}entry")
+    assert queue and all("排队不动" in e.find(f"{atom}title").text for e in queue)  # the flags of issue 27 too
+    assert all("转接落空" in e.find(f"{atom}summary").text for e in queue)
     one = ET.fromstring(datasette_get(datasette, "/-/platform/fake-online/feed.atom").text)
     assert {e.find(f"{atom}title").text.split(":")[0] for e in one.findall(f"{atom}entry")} == {"假在线卡盟"}
     assert (

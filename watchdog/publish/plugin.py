@@ -26,7 +26,7 @@ from ..reasons import word
 from ..timescale import simulated_seconds
 from .feed import FEED_SIZE, incidents_feed
 from .ratings import FORMULA
-from .views import day_chart, days, figures, probe_summary, reasons, signals, transcript
+from .views import INCIDENT_FLAGS, day_chart, days, figures, probe_summary, reasons, signals, transcript
 
 CHARTS_JS = Path(__file__).parent / "charts.js"
 PAGES_CSS = Path(__file__).parent / "watchdog.css"
@@ -200,7 +200,7 @@ async def platform_page(datasette, request):
     incidents = [
         (probe_summary(p, lang), evidence_url(datasette, p.get("screenshot")))
         for p in probes
-        if p.get("fake_online") or p.get("bot_loop")
+        if any(p.get(flag) for flag in INCIDENT_FLAGS)
     ][:INCIDENTS]
     return await _render(
         datasette,
@@ -268,8 +268,9 @@ async def charts_js(datasette, request):
 
 
 INCIDENTS_SQL = (
-    "select p.id, p.platform, p.started_at, p.fake_online, p.bot_loop, p.reasons, f.name "
-    "from probes p join platforms f on f.slug = p.platform where (p.fake_online = 1 or p.bot_loop = 1) {only} "
+    f"select p.id, p.platform, p.started_at, {', '.join('p.' + flag for flag in INCIDENT_FLAGS)}, p.reasons, f.name "
+    "from probes p join platforms f on f.slug = p.platform "
+    f"where ({' or '.join(f'p.{flag} = 1' for flag in INCIDENT_FLAGS)}) {{only}} "
     "order by p.started_at desc limit {size}"
 )
 

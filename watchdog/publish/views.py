@@ -30,6 +30,8 @@ FLAGS_SHOWN = (
     "template_only",
     "stock_answer",
 )
+# What makes a probe an incident (the feeds, a platform's incidents): the flags that accuse.
+INCIDENT_FLAGS = ("fake_online", "bot_loop", "read_no_reply", "queue_stuck", "handoff_broken")
 GOOD = ("human",)
 BAD = ("auto_only", "no_reply")
 
