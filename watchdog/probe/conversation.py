@@ -207,12 +207,11 @@ class Conversation:
         if question is None or self.probe.read_ms is not None:
             return
         around = decoration(text, question)
-        if around is not None:
-            if not says_read(around):
-                self.shown_unread = True
-            elif self.shown_unread and self.probe.question_at_ms is not None:
-                self.probe.read_ms = round(max(0.0, at - self.probe.question_at_ms), 1)
-        elif self.shown_unread and self.probe.question_at_ms is not None and system_line(text, bubble=True) == "read":
+        if around is not None and not says_read(around):
+            self.shown_unread = True
+            return
+        marked = around is not None or system_line(text, bubble=True) == "read"
+        if marked and self.shown_unread and self.probe.question_at_ms is not None:
             self.probe.read_ms = round(max(0.0, at - self.probe.question_at_ms), 1)
 
     def reattach(self, token: str, frame_url: str | None = None) -> list[MessageRecord]:
