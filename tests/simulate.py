@@ -88,9 +88,27 @@ class SimulatedPage:
     def receive(self, text: str, at: float) -> None:
         shown = at + ECHO_MS
         self.push(shown, {"type": "message", "text": text, "sender": "", "bot": False, "side": "visitor"})
+        if self.visitor_messages == 0 and self.scenario.receipt is not None:
+            self.receipt(self.count, text, shown)
         lines, self.handed_off = self.scenario.answer(text, self.visitor_messages, self.handed_off)
         self.visitor_messages += 1
         self.schedule(lines, shown)
+
+    def receipt(self, ours: int, text: str, shown: float) -> None:
+        """Our question marked as the sandbox's widgets mark it: 已读 in quickkf's bubble, a class
+        or a title on the kefu widget's icon (as the observer reports them), a line of its own."""
+        how, delay_s = self.scenario.receipt or ("", 0.0)
+        at = shown + delay_s * 1000
+        if how == "line":
+            self.push(
+                at,
+                {"type": "message", "text": "对方已读", "sender": "", "bot": False, "side": "platform", "line": True},
+            )
+        elif self.scenario.shape == "quickkf":
+            self.push(at, {"type": "update", "id": ours, "text": f"{text} 已读"})
+        else:
+            marks = [["read", ".msg-status--seen"]] if how == "read" else [["已送达", ""]]
+            self.push(at, {"type": "update", "id": ours, "text": text, "marks": marks})
 
     def next_at(self) -> float | None:
         return self.queue[0][0] if self.queue else None

@@ -18,6 +18,7 @@ from watchdog.probe.conversation import (
 )
 from watchdog.records import Claimed, Kind, Outcome, ProbeRecord, Seen, Side, State
 from watchdog.store.templates import TemplateIndex
+from watchdog.verdicts.lines import ReadRule
 
 from .conftest import counts
 
@@ -33,6 +34,7 @@ def conversation(
     max_wait_s: float = 600.0,
     time_scale: float = 1.0,
     templates: TemplateIndex | None = None,
+    read: ReadRule | None = None,
 ) -> Conversation:
     probe = ProbeRecord(
         "p1",
@@ -44,7 +46,7 @@ def conversation(
         claimed_status=Claimed.ONLINE,
         claimed_status_text="在线",
     )
-    talk = Conversation(probe, handoff or Handoff(), templates or TemplateIndex.in_memory())
+    talk = Conversation(probe, handoff or Handoff(), templates or TemplateIndex.in_memory(), read)
     talk.page_loaded(ORIGIN)
     return talk
 

@@ -63,8 +63,13 @@ def test_discovered_files_probe_like_hand_written_ones(sandbox, tmp_path):
         really = scenario.truth or scenario.expected
         for flag in ("fake_online", "bot_loop", "template_only"):  # never an accusation the truth denies
             assert really[flag] or not rows[scenario.slug][flag], (scenario.slug, flag)
-    # With no chat.message, each probe learned the list and said so.
+    # With no chat.message, each probe learned the list and said so; with no chat.read, the read
+    # mark it saw, printed ready to paste (an icon's class alone on read-icon).
     assert all(r["learned"]["message"] for r in rows.values() if r["outcome"] not in ("offline_declared",))
+    assert rows["read-icon"]["read_no_reply"] and rows["read-icon"]["read_by"] == ".msg-status--seen"
+    assert "read-icon: saw our question turn read" in result.stderr
+    assert 'read = ".msg-status--seen"' in result.stderr
+    assert not any(r["read_no_reply"] for slug, r in rows.items() if slug in ("delivered-tick", "queue-still"))
 
 
 def test_discover_writes_a_commented_file_and_keeps_an_existing_one(sandbox, tmp_path):

@@ -43,21 +43,25 @@ class Lab:
             return httpx.get(self.shop, timeout=3).status_code == 200
         return False
 
-    @contextlib.contextmanager
-    def operator(self, *args: str, warm_up_s: float = 6.0) -> Iterator[None]:
+    def operator(self, *args: str, warm_up_s: float = 6.0) -> contextlib.AbstractContextManager[None]:
         """The lab's operator script playing the agent while the probe runs."""
-        script = self.home / "operator.py"
-        process = subprocess.Popen(
-            [sys.executable, str(script), *args], cwd="/", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        time.sleep(warm_up_s)  # online (or offline) before the visitor opens the chat
-        try:
-            yield
-        finally:
-            process.terminate()
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                process.wait(10)
-            process.kill()
+        return playing(self.home / "operator.py", *args, warm_up_s=warm_up_s)
+
+
+@contextlib.contextmanager
+def playing(script: Path, *args: str, warm_up_s: float = 6.0) -> Iterator[None]:
+    """A script playing the agent while the probe runs."""
+    process = subprocess.Popen(
+        [sys.executable, str(script), *args], cwd="/", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    time.sleep(warm_up_s)  # online (or offline) before the visitor opens the chat
+    try:
+        yield
+    finally:
+        process.terminate()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(10)
+        process.kill()
 
 
 # The least a user writes by hand for Live Helper Chat: where the chat is, no message selector
@@ -78,6 +82,9 @@ send = ".send-btn"
 """
 
 LHC = Lab("lhc", LABS / "lhc", "http://127.0.0.1:8082/", "live-helper-chat", LHC_LEARNED)
+# The same LHC with its own read receipts on (tests/labs/lhc/receipts.sh: a widget theme that keeps
+# the tick, titled "Have been seen!" once an operator has opened the chat)
+LHC_RECEIPTS = Lab("lhc", LABS / "lhc", "http://127.0.0.1:8082/receipts.html", "live-helper-chat", LHC_LEARNED)
 WOLIVE = Lab("wolive", HERE / "wolive", "http://127.0.0.1:8092/", None, WOLIVE_LEARNED)
 
 
@@ -103,12 +110,21 @@ def discovered(lab: Lab, tmp_path: Path) -> str:
 
 
 def probe(probes: Path, db: Path, concurrency: int = 1) -> list[dict]:
+    return probe_run(probes, db, concurrency).rows
+
+
+class Run:
+    def __init__(self, rows: list[dict], said: str):
+        self.rows, self.said = rows, said  # the JSON rows, and what it printed to stderr
+
+
+def probe_run(probes: Path, db: Path, concurrency: int = 1) -> Run:
     result = run_cli(
         "probe", "--all", "--json", "--probes", probes, "--db", db, "--control-url", "none",
         "--ignore-min-interval", "--max-wait", MAX_WAIT, "--concurrency", concurrency,
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    return json_lines(result.stdout)
+    return Run(json_lines(result.stdout), result.stderr)
 
 
 def files(lab: Lab, tmp_path: Path) -> dict[str, str]:
@@ -139,6 +155,28 @@ def test_lhc_online_operator_who_never_answers_is_fake_online_every_time(tmp_pat
             rows = probe(folder(tmp_path, how, text, REPEATS), tmp_path / f"{how}.db", REPEATS)
         verdicts = {(r["outcome"], r["fake_online"]) for r in rows}
         assert len(rows) == REPEATS and verdicts <= {("auto_only", True), ("no_reply", True)}, (how, rows)
+        assert not any(r["read_no_reply"] for r in rows), (how, rows)  # nobody opened it: nothing read
+
+
+def test_lhc_operator_who_reads_and_never_answers_is_read_no_reply(tmp_path):
+    """已读不回 on a real system: LHC's own tick turns "Have been seen!" when the operator opens the
+    chat (8 s after it arrives, tests/labs/lhc/reader.py), and nobody answers. Without chat.read
+    (the discovered file, the learned one) the probe learns the mark and prints it; with it (the
+    preset plus the printed line) the same."""
+    needs(LHC)
+    subprocess.run(["sh", str(HERE / "lhc" / "receipts.sh")], check=True, capture_output=True)
+    made = files(LHC_RECEIPTS, tmp_path)
+    made["preset"] += "\n[chat]\nread = '[title=\"Have been seen!\"]'\n"
+    for how, text in made.items():
+        with playing(HERE / "lhc" / "reader.py", "--delay", "8", "--max-seconds", "150"):
+            run = probe_run(folder(tmp_path, how, text), tmp_path / f"{how}.db")
+        (row,) = run.rows
+        assert (row["read_no_reply"], row["fake_online"], row["read_by"]) == (
+            True, True, '[title="Have been seen!"]'
+        ), (how, row)  # fmt: skip
+        assert 8_000 < row["read_ms"] < 20_000, (how, row)  # opened 8 s on; the widget syncs every few s
+        learned = "read = '[title=\"Have been seen!\"]'" in run.said
+        assert learned == (how != "preset"), (how, run.said)
 
 
 def test_lhc_bot_that_ignores_the_handoff_is_a_bot_loop(tmp_path):

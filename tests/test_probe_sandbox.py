@@ -7,8 +7,9 @@ import re
 import pytest
 import sqlite_utils
 
+from watchdog.accuracy import read_truth_ms
 from watchdog.sandbox import SCENARIOS
-from watchdog.verdicts.lines import timestamp_only
+from watchdog.verdicts.lines import system_line, timestamp_only
 
 from .conftest import json_lines, truth
 
@@ -85,6 +86,10 @@ def test_no_stored_text_holds_icon_glyphs_or_zero_width_characters(probed_all):
 
 
 @pytest.mark.browser
+def receipt_or_time(text: str) -> bool:
+    return timestamp_only(text) or system_line(text, bubble=False) == "read"
+
+
 def test_every_message_stored_once_with_its_in_page_time(probed_all, sandbox):
     """The database holds exactly the messages the sandbox showed, in order, each with a time."""
     _, db_path = probed_all
@@ -97,8 +102,9 @@ def test_every_message_stored_once_with_its_in_page_time(probed_all, sandbox):
         if probe["outcome"] == "blind":  # its platform file cannot see the chat (on purpose)
             continue
         rows = db["messages"].rows_where("probe_id = ?", [probe["id"]], order_by="seq")
-        # a widget's own time separators (QuickKF draws one) are recorded too, as system lines
-        stored = [(m["side"], m["text"]) for m in rows if not (m["kind"] == "system" and timestamp_only(m["text"]))]
+        # a widget's own time separators (QuickKF draws one) and read receipts of their own (对方已读)
+        # are recorded too, as system lines
+        stored = [(m["side"], m["text"]) for m in rows if not (m["kind"] == "system" and receipt_or_time(m["text"]))]
         shown = [(m["side"], m["text"]) for m in sessions[probe["platform"]]["messages"]]
         assert stored == shown, probe["platform"]
         assert all(m["at_ms"] > 0 for m in db["messages"].rows_where("probe_id = ?", [probe["id"]]))
@@ -159,3 +165,25 @@ def test_ground_truth_stays_on_the_server(sandbox):
     for path in ("/p/prompt-human/", "/p/slow-human/chat", "/widget.js"):
         text = httpx.get(f"{sandbox.url}{path}").text
         assert '"kind"' not in text and "expected" not in text, path
+
+
+@pytest.mark.browser
+def test_read_time_is_the_pages_own_within_50_ms(probed_all, sandbox):
+    """Each probe's read time (question shown -> shown read) against the moment the sandbox's
+    widget marked it, by the page clock; a probe whose page never showed it read has none."""
+    _, db_path = probed_all
+    probes = {p["platform"]: p for p in sqlite_utils.Database(db_path)["probes"].rows}
+    sessions = {s["platform"]: s for s in truth(sandbox)["sessions"]}
+    reads = {slug: read_truth_ms(session) for slug, session in sessions.items()}
+    assert {slug for slug, read in reads.items() if read is not None} == {
+        "kefu-human", "kefu-queue", "read-icon", "read-line"
+    }  # fmt: skip
+    for slug, read in reads.items():
+        got = probes[slug]["read_ms"]
+        if read is None or probes[slug]["outcome"] == "blind":
+            assert got is None, slug
+        else:
+            assert got is not None and abs(got - read) <= 50, (slug, got, read)
+    assert probes["read-icon"]["read_by"] == ".msg-status--seen"
+    assert probes["read-line"]["read_by"] == "text=已读"  # its line: 对方已读
+    assert probes["kefu-queue"]["read_by"] == "text=已读"

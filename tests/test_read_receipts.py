@@ -7,16 +7,17 @@ sight, and a human reply clears it."""
 from __future__ import annotations
 
 from watchdog.records import Kind, Outcome, Side
+from watchdog.verdicts.lines import ReadRule
 
 from .test_conversation import ANSWER, ORIGIN, QUESTION, conversation, shown
 
 ASKED_MS = 4030.0
 
 
-def probe_of(events: list[dict], *, on_screen: list[tuple[Side, str]] | None = None):
+def probe_of(events: list[dict], *, on_screen: list[tuple[Side, str]] | None = None, read: ReadRule | None = None):
     """Our question sent at 4 s and shown at 4.03 s (decorated as the events say), then the
     events; the screen checked at the end against what it shows (by default, what was seen)."""
-    talk = conversation(max_wait_s=300)
+    talk = conversation(max_wait_s=300, read=read)
     talk.sending(QUESTION, ORIGIN + 4000)
     for event in events:
         talk.observe(event)
@@ -31,8 +32,9 @@ def ours(at_ms: float, mark: str, **extra) -> dict:
     return shown(at_ms, f"我 14:05 {QUESTION} {mark}".strip(), "visitor", **extra)
 
 
-def update(event: dict, at_ms: float, mark: str) -> dict:
-    return {**event, "type": "update", "at": event["at"] - ASKED_MS + at_ms, "text": f"我 14:05 {QUESTION} {mark}"}
+def update(event: dict, at_ms: float, mark: str, **extra) -> dict:
+    text = f"我 14:05 {QUESTION} {mark}".strip()
+    return {**event, "type": "update", "at": event["at"] - ASKED_MS + at_ms, "text": text, **extra}
 
 
 def test_our_question_turning_read_then_silence_is_read_no_reply():
@@ -78,3 +80,54 @@ def test_a_blind_probe_never_carries_it():
         on_screen=[(Side.VISITOR, QUESTION), (Side.PLATFORM, "您好，在的，请问有什么可以帮您？")],
     )
     assert probe.outcome == Outcome.BLIND and not probe.read_no_reply and not probe.fake_online
+
+
+def test_a_marker_only_markup_shows_is_read_from_the_observers_marks():
+    """An icon whose class turns read (no words), and Live Helper Chat's tick, whose title goes
+    from "Delivered" to "Seen": the marks the observer reports, and how the read showed kept."""
+    first = ours(ASKED_MS, "", marks=[["unread", ".msg-status--unread"]])
+    _, probe = probe_of([first, update(first, ASKED_MS + 2500, "", marks=[["read", ".msg-status--seen"]])])
+    assert (probe.read_ms, probe.read_by, probe.read_no_reply) == (2500.0, ".msg-status--seen", True)
+    assert any(n.startswith("the widget showed our question as read 2.5 s after") for n in probe.notes)
+    first = ours(ASKED_MS, "", marks=[["Have been sent!", ""]])
+    delivered = update(first, ASKED_MS + 900, "", marks=[["Delivered", ""]])
+    _, probe = probe_of([first, delivered, update(first, ASKED_MS + 4000, "", marks=[["Seen", '[title="Seen"]']])])
+    assert (probe.read_ms, probe.read_by) == (4000.0, '[title="Seen"]')
+
+
+def test_an_icon_that_never_turns_read_or_a_read_class_from_the_start_claims_nothing():
+    first = ours(ASKED_MS, "", marks=[["已送达", ""]])
+    _, probe = probe_of([first, update(first, ASKED_MS + 800, "", marks=[["已送达", ""], ["read", ""]])])
+    assert probe.read_ms is None and not probe.read_no_reply  # a read word with no selector: not ours to learn
+    _, probe = probe_of([ours(ASKED_MS, "", marks=[["read", ".is-read"]])])
+    assert probe.read_ms is None
+    first = ours(ASKED_MS, "", marks=[["read", ".is-read"]])  # read from the start, then a line saying so
+    _, probe = probe_of([first, shown(ASKED_MS + 2000, "对方已读", line=True)])
+    assert probe.read_ms is None and not probe.read_no_reply
+
+
+def test_a_list_learned_late_sets_the_baseline_and_claims_nothing_it_did_not_see():
+    """Without chat.message the observer first reports our text alone (bare), then our bubble
+    as it is when the list is learned: a read mark then was not seen turning up."""
+    bare = ours(ASKED_MS, "", bare=True)
+    _, probe = probe_of([bare, update(bare, ASKED_MS + 3000, "已读", bare=False, baseline=True)])
+    assert probe.read_ms is None
+    later = update(bare, ASKED_MS + 5000, "已读", bare=False)
+    _, probe = probe_of([bare, update(bare, ASKED_MS + 3000, "已读", bare=False, baseline=True), later])
+    assert probe.read_ms is None  # a time label redrawn since is no read turning up
+    unread = update(bare, ASKED_MS + 3000, "未读", bare=False, baseline=True)
+    _, probe = probe_of([bare, unread, update(bare, ASKED_MS + 5000, "已读", bare=False)])
+    assert (probe.read_ms, probe.read_by) == (5000.0, "text=已读")
+
+
+def test_chat_read_as_a_selector_or_words_replaces_the_defaults():
+    selector = ReadRule(selector=".tick.blue")
+    first = ours(ASKED_MS, "已读", marks=[["unread", ".tick.blue"]])  # its words say nothing here
+    _, probe = probe_of([first, update(first, ASKED_MS + 1200, "已读", marks=[["read", ".tick.blue"]])], read=selector)
+    assert (probe.read_ms, probe.read_by) == (1200.0, ".tick.blue")
+    words = ReadRule.of("text=已阅")
+    first = ours(ASKED_MS, "未阅")
+    _, probe = probe_of([first, update(first, ASKED_MS + 700, "已阅")], read=words)
+    assert (probe.read_ms, probe.read_by) == (700.0, "text=已阅")
+    _, probe = probe_of([first, update(first, ASKED_MS + 700, "已读")], read=words)
+    assert probe.read_ms is None  # not this platform's words

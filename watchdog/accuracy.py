@@ -1,9 +1,10 @@
 """How right are the verdicts? Probe the sandbox under several random seeds and compare what
-was decided with its ground truth: message kinds, outcomes, and the two accusations
-(fake_online, bot_loop) whose precision must be perfect."""
+was decided with its ground truth: message kinds, outcomes, the flags (accusations whose
+precision must be perfect) and when our question turned read."""
 
 from __future__ import annotations
 
+import statistics
 import tempfile
 from collections import Counter
 from collections.abc import Callable
@@ -41,6 +42,8 @@ class AccuracyReport:
     mismatches: list[Mismatch] = field(default_factory=list)
     reviewed_as_expected: int = 0  # blind or chat_missing where the sandbox expects it
     needs_review: list[Mismatch] = field(default_factory=list)  # blind or chat_missing where not expected
+    read_errors: list[float] = field(default_factory=list)  # |read_ms - the page's truth| of reads seen, ms
+    reads: Counter = field(default_factory=Counter)  # timed / missed / unfounded (seen, none shown)
 
     @property
     def outcome_accuracy(self) -> float:
@@ -88,6 +91,7 @@ class AccuracyReport:
                 f"{flag}: precision {precision:.1%} ({c['tp']}/{c['tp'] + c['fp']}), "
                 f"recall {recall:.1%} ({c['tp']}/{c['tp'] + c['fn']})"
             )
+        lines.append(self.read_line())
         unexpected = len(self.needs_review)
         lines.append(
             f"needs review: {self.reviewed_as_expected + unexpected} probe(s) ({self.reviewed_as_expected} as the "
@@ -101,6 +105,23 @@ class AccuracyReport:
                 for m in self.mismatches
             ]
         return "\n".join(lines)
+
+    def read_line(self) -> str:
+        errors = sorted(self.read_errors)
+        timed = f"error median {statistics.median(errors):.1f} ms, max {errors[-1]:.1f} ms" if errors else "none timed"
+        return (
+            f"read time: {self.reads['timed']} read(s) seen of {self.reads['timed'] + self.reads['missed']} shown, "
+            f"{timed}; {self.reads['unfounded']} seen where the page showed none"
+        )
+
+
+def read_truth_ms(session: dict[str, Any]) -> float | None:
+    """When the sandbox's widget showed our question read, in page ms after it showed the
+    question (None: it never did)."""
+    question = next((m for m in session["messages"] if m["side"] == "visitor"), None)
+    if question is None or question.get("read_at") is None or question.get("shown_at") is None:
+        return None
+    return float(question["read_at"]) - float(question["shown_at"])
 
 
 def _score_probe(
@@ -130,6 +151,14 @@ def _score_probe(
             )
         )
     sessions = [s for s in truth["sessions"] if s["platform"] == probe.platform]
+    read = read_truth_ms(sessions[-1]) if sessions else None
+    if read is not None and probe.read_ms is not None:
+        report.reads["timed"] += 1
+        report.read_errors.append(abs(probe.read_ms - read))
+    elif read is not None:
+        report.reads["missed"] += 1
+    elif probe.read_ms is not None:
+        report.reads["unfounded"] += 1
     shown = [m for m in sessions[-1]["messages"] if m["side"] == "platform"] if sessions else []
     seen = [m for m in stored if m.side == Side.PLATFORM]
     # Pair stored messages with shown ones by text, in order; anything unpaired was missed.

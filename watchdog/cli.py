@@ -377,6 +377,11 @@ def _summary(results: list[ProbeRecord], lang: str) -> str:
     return format_table([*headers, "转人工", i18n.translate(lang, N_("flags"))], rows)
 
 
+def toml_string(value: str) -> str:
+    """`value` as TOML: a literal string ('...') when it holds double quotes and no single ones."""
+    return f"'{value}'" if '"' in value and "'" not in value else json.dumps(value, ensure_ascii=False)
+
+
 def run_probes(
     catalog: Catalog, platforms: list[Platform], store: Store, *, as_json: bool, **options: Any
 ) -> list[ProbeRecord]:
@@ -384,6 +389,7 @@ def run_probes(
     progress bar when stderr is a terminal."""
     progress = Progress(sys.stderr, total=len(platforms))
     lang = i18n.terminal_language()
+    reads_configured = {platform.slug: platform.chat.read is not None for platform in platforms}
 
     def skip(slug: str, why: str) -> None:
         progress.skipped(f"skipped {slug}: {why}")
@@ -398,6 +404,12 @@ def run_probes(
             learned = i18n.N_("%(slug)s: learned from our question; to keep it, put under [chat] in %(slug)s.toml:")
             said = i18n.translate(lang, learned) % {"slug": result.platform}
             progress.message(f'{said}\n  message = "{result.learned_message}"{visitor}')
+        if result.read_by and not reads_configured.get(result.platform):
+            learned = i18n.N_(
+                "%(slug)s: saw our question turn read; to keep the mark, put under [chat] in %(slug)s.toml:"
+            )
+            said = i18n.translate(lang, learned) % {"slug": result.platform}
+            progress.message(f"{said}\n  read = {toml_string(result.read_by)}")
 
     def revised(earlier: ProbeRecord) -> None:
         progress.message(f"{earlier.platform}: revised probe {earlier.id} to {earlier.outcome} ({earlier.notes[-1]})")

@@ -48,6 +48,7 @@ MAX_FILE_BYTES = 256 * 1024
 HOURS_PATTERN = re.compile(r"^(\d\d):(\d\d)-(\d\d):(\d\d)$")
 # Selector syntax only Playwright's engines know: an engine prefix (text=, xpath=, role=, ...),
 # XPath or quoted text, chained clauses (>>), and Playwright's own pseudo-classes.
+READ_WORDS = "text="  # chat.read given as the words the widget writes, not a selector
 PLAYWRIGHT_ENGINE = re.compile(r"^\s*(?:[a-z][a-z-]*(?::light)?\s*=|//|\.\.|[\"'])")
 PLAYWRIGHT_ONLY = re.compile(
     r">>|:(?:has-text|text|text-is|text-matches|nth-match|right-of|left-of|above|below|near)"
@@ -93,6 +94,7 @@ class Chat:
     bot: str | None = None
     sender: str | None = None
     typing: str | None = None
+    read: str | None = None  # the read marker's selector, or text=WORDS; None: the defaults
 
 
 @dataclass(frozen=True)
@@ -195,6 +197,16 @@ class _Table:
                 f"{only_playwright.group(0).strip()!r} is Playwright-only syntax, which "
                 "the in-page observer cannot match: use plain CSS (combinators, :not(), :has(), attributes)",
             )
+            return None
+        return value
+
+    def read_mark(self, key: str) -> str | None:
+        """chat.read: the read marker's selector, or the words the widget writes (text=已阅)."""
+        value = self.text(key)
+        if value is None or not value.startswith(READ_WORDS):
+            return self.css(key) if value is not None else None
+        if not value.removeprefix(READ_WORDS).strip():
+            self._problem(self.prefix + key, f'"{READ_WORDS}" needs the words after it, like "{READ_WORDS}已阅"')
             return None
         return value
 
@@ -366,6 +378,7 @@ def _parse_chat(table: _Table, required: bool = True) -> Chat:
         bot=table.css("bot"),
         sender=table.css("sender"),
         typing=table.css("typing"),
+        read=table.read_mark("read"),
     )
 
 

@@ -116,6 +116,7 @@ MESSAGES: dict[str, Message] = {
     "not_shown": N_("not shown by the widget: timed from pressing send"),
     "unknown_visitor": N_("marked as ours by the widget (chat.visitor), but we never sent it"),
     # what the probe noticed (probe/conversation.py, probe/driver.py, the store)
+    "read_seen": N_("the widget showed our question as read %(seconds)s s after we asked, by %(by)s (chat.read)"),
     "learned_list": N_("learned the message list from our question: %(said)s (chat.* in the platform file)"),
     "echo_missing": N_("the widget did not show our message: timed from pressing send"),
     "unreported_on_screen": N_(

@@ -219,6 +219,7 @@ class ProbeRecord:
     handoff_broken: bool = False
     read_no_reply: bool = False
     read_ms: float | None = None  # page time from our question to the widget showing it read
+    read_by: str | None = None  # how it showed it read: text=已读, or the marker's selector
     queue_places: list[list[float]] = field(default_factory=list)  # [seconds after the question, place]
     first_reply_ms: float | None = None
     first_human_ms: float | None = None
@@ -273,6 +274,7 @@ class ProbeRecord:
             "handoff_broken": self.handoff_broken,
             "read_no_reply": self.read_no_reply,
             "read_ms": self.read_ms,
+            "read_by": self.read_by,
             "messages": self.platform_messages,
             "handoff_sent": self.handoff_sent,
             "question": self.question,

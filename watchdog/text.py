@@ -6,6 +6,7 @@ which no UTF-8 file, database or terminal accepts, and it may be of any length.
 
 from __future__ import annotations
 
+import functools
 import re
 
 # Icon-font glyphs (Unicode private-use areas) render as boxes anywhere but in their font;
@@ -79,12 +80,14 @@ def our_text(text: str, sent: list[str]) -> str | None:
     return None
 
 
-def decoration(text: str, said: str) -> str | None:
-    """What the widget put around our message `said` in `text` (a label, a time, a read mark),
-    or None when `text` does not show it with only such things around it."""
+def decoration(text: str, said: str, marks: tuple[str, ...] = ()) -> str | None:
+    """What the widget put around our message `said` in `text` (a label, a time, a read mark,
+    or one of a platform's own `marks`), or None when `text` does not show it with only such
+    things around it."""
     compact, needle = SPACES.sub("", text), SPACES.sub("", said)
     where = compact.find(needle) if needle else -1
     if where < 0:
         return None
     rest = compact[:where] + " " + compact[where + len(needle) :]
-    return rest if len(rest) <= MAX_DECORATION_CHARS and DECORATION.fullmatch(rest) else None
+    unmarked = functools.reduce(lambda left, mark: left.replace(SPACES.sub("", mark), " "), marks, rest)
+    return rest if len(rest) <= MAX_DECORATION_CHARS and DECORATION.fullmatch(unmarked) else None

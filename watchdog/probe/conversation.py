@@ -33,10 +33,10 @@ from ..records import (
     State,
 )
 from ..text import clean_text, decoration, our_text, page_text, without_leading_time, without_time_labels
-from ..timescale import to_real_seconds
+from ..timescale import to_real_seconds, to_simulated_seconds
 from ..verdicts.classify import Classifier
 from ..verdicts.decide import judge
-from ..verdicts.lines import says_read, system_line
+from ..verdicts.lines import ReadRule, system_line
 from ..verdicts.templates import Templates
 
 GREETING_WAIT_S = 3.0  # before writing, wait this long for greetings
@@ -100,8 +100,9 @@ def unreachable(reason: str, control_url: str | None, control_error: str | None)
 class Conversation:
     """One probe's messages and decisions. The driver feeds it and writes what it returns."""
 
-    def __init__(self, probe: ProbeRecord, handoff: Handoff, templates: Templates):
+    def __init__(self, probe: ProbeRecord, handoff: Handoff, templates: Templates, read: ReadRule | None = None):
         self.probe = probe
+        self.read = read or ReadRule()  # how the platform shows our message read (chat.read)
         self.handoff = handoff
         self.templates = templates
         self.messages: list[MessageRecord] = []  # in the order seen; seq = index + 1
@@ -126,6 +127,7 @@ class Conversation:
         self.restoring: Counter[str] | None = None  # after a reload: the texts the restored chat shows again
         self.restored_ours = False  # ...and whether it shows our question
         self.shown_unread = False  # our question shown without a read mark: a read mark since is news
+        self.read_unseen = False  # ...or shown read before we could see it change: it claims nothing
 
     # -- the page clock -------------------------------------------------------------------
 
@@ -175,7 +177,7 @@ class Conversation:
         at = self.offset(event["at"]) if "at" in event else None
         kind = event.get("type")
         if kind in ("message", "update") and at is not None:
-            self._watch_read(clean_text(page_text(str(event.get("text") or ""))), at)
+            self._watch_read(event, at)
         if kind == "typing" and at is not None:
             self.typing_seen_at = at
         elif kind == "error":
@@ -199,20 +201,33 @@ class Conversation:
                 return [added]
         return []
 
-    def _watch_read(self, text: str, at: float) -> None:
-        """When our question turned read (已读 beside it, or a line of its own saying so, after
-        it was shown without one): a read mark there from the first showing claims nothing,
-        and a sent or delivered tick is no read mark."""
+    def _watch_read(self, event: dict[str, Any], at: float) -> None:
+        """When our question turned read (a read mark in or beside its bubble, or a line of its
+        own saying so, after it was shown without one): a mark there from the first showing
+        claims nothing, and a sent or delivered tick is no read mark. The observer's `bare`
+        report (the list not learned yet) shows our text alone; its `baseline`, the bubble
+        as it is when the list is learned: a read mark then was not seen turning up."""
         question = self.sent[0] if self.sent else None
-        if question is None or self.probe.read_ms is not None:
+        if question is None or self.probe.read_ms is not None or self.read_unseen or event.get("bare"):
             return
-        around = decoration(text, question)
-        if around is not None and not says_read(around):
-            self.shown_unread = True
-            return
-        marked = around is not None or system_line(text, bubble=True) == "read"
-        if marked and self.shown_unread and self.probe.question_at_ms is not None:
+        text = clean_text(page_text(str(event.get("text") or "")))
+        around = decoration(text, question, self.read.marks)
+        if around is None:
+            how = self.read.line(text) if self.shown_unread else None
+        else:
+            marks = [[page_text(str(part)) for part in mark[:2]] for mark in event.get("marks") or [] if len(mark) >= 2]
+            how = self.read.bubble(around, marks)
+            if how is None:
+                self.shown_unread = True
+                return
+            if not self.shown_unread or event.get("baseline"):
+                self.read_unseen = True
+                return
+        if how is not None and self.probe.question_at_ms is not None:
             self.probe.read_ms = round(max(0.0, at - self.probe.question_at_ms), 1)
+            self.probe.read_by = how
+            seconds = to_simulated_seconds(self.probe.read_ms / 1000, self.probe.time_scale)
+            self.probe.notes.append(Reason("read_seen", seconds=seconds, by=how))
 
     def reattach(self, token: str, frame_url: str | None = None) -> list[MessageRecord]:
         """The chat's page navigated and a new document (`token`) shows the chat again, restored

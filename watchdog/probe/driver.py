@@ -28,6 +28,7 @@ from ..reasons import Reason
 from ..records import Claimed, MessageRecord, Outcome, ProbeRecord, Side
 from ..store import Store, utc_now
 from ..text import TIME_LABEL, clean_text, page_text
+from ..verdicts.lines import ReadRule
 from ..verdicts.templates import Templates
 from .browser import new_context
 from .conversation import (
@@ -105,7 +106,9 @@ def _observer_source() -> str:
 
 def observer_script(chat: Chat) -> str:
     selectors = ("input", "message", "visitor", "bot", "sender", "typing")
-    config: dict[str, str | None] = {key: getattr(chat, key) for key in selectors}
+    config: dict[str, str | bool | None] = {key: getattr(chat, key) for key in selectors}
+    config["read"] = ReadRule.of(chat.read).selector
+    config["readMarks"] = not chat.read  # the default markers: classes and labels saying read
     config["timeLabel"] = TIME_LABEL.pattern
     return _observer_source().replace("__CONFIG__", json.dumps(config, ensure_ascii=False))
 
@@ -169,7 +172,7 @@ class ProbeRun:
         )
         if templates is None:
             templates = store.templates
-        self.conversation = Conversation(probe, questions.handoff, templates)
+        self.conversation = Conversation(probe, questions.handoff, templates, ReadRule.of(platform.chat.read))
         self.chat_page: Page | None = None  # where the chat is: the page, or a window it opened
         self.chat_frame: Frame | None = None
         self.buffered: list[tuple[Frame, dict[str, Any]]] = []
@@ -353,8 +356,8 @@ class ProbeRun:
     async def _send(self, frame: Frame, text: str) -> None:
         chat = self.platform.chat
         box = frame.locator(chat.input).first
-        if not chat.message and not self.probe.learned_message:  # learn the message list from what we send
-            await page_call(frame.evaluate(f"(text) => {OBSERVER}.learn(text)", text), "learning the list")
+        # What we send: our bubbles (their read marks), and the message list where not given.
+        await page_call(frame.evaluate(f"(text) => {OBSERVER}.learn(text)", text), "learning the list")
         try:
             await box.fill(text, timeout=ELEMENT_TIMEOUT_MS)
         except PlaywrightTimeout:

@@ -6,7 +6,8 @@
   // Once per document, not per window: a window opened by window.open keeps its Window when
   // its first, blank document gives way to the chat page, and that page must be watched.
   if (document.__kefuWatchdogHandle) return;
-  // {input, message, visitor, bot, sender, typing}: CSS selectors or null; timeLabel: text.TIME_LABEL
+  // {input, message, visitor, bot, sender, typing, read}: CSS selectors or null; readMarks: look
+  // for the default read markers; timeLabel: text.TIME_LABEL
   const config = __CONFIG__;
   // The clock is taken before any page script runs: a page that later replaces or skews
   // performance.now cannot change the stamps. The driver reads the same clock, which the
@@ -150,7 +151,63 @@
     let text = clean(el.textContent);
     if (sender) text = clean(text.startsWith(sender) ? text.slice(sender.length) : text.replace(sender, ""));
     const bot = closestOrSelf(el, config.bot) || (config.bot ? query(el, config.bot).length > 0 : false);
-    return { text, sender, bot, side: closestOrSelf(el, config.visitor) ? "visitor" : "platform" };
+    const message = { text, sender, bot, side: closestOrSelf(el, config.visitor) ? "visitor" : "platform" };
+    if (sent.some((said) => compact(text).includes(said))) { // ours: how it is marked read
+      message.marks = readMarks(el);
+      ourBubbles.add(el);
+    }
+    return message;
+  }
+
+  // Read receipts (已读): the words in and around our bubble go to Python with its text; what
+  // only markup says is reported as marks, [word, selector] pairs: with chat.read, whether its
+  // selector matches in or next to the bubble ("read" or "unread"); without, a class named
+  // read, seen or unread (is-read, msg-status--seen) and a title, label or alt saying so (Live
+  // Helper Chat's tick: title "Have been sent!", then "Have been seen!"). Python decides, and only
+  // a change counts.
+  const READ_CLASS = /(?:^|[-_])(un)?(?:read|readed|seen)(?:$|[-_])|^(?:is|has)(un)?read(?:ed)?$/i;
+  const READ_LABEL = /已读|未读|\b(?:un)?read\b|\bseen\b/i;
+  const MARK_ELEMENTS = 40; // a bubble is small; a hostile one is not read whole
+  const ourBubbles = new Set(); // watched for marks added next to them, not only inside
+  const marksOf = new Map(); // message id -> its marks as last reported (JSON)
+  function markScope(el) { // the bubble and what follows it in its row, up to the next message
+    const scope = [el];
+    for (let next = el.nextElementSibling; next && scope.length < 4; next = next.nextElementSibling) {
+      if (ids.has(next) || matches(next, config.message)) break;
+      scope.push(next);
+    }
+    return scope;
+  }
+  function readMarks(el) {
+    const scope = markScope(el);
+    if (config.read) {
+      const hit = scope.some((part) => matches(part, config.read) || query(part, config.read).length > 0);
+      return [[hit ? "read" : "unread", config.read]];
+    }
+    if (!config.readMarks) return [];
+    const marks = [];
+    let looked = 0;
+    for (const part of scope) {
+      for (const node of [part, ...part.getElementsByTagName("*")]) {
+        if (++looked > MARK_ELEMENTS) return marks;
+        for (const name of node.classList) {
+          const found = READ_CLASS.exec(name);
+          if (found) marks.push([found[1] || found[2] ? "unread" : "read", "." + CSS.escape(name)]);
+        }
+        for (const attribute of ["title", "aria-label", "alt"]) {
+          const value = clean(node.getAttribute(attribute));
+          if (value.length > 30 || !READ_LABEL.test(value)) continue;
+          marks.push([value, `[${attribute}=${JSON.stringify(value)}]`]);
+        }
+      }
+    }
+    return marks;
+  }
+  function markChanged(id, message) { // whether our bubble's marks differ from those last reported
+    const marks = JSON.stringify(message.marks || []);
+    const changed = (marksOf.get(id) ?? "[]") !== marks;
+    marksOf.set(id, marks);
+    return changed;
   }
 
   const roots = [document]; // plus every shadow root, open or closed, as it is attached
@@ -237,12 +294,13 @@
     if (!id) {
       id = nextId++;
       ids.set(el, id);
+      markChanged(id, message);
       report({ type: "message", id, at: insertionStamp(el, stamp), ...message });
       const entry = { id, key };
       previous.push(entry);
       entries.set(id, entry);
-    } else if (keys.get(id) !== key) {
-      report({ type: "update", id, at: stamp, text: message.text });
+    } else if (markChanged(id, message) || keys.get(id) !== key) {
+      report({ type: "update", id, at: stamp, text: message.text, marks: message.marks });
       if (entries.has(id)) entries.get(id).key = key;
     }
     keys.set(id, key);
@@ -287,9 +345,10 @@
       if (!id && index < overlap) id = previous[previous.length - overlap + index].id;
       if (!id) {
         id = nextId++;
+        markChanged(id, item.message);
         report({ type: "message", id, at: insertionStamp(item.el, stamp), ...item.message });
-      } else if (keys.get(id) !== item.key) {
-        report({ type: "update", id, at: stamp, text: item.message.text });
+      } else if (markChanged(id, item.message) || keys.get(id) !== item.key) {
+        report({ type: "update", id, at: stamp, text: item.message.text, marks: item.message.marks });
       }
       ids.set(item.el, id);
       keys.set(id, item.key);
@@ -334,7 +393,7 @@
           if (!ourId) { // ours, shown: reported at once (the proof of sight), whatever the list turns out to be
             ourId = nextId++;
             report({ type: "message", id: ourId, at: insertionStamp(ourElement, stamp), text: clean(ourElement.textContent),
-                     sender: "", bot: false, side: "visitor" });
+                     sender: "", bot: false, side: "visitor", bare: true }); // our text alone: no read mark known
           }
           const found = sameShaped(ourAdded);
           if (found) return learned(found, stamp);
@@ -428,8 +487,12 @@
     if (!config.visitor && mine) config.visitor = message + "." + CSS.escape(mine);
     needle = null;
     ids.set(bubble, ourId); // already reported
-    keys.set(ourId, keyOf(describe(bubble)));
+    const ours = describe(bubble);
+    keys.set(ourId, keyOf(ours));
+    markChanged(ourId, ours);
     report({ type: "learned", message, visitor: config.visitor });
+    // Our bubble as it is now: a read mark it shows was not seen turning up
+    report({ type: "update", id: ourId, at: stamp, text: ours.text, marks: ours.marks, baseline: true });
     recovering = true; // what the list already showed (greetings, our question) is reported now
     try { rescan(stamp); } finally { recovering = false; }
   }
@@ -518,14 +581,26 @@
     return recovering ? origin : fallback;
   }
 
+  function scanOurRows(mutations, stamp) { // a read mark added or changed beside our bubble
+    for (const bubble of ourBubbles) {
+      const row = bubble.isConnected ? up(bubble) : null;
+      if (!row || !ids.get(bubble)) { if (!row) ourBubbles.delete(bubble); continue; }
+      if (mutations.some((m) => row.contains(m.target) && !bubble.contains(m.target))) update(bubble, stamp);
+    }
+  }
+
   const observer = new MutationObserver((mutations) => {
     const stamp = now();
-    if (config.message) scanMessages(mutations, stamp);
-    else learnFrom(mutations, stamp);
+    if (config.message) {
+      scanMessages(mutations, stamp);
+      scanOurRows(mutations, stamp);
+    } else learnFrom(mutations, stamp);
     if (config.typing && typingCheck === null) typingCheck = setTimer(scanTyping, TYPING_CHECK_MS);
     lastScan = stamp;
   });
-  const options = { childList: true, subtree: true, characterData: true, attributes: !!config.typing };
+  // Attributes: a typing indicator shown by a style or class; a read mark by a class or title.
+  const options = { childList: true, subtree: true, characterData: true, attributes: true };
+  if (!config.typing) options.attributeFilter = ["class", "title", "aria-label", "alt"];
   observer.observe(document, options);
   const attachShadow = Element.prototype.attachShadow;
   Element.prototype.attachShadow = function (init) {

@@ -105,6 +105,7 @@ COLUMNS = {
         "handoff_broken": "1: the chat announced an agent or a transfer, then no human answered",
         "read_no_reply": "1: 已读不回: the widget showed our question as read, then no human answered",
         "read_ms": "Measured page time from our question to the widget showing it read (ms)",
+        "read_by": "How the widget showed it read: text=已读 (its words), or the read marker's selector",
         "queue_places": "The places in the chat's queue as it showed them: [[seconds after our question, place], ...]",
         "first_reply_ms": "Measured page time from our question to the first reply (ms)",
         "first_human_ms": "Measured page time from our question to the first human reply (ms)",

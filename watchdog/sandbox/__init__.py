@@ -95,7 +95,7 @@ def platform_file(scenario: Scenario, base_url: str, time_scale: float, query: s
         'hours = "always"',
         "",
         "[probe]",
-        f'max_wait = "{SANDBOX_MAX_WAIT}"',
+        f'max_wait = "{scenario.max_wait or SANDBOX_MAX_WAIT}"',
         f"time_scale = {time_scale}  # simulated time: the sandbox runs this much faster",
         'min_interval = "1s"  # a simulation: probe it as often as you like',
         "",

@@ -3,8 +3,8 @@
 // href, no role, no onclick attribute, no pointer cursor); the chat window is in the page from
 // the start, hidden; its only status is in its own header ("与 客服小美 交流中" / "暂时没有客服"), and
 // offline its input is made read-only; notices are divs among the li bubbles (agent assigned,
-// queue, time separators); our bubble carries a "我" label, a time and a read mark, and is drawn
-// at once with an empty data-id, then replaced by the server's copy. It knows nothing of the truth.
+// queue, time separators); our bubble carries a "我" label, a time and a read mark (未读, then 已读
+// when the server says), and is drawn at once with an empty data-id, then replaced by the server's copy. It knows nothing of the truth.
 (() => {
   const clock = () => performance.timeOrigin + performance.now();
   const post = (url, body) =>
@@ -77,14 +77,28 @@
             copy.dataset.id = "m" + clientId;
             copy.append(el("em", "qkf-read", "未读"));
             draft.replaceWith(copy);
-            setTimeout(() => { copy.querySelector(".qkf-read").textContent = "已读"; }, 400);
+            copies.set("v" + clientId, copy);
+            if (readEarly.has("v" + clientId)) markRead("v" + clientId); // read before the copy came
           });
       }
+      // Our message read (the server says when): its mark turns 已读, on the copy
+      const copies = new Map();
+      const readEarly = new Set();
+      let session = null;
+      function markRead(id) {
+        const copy = copies.get(id);
+        if (!copy) { readEarly.add(id); return; }
+        copy.querySelector(".qkf-read").textContent = "已读";
+        const markedAt = clock();
+        setTimeout(() => post(options.api + "/shown", { session, id, receipt: "read", shown_at: markedAt }), 0);
+      }
       send.addEventListener("click", sendNow);
-      ready.then((session) => {
+      ready.then((opened) => {
+        session = opened;
         const events = new EventSource(options.api + "/events?session=" + session);
         events.onmessage = (event) => {
           const data = JSON.parse(event.data);
+          if (data.type === "receipt" && data.state === "read") return markRead(data.id);
           if (data.type !== "message") return;
           let shownAt;
           if (data.notice) {

@@ -72,6 +72,11 @@ class Scenario:
     # The platform file's selectors where they differ from the shape's usual ones: a user's own
     # (crossing a shadow root), or a user's mistake.
     selectors: tuple[tuple[str, str], ...] = ()
+    # How the widget marks our question (its receipts) and when, after it arrived: "read" (our
+    # bubble says 已读 in quickkf, a class turns read in the kefu widget), "line" (a line of its
+    # own: 对方已读), "delivered" (a tick that turns 已送达 and never read). None: no receipt.
+    receipt: tuple[str, float] | None = None
+    max_wait: str = ""  # the platform file's probe.max_wait, where not the sandbox's usual
 
     def answer(self, text: str, earlier: int, handed_off: bool) -> tuple[tuple[Line, ...], bool]:
         """The lines that answer a visitor's message after `earlier` ones, and whether a human
@@ -427,6 +432,7 @@ SCENARIOS: tuple[Scenario, ...] = (
             Line("您前面还有1位会员在等待", "system", 10),
             human(20, "客服小美"),
         ),
+        receipt=("read", 3),
         expected=_expect("human"),
     ),
     Scenario(
@@ -437,9 +443,20 @@ SCENARIOS: tuple[Scenario, ...] = (
         shape="quickkf",
         on_question=(Line("客服小美 为您服务", "system", 1), Line("您前面还有3位会员在等待", "system", 3)),
         on_handoff=(Line("正在转接中...", "system", 1), Line("您前面还有5位会员在等待", "system", 4)),
+        receipt=("read", 2),
         expected=_expect(
             "no_reply", handoff=True, fake_online=True, queue_stuck=True, handoff_broken=True, read_no_reply=True
         ),
+    ),
+    Scenario(
+        "queue-still",
+        "静候卡盟",
+        "the same widget: an agent assigned, a place in a queue that stays 3 for the whole 7-minute wait, our "
+        "question never marked read, nobody answers",
+        shape="quickkf",
+        on_question=(Line("客服小王 为您服务", "system", 1), Line("您前面还有3位会员在等待", "system", 2)),
+        max_wait="7m",
+        expected=_expect("no_reply", handoff=True, fake_online=True, queue_stuck=True, handoff_broken=True),
     ),
     Scenario(
         "kefu-closed",
@@ -448,6 +465,32 @@ SCENARIOS: tuple[Scenario, ...] = (
         shape="quickkf",
         status="offline",
         expected=_expect("offline_declared"),
+    ),
+    Scenario(
+        "read-icon",
+        "蓝勾卡盟",
+        "says 在线; our question's status icon turns to a read class after 8 s (no words, no title), then "
+        "nobody answers",
+        greeting=(Line("您好，欢迎光临蓝勾卡盟！", "greeting", 0.5, "蓝勾卡盟"),),
+        receipt=("read", 8),
+        expected=_expect("no_reply", handoff=True, fake_online=True, read_no_reply=True),
+    ),
+    Scenario(
+        "read-line",
+        "回执卡盟",
+        "says 在线; a line of its own says 对方已读 5 s after our question, a person answers in 30 s",
+        shape="iframe",
+        on_question=(human(30, "客服-小回", typing_s=5),),
+        receipt=("line", 5),
+        expected=_expect("human"),
+    ),
+    Scenario(
+        "delivered-tick",
+        "送达卡盟",
+        "says 在线; our question's tick turns 已送达 after 2 s and never read, nobody answers",
+        greeting=(Line("您好，欢迎光临送达卡盟，请问有什么可以帮您？", "greeting", 0.5, "送达卡盟"),),
+        receipt=("delivered", 2),
+        expected=_expect("no_reply", handoff=True, fake_online=True),
     ),
     Scenario(
         "misconfigured",

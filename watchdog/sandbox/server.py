@@ -124,16 +124,18 @@ class SandboxApp:
             )
             if session.visitor_messages == 0:
                 session.anchor = time.monotonic()
+                self._schedule_receipt(session, f"v{payload.get('client_id')}")
             lines, session.handed_off = scenario.answer(
                 payload.get("text", ""), session.visitor_messages, session.handed_off
             )
             session.visitor_messages += 1
             self._schedule(session, lines)
             return {"ok": True}
-        if action == "shown":
+        if action == "shown":  # a message shown, or our question's receipt (read_at, delivered_at)
+            moment = f"{payload['receipt']}_at" if payload.get("receipt") in ("read", "delivered") else "shown_at"
             for message in session.messages:
                 if message["id"] == payload.get("id"):
-                    message["shown_at"] = payload.get("shown_at")
+                    message[moment] = payload.get("shown_at")
             return {"ok": True}
         return {"error": "unknown action"}
 
@@ -155,6 +157,16 @@ class SandboxApp:
                     {"type": "typing"},
                 )
             loop.call_later(after(line.delay_s * jitter), self._emit, session, line, text)
+
+    def _schedule_receipt(self, session: Session, question_id: str) -> None:
+        """Our question marked (read, or only delivered) when the scenario says, after it arrived."""
+        if session.scenario.receipt is None:
+            return
+        how, delay_s = session.scenario.receipt
+        state = "delivered" if how == "delivered" else "read"
+        event = {"type": "receipt", "id": question_id, "state": state}
+        real_s = to_real_seconds(delay_s, self.time_scale)  # not varied: the session's draws stay as they were
+        asyncio.get_running_loop().call_later(real_s, session.events.put_nowait, event)
 
     def _emit(self, session: Session, line: Line, text: str) -> None:
         message_id = f"p{sum(1 for m in session.messages if m['side'] == 'platform') + 1}"
@@ -231,6 +243,7 @@ class SandboxApp:
             "input": "contenteditable" if scenario.shape == "shadow" else "textarea",
             "offline": scenario.status == "offline",
             "rerender": scenario.rerender,
+            "receipts": scenario.receipt[0] if scenario.receipt else None,
             "title": f"{scenario.name} 在线客服",
         }
         return json.dumps(config, ensure_ascii=False)

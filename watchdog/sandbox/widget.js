@@ -14,7 +14,9 @@
     return node;
   }
 
-  // config: {api, send: "button"|"enter", input: "textarea"|"contenteditable", offline, rerender}
+  // config: {api, send: "button"|"enter", input: "textarea"|"contenteditable", offline, rerender,
+  //          receipts: "read" (a status icon whose class turns read), "line" (对方已读 below),
+  //          "delivered" (the icon turns 已送达) or null}
   window.mountKefuWidget = function mountKefuWidget(root, config) {
     const box = el("div", "kefu-chat");
     box.append(el("div", "kefu-head", config.title || "在线客服"));
@@ -47,22 +49,44 @@
       const node = el("div", "msg " + (message.mine ? "me" : "them") + (message.marked ? " robot" : ""));
       if (message.sender) node.append(el("span", "name", message.sender));
       node.append(el("span", "text", message.text));
+      if (message.mine && (config.receipts === "read" || config.receipts === "delivered")) {
+        node.append(statusIcon(message.receipt || "sent"));
+      }
       return node;
+    }
+    // Another vendor's receipts: an icon (BEM classes, an icon font's empty <i>) whose modifier
+    // changes; only "delivered" has a title.
+    function statusIcon(state, icon = el("i")) { // a new icon, or the one shown changed in place
+      icon.className = "msg-status msg-status--" + (state === "read" ? "seen" : state);
+      if (state === "delivered") icon.title = "已送达";
+      return icon;
+    }
+    const ours = new Map(); // client id -> [message, its bubble]
+    function receipt(id, state) { // our message marked: the icon changed, or a line added
+      const [message, node] = ours.get(id) || [];
+      if (!message) return null;
+      message.receipt = state;
+      if (config.receipts === "line") list.append(el("div", "receipt", "对方已读"));
+      else if (config.rerender) list.replaceChildren(...shown.map(bubble));
+      else statusIcon(state, node.querySelector(".msg-status"));
+      return clock();
     }
     function show(message) {
       shown.push(message);
+      const node = bubble(message);
       if (config.rerender) list.replaceChildren(...shown.map(bubble));
-      else list.append(bubble(message));
+      else list.append(node);
       const shownAt = clock();
       list.scrollTop = list.scrollHeight;
+      if (message.mine) ours.set("v" + message.clientId, [message, node]);
       return shownAt;
     }
     function send() {
       const text = (config.input === "contenteditable" ? input.textContent : input.value).trim();
       if (!text) return;
       if (config.input === "contenteditable") input.textContent = ""; else input.value = "";
-      const shownAt = show({ mine: true, text });
       const clientId = nextClientId++;
+      const shownAt = show({ mine: true, text, clientId });
       ready.then((session) => post(config.api + "/send", { session, text, shown_at: shownAt, client_id: clientId }));
     }
     sendButton.addEventListener("click", send);
@@ -76,6 +100,11 @@
       events.onmessage = (event) => {
         const data = JSON.parse(event.data);
         if (data.type === "typing") { typing.style.display = "block"; return; }
+        if (data.type === "receipt") {
+          const markedAt = receipt(data.id, data.state);
+          if (markedAt) setTimeout(() => post(config.api + "/shown", { session, id: data.id, receipt: data.state, shown_at: markedAt }), 0);
+          return;
+        }
         typing.style.display = "none";
         const shownAt = show({ mine: false, text: data.text, sender: data.sender, marked: data.marked });
         // Report in a later task: the truth is the moment of the append, not of our bookkeeping.

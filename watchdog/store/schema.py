@@ -280,6 +280,12 @@ def _v13_signal_ratings(db: sqlite_utils.Database) -> None:
     ratings.add_column("queue_moved_rate", float)
 
 
+def _v14_read_by(db: sqlite_utils.Database) -> None:
+    """How the widget showed our question read (text=已读, or the marker's selector): evidence
+    for 已读不回, and what a platform file without chat.read learns."""
+    db.table("probes").add_column("read_by", str)
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_initial,
     _v2_runs_and_claims,
@@ -294,6 +300,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v11_queues_and_handoffs,
     _v12_read_receipts,
     _v13_signal_ratings,
+    _v14_read_by,
 ]
 
 

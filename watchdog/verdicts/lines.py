@@ -15,7 +15,9 @@ stalling template (auto), and one saying no agent is on duty an offline claim (v
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
+from ..config import READ_WORDS
 from ..text import DECORATION, TIME_LABEL
 
 MAX_LINE_CHARS = 60  # a notice is short; a longer text could be an answer
@@ -127,3 +129,53 @@ UNREAD = re.compile(r"未读|\bunread\b", re.IGNORECASE)
 def says_read(decoration: str) -> bool:
     """What a widget put around our message says it was read (已读, 对方已读, Read, Seen)."""
     return bool(READ.search(decoration)) and not UNREAD.search(decoration)
+
+
+@dataclass(frozen=True)
+class ReadRule:
+    """How a platform shows our message read (chat.read): a selector of the read marker in or
+    next to our bubble, or the words it writes (`text=已阅`); neither: the defaults (已读 / 对方已读
+    / Read / Seen in or beside the bubble or as a line of its own, and the markers the observer
+    reports: a class named read or seen, a title or label saying so).
+
+    Each answer is how the read showed (`text=已读`, `.msg-status--seen`, `[title="Seen"]`),
+    kept as evidence and printed for a file that does not say it yet; None: not read."""
+
+    selector: str | None = None
+    words: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, read: str | None) -> ReadRule:
+        """The rule a platform file's chat.read says (None: the defaults)."""
+        if read and read.startswith(READ_WORDS):
+            return cls(words=(read.removeprefix(READ_WORDS).strip(),))
+        return cls(selector=read)
+
+    @property
+    def marks(self) -> tuple[str, ...]:
+        """What the platform's words may put around our message: each word, and its unread
+        form where it has the usual one (已阅: 未阅)."""
+        return tuple(form for word in self.words for form in (word, *(["未" + word[1:]] if word[0] == "已" else [])))
+
+    def bubble(self, decoration: str, marks: list[list[str]]) -> str | None:
+        """Our bubble, with the `decoration` around our text and the observer's `marks` of it
+        ([word, selector] pairs): how it says read, if it does."""
+        if self.selector:
+            return self.selector if any(word == "read" for word, _ in marks) else None
+        if self.words:
+            return next((f"text={word}" for word in self.words if word in decoration), None)
+        said = " ".join([decoration, *(word for word, _ in marks)])
+        if UNREAD.search(said):
+            return None
+        if found := READ.search(decoration):
+            return f"text={found.group(0)}"
+        return next((by for word, by in marks if by and READ.search(word)), None)
+
+    def line(self, text: str) -> str | None:
+        """A line of its own (对方已读, Seen 14:05): how it says our message was read, if it does."""
+        if self.selector or len(text) > MAX_LINE_CHARS:
+            return None
+        if self.words:
+            return next((f"text={word}" for word in self.words if word in text), None)
+        found = READ.search(text) if system_line(text, bubble=True) == "read" else None
+        return f"text={found.group(0)}" if found else None
