@@ -819,8 +819,8 @@ def main() -> None:
     parser.add_argument("--platforms", type=int, action="append", help="50 and 500 unless given")
     parser.add_argument("--days", type=int, default=90)
     parser.add_argument("--runs", type=int, default=3)
-    figures = ", ".join(FIGURES) + f" ({', '.join(SLOW)}: only when named)"
-    parser.add_argument("--only", help="comma-separated figures: " + figures)
+    named = ", ".join(FIGURES) + f" ({', '.join(SLOW)}: only when named)"
+    parser.add_argument("--only", help="comma-separated figures: " + named)
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
