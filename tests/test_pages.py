@@ -112,6 +112,18 @@ def test_probe_page_is_a_chat_with_reasons(datasette, demo_db):
     assert re.search(r"提问后 9\d\.\d 秒有真人回复", chinese) and "探测地点 test-vantage" in chinese
 
 
+def test_probe_page_shows_when_our_question_turned_read_and_the_queue(datasette, demo_db):
+    """已读不回 as the page shows it: the read mark beside our question at its time, how it
+    showed in the reasons, the queue's places as they went."""
+    html = datasette_get(datasette, f"/-/probe/{probe_of(demo_db, 'read-icon')['id']}").text
+    assert re.search(r'<li class="ours">\s*<div class="meta">[^<]*<span[^>]*>提问</span> \+0\.0 秒 · '
+                     r'<span class="read-mark">已读 \+8\.0 秒</span>', html)  # fmt: skip
+    assert ">已读不回</span>" in html and "依据 .msg-status--seen" in html
+    queue = datasette_get(datasette, f"/-/probe/{probe_of(demo_db, 'kefu-queue')['id']}?_lang=en").text
+    assert "read +2.0 s · queue 3 → 5" in queue
+    assert datasette_get(datasette, f"/-/probe/{probe_of(demo_db, 'delivered-tick')['id']}").text.count("已读") == 0
+
+
 def test_times_are_from_our_question():
     assert since_question(1500.0, 2000.0, 1.0) == "before our question"
     assert since_question(27_300.0, 2000.0, 1.0) == "+25.3 s"

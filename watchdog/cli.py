@@ -670,7 +670,7 @@ def reclassify(db_path: Path, platform: str | None, since: str, after: str) -> N
 @_errors_as_messages
 def accuracy(seeds: int, db_path: Path | None, time_scale: float, concurrency: int) -> None:
     """Score the verdicts against the sandbox's ground truth: confusion matrix of message
-    kinds, outcome accuracy, precision and recall of fake_online and bot_loop."""
+    kinds, outcome accuracy, precision and recall of every flag, and the read time."""
     with tempfile.TemporaryDirectory() as folder, opened(db_path or Path(folder) / "accuracy.db") as store:
         report = run_accuracy(
             seeds,

@@ -152,6 +152,7 @@ class Bubble:
     sender: str
     when: str  # "+25.3 s" after our question, or "before our question"
     reasons: list[str]
+    read: str = ""  # our question: when the widget showed it read ("read +3.1 s")
 
 
 def since_question(at_ms: float | None, question_at_ms: float | None, time_scale: float | None, lang: str = EN) -> str:
@@ -177,9 +178,16 @@ def transcript(probe: Row, messages: list[Row], lang: str) -> list[Bubble]:
             sender=m.get("sender") or "",
             when=since_question(m.get("at_ms"), probe.get("question_at_ms"), probe.get("time_scale"), lang),
             reasons=reasons(m.get("reasons"), lang),
+            read=read_words(probe, lang) if m.get("kind") == "question" else "",
         )
         for m in shown
     ]
+
+
+def read_words(probe: Row, lang: str) -> str:
+    """When the widget showed our question read, in words ("" when it never did)."""
+    read_s = simulated_seconds(probe.get("read_ms"), probe.get("time_scale"))
+    return "" if read_s is None else translate(lang, N_("read +%(seconds)s s")) % {"seconds": f"{read_s:.1f}"}
 
 
 @dataclass
@@ -197,10 +205,7 @@ class ProbeSummary:
 def signals(probe: Row, lang: str) -> list[str]:
     """What the chat showed besides replies, in words: when our question turned read, and the
     places in its queue as they went."""
-    said = []
-    read_s = simulated_seconds(probe.get("read_ms"), probe.get("time_scale"))
-    if read_s is not None:
-        said.append(translate(lang, N_("read +%(seconds)s s")) % {"seconds": f"{read_s:.1f}"})
+    said = [read] if (read := read_words(probe, lang)) else []
     places = [place for _, place in json.loads(probe.get("queue_places") or "[]")]
     if places:
         shown = " → ".join(str(place) for place in places)
