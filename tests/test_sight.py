@@ -1,5 +1,5 @@
 """Proof of sight in a real browser: a platform file whose selectors miss the conversation
-makes the probe `blind`, never `no_reply` or `fake_online`."""
+makes the probe `blind`, never `no_reply`, `fake_online` or any other accusing flag."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ MISTAKES = {
     "visitor-all": ('visitor = ".msg.me"', 'visitor = ".msg"'),
     "visitor-none": ('visitor = ".msg.me"', 'visitor = ".msg.mine"'),
 }
-PLATFORMS = ("fake-online", "bot-loop", "template-only", "prompt-human")
+PLATFORMS = ("fake-online", "bot-loop", "template-only", "prompt-human", "read-icon")  # read-icon: 已读不回
 
 
 def test_wrong_selectors_never_accuse(probes_copy, db_path, sandbox):
@@ -41,6 +41,7 @@ def test_wrong_selectors_never_accuse(probes_copy, db_path, sandbox):
             assert row["fake_online"] == expected[slug]["expected"]["fake_online"], row
             continue
         assert (row["outcome"], row["fake_online"], row["bot_loop"]) == ("blind", False, False), row
+        assert not any(row[flag] for flag in ("read_no_reply", "queue_stuck", "handoff_broken")), row
         assert row["reasons"][0].startswith("blind: the probe could not see the conversation: ")
         assert ("chat.message" if mistake == "message" else "chat.visitor") in row["reasons"][0]
 
