@@ -29,6 +29,9 @@ from .config import SLUG_PATTERN, Catalog, Platform, Problem, load_catalog, pars
 from .demo import run_demo
 from .errors import ConfigError, StoreError, WatchdogError
 from .formatting import for_terminal, format_table, percent_or_dash
+from .mailbox import DEFAULT_PATH as MAILBOX_PATH
+from .mailbox import check as check_mailbox
+from .mailbox import load_mailbox
 from .probe.discoverer import discover_urls
 from .probe.discovery import platform_toml, slug_for
 from .probe.inspect import check_all_live
@@ -734,6 +737,29 @@ def leaderboard(rows: list[dict[str, Any]], lang: str) -> str:
     headers = _headers(lang, N_("rank"), N_("name"), N_("platform"), N_("grade"), N_("score"), N_("probes"))
     headers += _headers(lang, N_("human"), N_("fake online"), N_("bot loop"), N_("median to human"))
     return format_table(headers, table)
+
+
+@cli.command("follow-up", context_settings=CONTEXT_SETTINGS)
+@db_option
+@click.option(
+    "--mailbox",
+    "mailbox_path",
+    type=click.Path(path_type=Path),
+    default=str(MAILBOX_PATH),
+    show_default=True,
+    help="The mailbox follow-ups are answered at (IMAP; the password from the environment or a file).",
+)
+@_errors_as_messages
+def follow_up(db_path: Path, mailbox_path: Path) -> None:
+    """Read the mailbox for answers to the messages left on platforms' forms (留言 / 工单): a
+    line for each follow-up answered by a person, or closed after 7 days without one."""
+    with opened(db_path, existing=True) as store:
+        settled = check_mailbox(store, load_mailbox(mailbox_path), datetime.now(UTC))
+        waiting = len(store.pending_follow_ups())
+    for done in settled:
+        delay = f" after {i18n.duration_words(done.human_delay_s, i18n.EN)}" if done.human_delay_s is not None else ""
+        echo(f"{done.platform}: {done.state}{delay} (follow-up {done.id}, probe {done.probe_id})")
+    echo(f"follow-ups: {len(settled)} settled, {waiting} waiting", err=True)
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)

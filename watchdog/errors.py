@@ -22,3 +22,7 @@ class BrowserMissing(WatchdogError):
 
 class Interrupted(WatchdogError):
     "The run was stopped by a signal; probes in flight were recorded as interrupted"
+
+
+class MailboxError(WatchdogError):
+    "The follow-ups' mailbox cannot be reached or read"

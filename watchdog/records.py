@@ -9,6 +9,7 @@ import json
 import os
 import socket
 from dataclasses import dataclass, field, fields
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -336,3 +337,32 @@ def _known(cls: type, row: dict[str, Any]) -> dict[str, Any]:
     """The row's columns that are fields of the record, nulls left to the defaults."""
     names = {f.name for f in fields(cls)}
     return {key: value for key, value in row.items() if key in names and value is not None}
+
+
+class FollowUpState(StrEnum):
+    """Where a follow-up stands (followups.py decides it)."""
+
+    PENDING = "pending"
+    ANSWERED = "answered"  # a person replied
+    AUTO_ONLY = "auto_only"  # only automatic receipts, and the wait is over
+    UNANSWERED = "unanswered"  # nothing, and the wait is over
+
+
+@dataclass
+class FollowUp:
+    """A message left on a platform's form (留言 / 工单), waiting for an answer by e-mail."""
+
+    id: str  # the tag in its address: watchdog+<id>@...
+    probe_id: str
+    platform: str
+    platform_url: str
+    address: str
+    submitted_at: datetime
+    state: FollowUpState = FollowUpState.PENDING
+    first_reply_at: datetime | None = None
+    first_human_at: datetime | None = None
+    replies: list[str] = field(default_factory=list)  # kinds of the replies so far
+
+    @property
+    def human_delay_s(self) -> float | None:
+        return None if self.first_human_at is None else (self.first_human_at - self.submitted_at).total_seconds()

@@ -26,7 +26,7 @@ from ..config import Platform
 from ..errors import StoreError
 from ..masking import masked_copy, masked_name
 from ..reasons import Reason
-from ..records import MessageRecord, Outcome, ProbeRecord, State
+from ..records import FollowUp, FollowUpState, MessageRecord, Outcome, ProbeRecord, State
 from .masked import remask_stale, with_masked_copies
 from .schema import migrate, refuse_foreign
 from .templates import TemplateIndex
@@ -416,6 +416,60 @@ class Store:
     def events(self) -> list[dict[str, Any]]:
         return list(self.db.table("events").rows_where(order_by="id"))
 
+    # -- follow-ups (留言 / 工单) ------------------------------------------------------------
+
+    def start_follow_up(self, follow_up: FollowUp) -> None:
+        self.db.table("follow_ups").insert(_follow_up_row(follow_up))
+
+    def pending_follow_ups(self) -> list[FollowUp]:
+        """The follow-ups still waiting, each with the kinds of the replies it has had."""
+        pending = []
+        for row in self.db.table("follow_ups").rows_where(
+            "state = ?", [FollowUpState.PENDING], order_by="submitted_at"
+        ):
+            kinds = [
+                r["kind"] for r in self.db.query("select kind from follow_up_replies where follow_up = ?", [row["id"]])
+            ]
+            pending.append(
+                FollowUp(
+                    row["id"],
+                    row["probe_id"],
+                    row["platform"],
+                    row["platform_url"] or "",
+                    row["address"],
+                    _moment(row["submitted_at"]),
+                    FollowUpState(row["state"]),
+                    _when(row["first_reply_at"]),
+                    _when(row["first_human_at"]),
+                    kinds,
+                )  # fmt: skip
+            )
+        return pending
+
+    def has_reply(self, message_id: str) -> bool:
+        return bool(self.db.execute("select 1 from follow_up_replies where message_id = ?", [message_id]).fetchone())
+
+    def replies_elsewhere(self, text: str, follow_up: str) -> int:
+        """How many other follow-ups had a reply of exactly these words."""
+        sql = "select count(distinct follow_up) from follow_up_replies where text = ? and follow_up != ?"
+        return int(self.db.execute(sql, [text, follow_up]).fetchone()[0])
+
+    def add_reply(self, follow_up: FollowUp, reply: dict[str, Any]) -> None:
+        """A reply matched to a follow-up, and the follow-up as it now stands, in one transaction."""
+        with self.db.atomic():
+            self.db.table("follow_up_replies").insert({"follow_up": follow_up.id, **reply})
+            self.save_follow_up(follow_up)
+
+    def save_follow_up(self, follow_up: FollowUp) -> None:
+        row = _follow_up_row(follow_up)
+        self.db.table("follow_ups").update(row.pop("id"), row)
+
+    def follow_ups(self) -> list[dict[str, Any]]:
+        return list(self.db.table("follow_ups").rows_where(order_by="submitted_at"))
+
+    def follow_up_replies(self, follow_up: str) -> list[dict[str, Any]]:
+        return list(self.db.table("follow_up_replies").rows_where("follow_up = ?", [follow_up], order_by="received_at"))
+
     # -- ratings --------------------------------------------------------------------------
 
     def replace_ratings(self, rows: list[dict[str, Any]]) -> None:
@@ -427,6 +481,35 @@ class Store:
     def ratings(self) -> list[dict[str, Any]]:
         """The stored ratings, best first (unrated platforms last)."""
         return list(self.db.table("ratings").rows_where(order_by="rank is null, rank, platform"))
+
+
+def _moment(stamp: str) -> datetime:
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+
+
+def _when(stamp: str | None) -> datetime | None:
+    return _moment(stamp) if stamp else None
+
+
+def _stamp(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z") if moment else None
+
+
+def _follow_up_row(follow_up: FollowUp) -> dict[str, Any]:
+    closed = follow_up.state != FollowUpState.PENDING
+    return {
+        "id": follow_up.id,
+        "probe_id": follow_up.probe_id,
+        "platform": follow_up.platform,
+        "platform_url": follow_up.platform_url,
+        "address": follow_up.address,
+        "submitted_at": _stamp(follow_up.submitted_at),
+        "state": follow_up.state,
+        "first_reply_at": _stamp(follow_up.first_reply_at),
+        "first_human_at": _stamp(follow_up.first_human_at),
+        "human_delay_s": follow_up.human_delay_s,
+        "closed_at": utc_now() if closed else None,
+    }
 
 
 @contextlib.contextmanager

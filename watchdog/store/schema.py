@@ -286,6 +286,41 @@ def _v14_read_by(db: sqlite_utils.Database) -> None:
     db.table("probes").add_column("read_by", str)
 
 
+def _v15_follow_ups(db: sqlite_utils.Database) -> None:
+    """Messages left on platforms' forms (留言 / 工单) and the e-mails that answered them."""
+    db.table("follow_ups").create(
+        {
+            "id": str,  # the tag of its address
+            "probe_id": str,
+            "platform": str,
+            "platform_url": str,
+            "address": str,
+            "submitted_at": str,
+            "state": str,
+            "first_reply_at": str,
+            "first_human_at": str,
+            "human_delay_s": float,
+            "closed_at": str,
+        },
+        pk="id",
+        not_null={"probe_id", "platform", "address", "submitted_at", "state"},
+    )
+    db.table("follow_ups").create_index(["state"])
+    db.table("follow_up_replies").create(
+        {
+            "follow_up": str,
+            "message_id": str,
+            "received_at": str,
+            "sender": str,
+            "subject": str,
+            "text": str,
+            "kind": str,
+            "reason": str,
+        },
+        pk=("follow_up", "message_id"),
+    )
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_initial,
     _v2_runs_and_claims,
@@ -301,6 +336,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v12_read_receipts,
     _v13_signal_ratings,
     _v14_read_by,
+    _v15_follow_ups,
 ]
 
 
