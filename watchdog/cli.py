@@ -33,7 +33,7 @@ from .mailbox import DEFAULT_PATH as MAILBOX_PATH
 from .mailbox import check as check_mailbox
 from .mailbox import load_mailbox
 from .probe.discoverer import discover_urls
-from .probe.discovery import platform_toml, slug_for
+from .probe.discovery import platform_toml, slug_for, toml_value
 from .probe.inspect import check_all_live
 from .progress import Progress
 from .publish.datasette import build_datasette, public_dir, public_snapshot
@@ -380,11 +380,6 @@ def _summary(results: list[ProbeRecord], lang: str) -> str:
     return format_table([*headers, "转人工", i18n.translate(lang, N_("flags"))], rows)
 
 
-def toml_string(value: str) -> str:
-    """`value` as TOML: a literal string ('...') when it holds double quotes and no single ones."""
-    return f"'{value}'" if '"' in value and "'" not in value else json.dumps(value, ensure_ascii=False)
-
-
 def run_probes(
     catalog: Catalog, platforms: list[Platform], store: Store, *, as_json: bool, **options: Any
 ) -> list[ProbeRecord]:
@@ -412,7 +407,7 @@ def run_probes(
                 "%(slug)s: saw our question turn read; to keep the mark, put under [chat] in %(slug)s.toml:"
             )
             said = i18n.translate(lang, learned) % {"slug": result.platform}
-            progress.message(f"{said}\n  read = {toml_string(result.read_by)}")
+            progress.message(f"{said}\n  read = {toml_value(result.read_by)}")
 
     def revised(earlier: ProbeRecord) -> None:
         progress.message(f"{earlier.platform}: revised probe {earlier.id} to {earlier.outcome} ({earlier.notes[-1]})")

@@ -211,7 +211,7 @@ class Conversation:
         if question is None or self.probe.read_ms is not None or self.read_unseen or event.get("bare"):
             return
         text = clean_text(page_text(str(event.get("text") or "")))
-        around = decoration(text, question, self.read.marks)
+        around = decoration(text, question, self.read.word_forms)
         if around is None:
             how = self.read.line(text) if self.shown_unread else None
         else:

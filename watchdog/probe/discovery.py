@@ -268,9 +268,13 @@ def name_from_title(title: str, url: str) -> str:
     return first[:60] or urlparse(url).hostname or url
 
 
-def _toml(value: str | tuple[str, ...]) -> str:
+def toml_value(value: str | tuple[str, ...]) -> str:
+    """A string (or a list of them) as TOML: a literal string ('...') when it holds double
+    quotes and no single ones (a selector like [title="Seen"]), else a basic one."""
     if isinstance(value, tuple):
-        return "[" + ", ".join(_toml(v) for v in value) + "]"
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    if '"' in value and "'" not in value and "\n" not in value:
+        return f"'{value}'"
     return json.dumps(value, ensure_ascii=False)  # a JSON string is a TOML basic string
 
 
@@ -283,18 +287,18 @@ def platform_toml(found: Discovery, slug: str) -> str:
     lines = [
         _comment(f"Written by `watchdog discover` from {found.url} on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC."),
         _comment(f"Check it on the live page: watchdog check --live {slug}   (sends nothing)"),
-        f"name = {_toml(found.name)}",
-        f"url = {_toml(found.url)}",
+        f"name = {toml_value(found.name)}",
+        f"url = {toml_value(found.url)}",
     ]
     if found.widget:
-        lines.append(f"widget = {_toml(found.widget)}  # a chat system this tool has a preset for")
+        lines.append(f"widget = {toml_value(found.widget)}  # a chat system this tool has a preset for")
     if found.note:
         lines.append(_comment(found.note))
     own = [f for f in found.findings if f.sure != "preset"]
     if own:
         lines += ["", "[chat]"]
         for finding in own:
-            lines += [_comment(f"{finding.how} ({finding.sure})"), f"{finding.field} = {_toml(finding.value)}"]
+            lines += [_comment(f"{finding.how} ({finding.sure})"), f"{finding.field} = {toml_value(finding.value)}"]
     if not found.widget:
         hint = f" (the scrolling area next to the input: {found.list_hint})" if found.list_hint else ""
         lines += [

@@ -152,7 +152,7 @@ class ReadRule:
         return cls(selector=read)
 
     @property
-    def marks(self) -> tuple[str, ...]:
+    def word_forms(self) -> tuple[str, ...]:
         """What the platform's words may put around our message: each word, and its unread
         form where it has the usual one (已阅: 未阅)."""
         return tuple(form for word in self.words for form in (word, *(["未" + word[1:]] if word[0] == "已" else [])))
