@@ -59,6 +59,7 @@ listen = 127.0.0.1
 ssl = no
 disable_plaintext_auth = no
 auth_mechanisms = plain
+auth_failure_delay = 0  # a wrong password answered at once (its next login still waits: Dovecot's penalty)
 recipient_delimiter = +
 mail_location = maildir:{mail}/%n
 first_valid_uid = {min(self.owner.pw_uid, 100)}

@@ -4,6 +4,7 @@ start (tests/mailserver.py), through `watchdog follow-up`."""
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -15,6 +16,7 @@ from watchdog.errors import ConfigError
 from watchdog.followups import AUTO, HUMAN, Mail, matching, record_reply, reply_kind, settle, tagged
 from watchdog.mailbox import follow_up, load_mailbox
 from watchdog.records import FollowUp, FollowUpState
+from watchdog.scheduler import ScheduleRunner
 from watchdog.store import open_store
 
 from .conftest import run_cli
@@ -171,6 +173,34 @@ def test_watchdog_follow_up_reads_a_real_mailbox(mail_server, tmp_path, monkeypa
     assert all(PASSWORD.encode() not in path.read_bytes() for path in tmp_path.rglob("*") if path.is_file())
     again = run_cli("follow-up", "--db", db, "--mailbox", tmp_path / "mailbox.toml")
     assert again.stdout == "" and "0 settled, 1 waiting" in again.stderr  # read again: nothing twice
+
+
+def test_the_schedule_reads_the_mailbox_and_a_failure_is_a_line(mail_server, tmp_path, monkeypatch):
+    """`watchdog schedule` with a mailbox file reads it every 15 minutes (and at its start): its
+    follow-up job, run once; a mailbox it cannot read is a log line, not the end of the schedule.
+    (The wrong passwords come last: Dovecot slows the next login after one.)"""
+    (tmp_path / "mailbox.toml").write_text(mail_server.mailbox_toml(), encoding="utf-8")
+    db = tmp_path / "w.db"
+    left = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=2)
+    with open_store(db) as store:
+        store.start_follow_up(FollowUp("ab12cd34", "probe-1", "shop", "https://x.example/", "-", left))
+        said: list[str] = []
+        runner = ScheduleRunner([], tmp_path, store, vantage=None, control_url=None, log=said.append,
+                                mailbox=load_mailbox(tmp_path / "mailbox.toml"))  # fmt: skip
+        monkeypatch.setenv("WATCHDOG_TEST_IMAP_PASSWORD", PASSWORD)
+        sent(
+            mail_server,
+            "您好，可以的。",
+            to=tagged(mail_server.address, "ab12cd34"),
+            subject="Re",
+            at=left + timedelta(hours=1),
+        )
+        asyncio.run(runner.follow_up())
+        assert said == ["follow-up: shop: answered after 1 h (follow-up ab12cd34, probe probe-1)"]
+        store.start_follow_up(FollowUp("ef56ab78", "probe-2", "mall", "https://y.example/", "-", left))
+        monkeypatch.setenv("WATCHDOG_TEST_IMAP_PASSWORD", "wrong")
+        asyncio.run(runner.follow_up())
+    assert len(said) == 2 and said[1].startswith("follow-up: error: ") and "wrong" not in said[1]
 
 
 def test_a_wrong_password_is_one_line_naming_the_mailbox(mail_server, tmp_path, monkeypatch):

@@ -28,6 +28,7 @@ from .alerts import Change, announce, changes, load_alerts, parse_alerts
 from .config import SLUG_PATTERN, Catalog, Platform, Problem, load_catalog, parse_duration, presets
 from .demo import run_demo
 from .errors import ConfigError, StoreError, WatchdogError
+from .followups import settled_line
 from .formatting import for_terminal, format_table, percent_or_dash
 from .mailbox import DEFAULT_PATH as MAILBOX_PATH
 from .mailbox import check as check_mailbox
@@ -180,6 +181,17 @@ def alerts_option(command):
         default=str(ALERTS_PATH),
         show_default=True,
         help="Alerts file (Apprise URLs and rules); none there: no alerts.",
+    )(command)
+
+
+def mailbox_option(command):
+    return click.option(
+        "--mailbox",
+        "mailbox_path",
+        type=click.Path(path_type=Path),
+        default=str(MAILBOX_PATH),
+        show_default=True,
+        help="The mailbox follow-ups are answered at (IMAP; the password from the environment or a file).",
     )(command)
 
 
@@ -532,6 +544,7 @@ def probe(
 @vantage_option
 @control_url_option
 @alerts_option
+@mailbox_option
 @_errors_as_messages
 def schedule(
     schedules_dir: Path,
@@ -540,12 +553,15 @@ def schedule(
     vantage: str | None,
     control_url: str | None,
     alerts_path: Path,
+    mailbox_path: Path,
 ) -> None:
     """Run the schedule files until SIGTERM or Ctrl-C: one log line per probe outcome.
 
     Missed runs are coalesced, a schedule never overlaps itself, and min_interval holds
-    across schedules and other processes. Platform files are re-read at every run."""
+    across schedules and other processes. Platform files are re-read at every run. With a
+    mailbox file, its follow-ups are read every 15 minutes too."""
     alerts = load_alerts(alerts_path)
+    mailbox = load_mailbox(mailbox_path) if mailbox_path.exists() else None
     catalog = load_catalog(probes_dir)
     schedule_set = load_schedules(schedules_dir, catalog)
     if schedule_set.problems:
@@ -562,8 +578,9 @@ def schedule(
 
     with opened(db_path) as store:
         runner = ScheduleRunner(
-            schedule_set.schedules, probes_dir, store, vantage=vantage, control_url=control_url, log=log, alerts=alerts
-        )
+            schedule_set.schedules, probes_dir, store, vantage=vantage, control_url=control_url, log=log,
+            alerts=alerts, mailbox=mailbox,
+        )  # fmt: skip
         run_until_signalled(runner)
     log("stopped")
 
@@ -736,14 +753,7 @@ def leaderboard(rows: list[dict[str, Any]], lang: str) -> str:
 
 @cli.command("follow-up", context_settings=CONTEXT_SETTINGS)
 @db_option
-@click.option(
-    "--mailbox",
-    "mailbox_path",
-    type=click.Path(path_type=Path),
-    default=str(MAILBOX_PATH),
-    show_default=True,
-    help="The mailbox follow-ups are answered at (IMAP; the password from the environment or a file).",
-)
+@mailbox_option
 @_errors_as_messages
 def follow_up(db_path: Path, mailbox_path: Path) -> None:
     """Read the mailbox for answers to the messages left on platforms' forms (留言 / 工单): a
@@ -752,8 +762,7 @@ def follow_up(db_path: Path, mailbox_path: Path) -> None:
         settled = check_mailbox(store, load_mailbox(mailbox_path), datetime.now(UTC))
         waiting = len(store.pending_follow_ups())
     for done in settled:
-        delay = f" after {i18n.duration_words(done.human_delay_s, i18n.EN)}" if done.human_delay_s is not None else ""
-        echo(f"{done.platform}: {done.state}{delay} (follow-up {done.id}, probe {done.probe_id})")
+        echo(settled_line(done))
     echo(f"follow-ups: {len(settled)} settled, {waiting} waiting", err=True)
 
 

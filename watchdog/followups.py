@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlparse
 
+from .i18n import EN, duration_words
 from .records import FollowUp, FollowUpState
 
 CLOSE_AFTER_S = 7 * 24 * 3600.0
@@ -107,3 +108,9 @@ def settle(follow_up: FollowUp, now: datetime) -> FollowUpState:
     elif now - follow_up.submitted_at >= timedelta(seconds=CLOSE_AFTER_S):
         follow_up.state = FollowUpState.AUTO_ONLY if follow_up.replies else FollowUpState.UNANSWERED
     return follow_up.state
+
+
+def settled_line(follow_up: FollowUp) -> str:
+    """A settled follow-up in one log line."""
+    delay = f" after {duration_words(follow_up.human_delay_s, EN)}" if follow_up.human_delay_s is not None else ""
+    return f"{follow_up.platform}: {follow_up.state}{delay} (follow-up {follow_up.id}, probe {follow_up.probe_id})"

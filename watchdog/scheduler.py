@@ -2,8 +2,9 @@
 
 Missed runs are coalesced into one, a schedule never runs twice at once (max_instances=1),
 and every run goes through the same run lock as `watchdog probe`, so min_interval holds
-across schedules and across processes. SIGTERM or Ctrl-C stop it: the probes in flight are
-recorded as interrupted.
+across schedules and across processes. With a mailbox, the follow-ups are read at the start
+and every FOLLOW_UP_EVERY_S. SIGTERM or Ctrl-C stop it: the probes in flight are recorded as
+interrupted.
 """
 
 from __future__ import annotations
@@ -12,19 +13,26 @@ import asyncio
 import logging
 import signal
 from collections.abc import Callable
-from datetime import UTC
+from datetime import UTC, datetime
 from pathlib import Path
 
 from apscheduler.events import EVENT_JOB_MAX_INSTANCES, JobSubmissionEvent
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
 
 from .alerts import Alerts
 from .config import load_catalog
 from .errors import WatchdogError
+from .followups import settled_line
 from .i18n import terminal_language
+from .mailbox import Mailbox
+from .mailbox import check as check_mailbox
+from .records import FollowUp
 from .runner import probe_platforms
 from .schedules import Schedule
-from .store import Store
+from .store import Store, open_store
+
+FOLLOW_UP_EVERY_S = 15 * 60
 
 
 class ScheduleRunner:
@@ -40,10 +48,11 @@ class ScheduleRunner:
         control_url: str | None,
         log: Callable[[str], None],
         alerts: Alerts | None = None,
+        mailbox: Mailbox | None = None,
     ):
         self.schedules, self.probes_dir, self.store = schedules, probes_dir, store
         self.vantage, self.control_url, self.log = vantage, control_url, log
-        self.alerts = alerts
+        self.alerts, self.mailbox = alerts, mailbox
         self.running: set[asyncio.Task] = set()
         self.stopping = asyncio.Event()
         self.interrupted = 0
@@ -64,8 +73,14 @@ class ScheduleRunner:
                 max_instances=1,
                 misfire_grace_time=None,
             )
+        if self.mailbox is not None:
+            every = IntervalTrigger(seconds=FOLLOW_UP_EVERY_S)
+            scheduler.add_job(self.follow_up, every, id="follow-up", coalesce=True, max_instances=1,
+                              misfire_grace_time=None, next_run_time=datetime.now(UTC))  # fmt: skip
         scheduler.start()
         for job in scheduler.get_jobs():
+            if job.id == "follow-up":
+                continue
             schedule = job.args[0]
             self.log(
                 f"{schedule.name}: {schedule.when()}, tag {schedule.tag or '-'}, platforms "
@@ -116,6 +131,22 @@ class ScheduleRunner:
             self.log(f"{schedule.name}: error: {e}")
         finally:
             self.running.discard(task)
+
+    async def follow_up(self) -> None:
+        """The mailbox read for the follow-ups, in a thread of its own (IMAP blocks) with a
+        connection of its own; a mailbox that cannot be read is a line, tried again next time."""
+        try:
+            settled = await asyncio.to_thread(self._check_mailbox)
+        except WatchdogError as e:
+            self.log(f"follow-up: error: {e}")
+            return
+        for done in settled:
+            self.log(f"follow-up: {settled_line(done)}")
+
+    def _check_mailbox(self) -> list[FollowUp]:
+        assert self.mailbox is not None  # only scheduled with one
+        with open_store(self.store.path) as store:
+            return check_mailbox(store, self.mailbox, datetime.now(UTC))
 
     def _on_overlap(self, event: JobSubmissionEvent) -> None:
         self.log(f"{event.job_id}: previous run still going; this run skipped (one at a time)")
