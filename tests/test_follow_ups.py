@@ -129,35 +129,14 @@ def test_watchdog_follow_up_reads_a_real_mailbox(mail_server, tmp_path, monkeypa
         for tag in ("aa11bb22", "cc33dd44", "ee55ff66"):
             store.start_follow_up(FollowUp(tag, f"probe-{tag}", f"shop-{tag}", "https://x.example/",
                                            tagged(mail_server.address, tag), left))  # fmt: skip
-    sent(
-        mail_server,
-        "已收到您的留言。",
-        to=tagged(mail_server.address, "aa11bb22"),
-        subject="自动回复",
-        at=left + timedelta(minutes=1),
-        automatic=True,
-    )
-    sent(
-        mail_server,
-        "您好，充值一般10分钟到账。",
-        to=tagged(mail_server.address, "aa11bb22"),
-        subject="Re: 咨询",
-        at=left + timedelta(minutes=40),
-    )
-    sent(
-        mail_server,
-        "您好，我们已收到您的工单。",
-        to=tagged(mail_server.address, "cc33dd44"),
-        subject="工单已创建",
-        at=left + timedelta(minutes=10),
-    )
-    sent(
-        mail_server,
-        "您好，支持支付宝付款。",
-        to=mail_server.address,
-        subject="Re: 咨询 [ee55ff66]",
-        at=left + timedelta(minutes=50),
-    )
+    box = mail_server.address
+    for text, to, subject, minutes, automatic in (
+        ("已收到您的留言。", tagged(box, "aa11bb22"), "自动回复", 1, True),
+        ("您好，充值一般10分钟到账。", tagged(box, "aa11bb22"), "Re: 咨询", 40, False),
+        ("您好，我们已收到您的工单。", tagged(box, "cc33dd44"), "工单已创建", 10, False),
+        ("您好，支持支付宝付款。", box, "Re: 咨询 [ee55ff66]", 50, False),  # the tag quoted, not in the address
+    ):
+        sent(mail_server, text, to=to, subject=subject, at=left + timedelta(minutes=minutes), automatic=automatic)
     result = run_cli("follow-up", "--db", db, "--mailbox", tmp_path / "mailbox.toml")
     assert result.exit_code == 0, result.output
     lines = sorted(result.stdout.splitlines())

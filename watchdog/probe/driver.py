@@ -357,7 +357,7 @@ class ProbeRun:
         chat = self.platform.chat
         box = frame.locator(chat.input).first
         # What we send: our bubbles (their read marks), and the message list where not given.
-        await page_call(frame.evaluate(f"(text) => {OBSERVER}.learn(text)", text), "learning the list")
+        await page_call(frame.evaluate(f"(text) => {OBSERVER}.learn(text)", text), "telling the observer our text")
         try:
             await box.fill(text, timeout=ELEMENT_TIMEOUT_MS)
         except PlaywrightTimeout:

@@ -204,7 +204,8 @@
     return marks;
   }
   function markChanged(id, message) { // whether our bubble's marks differ from those last reported
-    const marks = JSON.stringify(message.marks || []);
+    if (!message.marks) return false; // not ours: nothing kept (a flood of theirs costs no memory)
+    const marks = JSON.stringify(message.marks);
     const changed = (marksOf.get(id) ?? "[]") !== marks;
     marksOf.set(id, marks);
     return changed;

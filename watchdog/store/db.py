@@ -423,28 +423,27 @@ class Store:
 
     def pending_follow_ups(self) -> list[FollowUp]:
         """The follow-ups still waiting, each with the kinds of the replies it has had."""
-        pending = []
-        for row in self.db.table("follow_ups").rows_where(
-            "state = ?", [FollowUpState.PENDING], order_by="submitted_at"
-        ):
-            kinds = [
-                r["kind"] for r in self.db.query("select kind from follow_up_replies where follow_up = ?", [row["id"]])
-            ]
-            pending.append(
-                FollowUp(
-                    row["id"],
-                    row["probe_id"],
-                    row["platform"],
-                    row["platform_url"] or "",
-                    row["address"],
-                    _moment(row["submitted_at"]),
-                    FollowUpState(row["state"]),
-                    _when(row["first_reply_at"]),
-                    _when(row["first_human_at"]),
-                    kinds,
-                )  # fmt: skip
-            )
-        return pending
+        rows = self.db.query(
+            "select f.*, group_concat(r.kind) as kinds from follow_ups f "
+            "left join follow_up_replies r on r.follow_up = f.id where f.state = ? "
+            "group by f.id order by f.submitted_at",
+            [FollowUpState.PENDING],
+        )
+        return [
+            FollowUp(
+                row["id"],
+                row["probe_id"],
+                row["platform"],
+                row["platform_url"] or "",
+                row["address"],
+                _moment(row["submitted_at"]),
+                FollowUpState(row["state"]),
+                _when(row["first_reply_at"]),
+                _when(row["first_human_at"]),
+                row["kinds"].split(",") if row["kinds"] else [],
+            )  # fmt: skip
+            for row in rows
+        ]
 
     def has_reply(self, message_id: str) -> bool:
         return bool(self.db.execute("select 1 from follow_up_replies where message_id = ?", [message_id]).fetchone())
