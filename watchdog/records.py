@@ -346,6 +346,30 @@ class FollowUpState(StrEnum):
     ANSWERED = "answered"  # a person replied
     AUTO_ONLY = "auto_only"  # only automatic receipts, and the wait is over
     UNANSWERED = "unanswered"  # nothing, and the wait is over
+    NOT_LEFT = "not_left"  # the form was not submitted: `problem` says why (a case to review)
+
+
+class FormProblem(StrEnum):
+    """Why a message was not left (leave.py decides it): each is the platform's to show."""
+
+    NO_FORM = "no_form"  # no 留言 / 工单 form found
+    NEEDS_PHONE = "needs_phone"  # it requires a phone number: never invented
+    NEEDS_QQ = "needs_qq"  # it requires a QQ or WeChat id: never invented
+    ASKS_ORDER = "asks_order"  # it asks for an order number or payment data: never filled
+    CAPTCHA = "captcha"  # a captcha or a login stands before it
+    NO_CONTACT = "no_contact"  # nowhere to give an address: an answer could not reach us
+    UNKNOWN_REQUIRED = "unknown_required"  # a required field we cannot honestly fill
+    NOT_SENT = "not_sent"  # the submit failed (the page's error, or nothing happened)
+
+
+@dataclass(frozen=True)
+class FormField:
+    """One field of a 留言 form as read and as filled: what we typed, or "" for left empty."""
+
+    label: str  # its label, placeholder or name, as the page shows it
+    kind: str  # leave.FieldKind
+    required: bool
+    value: str = ""
 
 
 @dataclass
@@ -362,6 +386,15 @@ class FollowUp:
     first_reply_at: datetime | None = None
     first_human_at: datetime | None = None
     replies: list[str] = field(default_factory=list)  # kinds of the replies so far
+    # What was left, and where: evidence for the probe page.
+    form_url: str = ""
+    form_fields: list[FormField] = field(default_factory=list)
+    confirmation: str = ""  # what the page said after the submit
+    screenshot: str | None = None
+    promise_h: float | None = None  # the platform's own promise ("24小时内回复"), in hours
+    promise: str = ""  # the words it promised in
+    problem: FormProblem | None = None  # why not left (state not_left)
+    detail: str = ""  # the field or the page's words behind the problem
 
     @property
     def human_delay_s(self) -> float | None:

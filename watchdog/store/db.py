@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import json
 import os
 import socket
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime
+from dataclasses import asdict
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +28,7 @@ from ..config import Platform
 from ..errors import StoreError
 from ..masking import masked_copy, masked_name
 from ..reasons import Reason
-from ..records import FollowUp, FollowUpState, MessageRecord, Outcome, ProbeRecord, State
+from ..records import FollowUp, FollowUpState, FormField, FormProblem, MessageRecord, Outcome, ProbeRecord, State
 from .masked import remask_stale, with_masked_copies
 from .schema import migrate, refuse_foreign
 from .templates import TemplateIndex
@@ -421,6 +423,22 @@ class Store:
     def start_follow_up(self, follow_up: FollowUp) -> None:
         self.db.table("follow_ups").insert(_follow_up_row(follow_up))
 
+    def claim_follow_up(self, follow_up: FollowUp, every_s: float) -> bool:
+        """Record the follow-up unless the platform had one (left or tried) within `every_s`
+        of it: two runs at once never both leave a message. It is recorded as not left until
+        its form is submitted, so a run that dies on the way claims no answer was owed."""
+        since = _stamp(follow_up.submitted_at - timedelta(seconds=every_s))
+        with self.exclusive():
+            sql = "select 1 from follow_ups where platform = ? and submitted_at > ? limit 1"
+            if self.db.execute(sql, [follow_up.platform, since]).fetchone():
+                return False
+            self.db.table("follow_ups").insert(_follow_up_row(follow_up))
+        return True
+
+    def follow_up_of(self, probe_id: str) -> dict[str, Any] | None:
+        rows = list(self.db.table("follow_ups").rows_where("probe_id = ?", [probe_id], limit=1))
+        return rows[0] if rows else None
+
     def pending_follow_ups(self) -> list[FollowUp]:
         """The follow-ups still waiting, each with the kinds of the replies it has had."""
         rows = self.db.query(
@@ -429,21 +447,7 @@ class Store:
             "group by f.id order by f.submitted_at",
             [FollowUpState.PENDING],
         )
-        return [
-            FollowUp(
-                row["id"],
-                row["probe_id"],
-                row["platform"],
-                row["platform_url"] or "",
-                row["address"],
-                _moment(row["submitted_at"]),
-                FollowUpState(row["state"]),
-                _when(row["first_reply_at"]),
-                _when(row["first_human_at"]),
-                row["kinds"].split(",") if row["kinds"] else [],
-            )  # fmt: skip
-            for row in rows
-        ]
+        return [_follow_up(row) for row in rows]
 
     def has_reply(self, message_id: str) -> bool:
         return bool(self.db.execute("select 1 from follow_up_replies where message_id = ?", [message_id]).fetchone())
@@ -494,8 +498,32 @@ def _stamp(moment: datetime | None) -> str | None:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z") if moment else None
 
 
+def _follow_up(row: dict[str, Any]) -> FollowUp:
+    """A follow-up as stored, with `kinds` (its replies' kinds, comma-separated)."""
+    return FollowUp(
+        row["id"],
+        row["probe_id"],
+        row["platform"],
+        row["platform_url"] or "",
+        row["address"],
+        _moment(row["submitted_at"]),
+        FollowUpState(row["state"]),
+        _when(row["first_reply_at"]),
+        _when(row["first_human_at"]),
+        row["kinds"].split(",") if row["kinds"] else [],
+        row["form_url"] or "",
+        [FormField(**f) for f in json.loads(row["form_fields"] or "[]")],
+        row["confirmation"] or "",
+        row["screenshot"],
+        row["promise_h"],
+        row["promise"] or "",
+        FormProblem(row["problem"]) if row["problem"] else None,
+        row["detail"] or "",
+    )
+
+
 def _follow_up_row(follow_up: FollowUp) -> dict[str, Any]:
-    closed = follow_up.state != FollowUpState.PENDING
+    closed = follow_up.state not in (FollowUpState.PENDING, FollowUpState.NOT_LEFT)
     return {
         "id": follow_up.id,
         "probe_id": follow_up.probe_id,
@@ -508,6 +536,14 @@ def _follow_up_row(follow_up: FollowUp) -> dict[str, Any]:
         "first_human_at": _stamp(follow_up.first_human_at),
         "human_delay_s": follow_up.human_delay_s,
         "closed_at": utc_now() if closed else None,
+        "form_url": follow_up.form_url,
+        "form_fields": json.dumps([asdict(f) for f in follow_up.form_fields], ensure_ascii=False),
+        "confirmation": follow_up.confirmation,
+        "screenshot": follow_up.screenshot,
+        "promise_h": follow_up.promise_h,
+        "promise": follow_up.promise,
+        "problem": follow_up.problem,
+        "detail": follow_up.detail,
     }
 
 

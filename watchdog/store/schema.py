@@ -321,6 +321,32 @@ def _v15_follow_ups(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v16_left_messages(db: sqlite_utils.Database) -> None:
+    """What a follow-up left and where (the form's fields as filled, the page's confirmation,
+    a screenshot, the platform's promise), and why one could not be left; the ratings' 留言
+    figures."""
+    follow_ups = db.table("follow_ups")
+    for column, kind in (
+        ("form_url", str),
+        ("form_fields", str),  # JSON: [{label, kind, required, value}]
+        ("confirmation", str),
+        ("screenshot", str),
+        ("promise_h", float),
+        ("promise", str),
+        ("problem", str),
+        ("detail", str),
+    ):
+        follow_ups.add_column(column, kind)
+    follow_ups.create_index(["platform", "submitted_at"])
+    ratings = db.table("ratings")
+    ratings.add_column("follow_ups", int)  # messages left
+    ratings.add_column("follow_up_24h_rate", float)  # answered by a person within 24 h
+    ratings.add_column("follow_up_48h_rate", float)
+    ratings.add_column("follow_up_median_s", float)  # first human answer, median delay
+    ratings.add_column("follow_up_promise_h", float)  # the platform's own promise
+    ratings.add_column("follow_up_review", int)  # messages that could not be left
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_initial,
     _v2_runs_and_claims,
@@ -337,6 +363,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v13_signal_ratings,
     _v14_read_by,
     _v15_follow_ups,
+    _v16_left_messages,
 ]
 
 
