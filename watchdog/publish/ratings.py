@@ -11,6 +11,12 @@ Score (0-100) = 40 x reach + 30 x speed + 20 x honesty + 10 x promise, where
 Grades: A >= 85, B >= 70, C >= 55, D >= 40, else F; "insufficient data" under 5 probes.
 Probes with outcome probe_error (our fault) or chat_missing (needs review) are left out.
 Times are in seconds (simulated seconds for sandbox platforms).
+
+Follow-ups (留言 / 工单: a message left on the platform's form, answered by e-mail) are figures
+of their own, never in the score or the rank: the messages left in the window, the share a
+person answered within 24 h and within 48 h (of those left at least that long ago, or settled),
+the median delay of the first human answer, the platform's own promise, and the messages that
+could not be left (needs review).
 """
 
 from __future__ import annotations
@@ -21,10 +27,10 @@ import statistics
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..i18n import N_
-from ..records import UNRATED, Outcome, ProbeRecord
+from ..records import UNRATED, FollowUpState, Outcome, ProbeRecord
 from ..store import Store, utc_now
 from ..timescale import simulated_seconds
 
@@ -170,7 +176,102 @@ def rate(store: Store, window: Window, slugs: Collection[str] | None = None) -> 
         for slug, probes in itertools.groupby(store.rated_probes(window.since(), slugs), lambda p: p.platform)
         if slug in platforms
     }
-    return [rows.get(slug) or rate_platform(platform, []) for slug, platform in platforms.items()]
+    left = follow_ups_by_platform(store.follow_ups(), window.since())
+    now = datetime.now(UTC)
+    return [
+        (rows.get(slug) or rate_platform(platform, [])) | follow_up_figures(left.get(slug, []), now)
+        for slug, platform in platforms.items()
+    ]
+
+
+# -- follow-ups (留言 / 工单): their own figures ------------------------------------------------
+
+FOLLOW_UP_HOURS = (24, 48)
+
+
+class LeftMessage(NamedTuple):
+    """A message left, as its figures need it."""
+
+    settled: bool  # answered, auto_only or unanswered: no longer waiting
+    age_s: float  # since it was left
+    human_delay_s: float | None  # to the first human answer
+
+
+@dataclass(frozen=True)
+class FollowUpCounts:
+    """A platform's follow-ups in the window, counted: what its 留言 figures are made of."""
+
+    left: list[LeftMessage]
+    not_left: int  # could not be left (a phone number required, no form...): cases to review
+    promise_h: float | None  # the platform's own promise of an answer, as it last stated one...
+    promise: str  # ...in its words ("24小时内回复")
+
+    def answered_within(self, hours: float) -> tuple[int, int]:
+        """(answered by a person within `hours`, counted): those left at least `hours` ago or
+        settled count; one still waiting and younger than that is not counted yet."""
+        limit = hours * 3600
+        counted = [m.human_delay_s for m in self.left if m.settled or m.age_s >= limit]
+        return sum(1 for delay in counted if delay is not None and delay <= limit), len(counted)
+
+    @property
+    def median_s(self) -> float | None:
+        """The median delay of the first human answer."""
+        return _median([m.human_delay_s for m in self.left if m.human_delay_s is not None])
+
+
+def follow_ups_by_platform(follow_ups: list[dict[str, Any]], since: str) -> dict[str, list[dict[str, Any]]]:
+    """The stored follow-ups left (or tried) since `since`, by platform, oldest first."""
+    by_platform: dict[str, list[dict[str, Any]]] = {}
+    for row in follow_ups:
+        if row["submitted_at"] >= since:
+            by_platform.setdefault(row["platform"], []).append(row)
+    return by_platform
+
+
+def count_follow_ups(follow_ups: list[dict[str, Any]], now: datetime) -> FollowUpCounts:
+    """One platform's stored follow-ups (oldest first), counted as of `now`."""
+    left = [
+        LeftMessage(
+            row["state"] != FollowUpState.PENDING,
+            (now - utc_moment(row["submitted_at"])).total_seconds(),
+            row["human_delay_s"],
+        )
+        for row in follow_ups
+        if row["state"] != FollowUpState.NOT_LEFT
+    ]
+    promised = [row for row in follow_ups if row.get("promise_h") is not None]
+    latest = promised[-1] if promised else {}
+    return FollowUpCounts(left, len(follow_ups) - len(left), latest.get("promise_h"), latest.get("promise") or "")
+
+
+def follow_up_figures(follow_ups: list[dict[str, Any]], now: datetime) -> dict[str, Any]:
+    """A platform's 留言 columns of the ratings (all null when it has no follow-up)."""
+    if not follow_ups:
+        return dict.fromkeys(FOLLOW_UP_COLUMNS)
+    counts = count_follow_ups(follow_ups, now)
+    row: dict[str, Any] = {"follow_ups": len(counts.left)}
+    for hours in FOLLOW_UP_HOURS:
+        answered, counted = counts.answered_within(hours)
+        row[f"follow_up_{hours}h_rate"] = round(answered / counted, 4) if counted else None
+    row["follow_up_median_s"] = counts.median_s
+    row["follow_up_promise_h"] = counts.promise_h
+    row["follow_up_review"] = counts.not_left
+    return row
+
+
+FOLLOW_UP_COLUMNS = (
+    "follow_ups",
+    *(f"follow_up_{hours}h_rate" for hours in FOLLOW_UP_HOURS),
+    "follow_up_median_s",
+    "follow_up_promise_h",
+    "follow_up_review",
+)
+
+
+def utc_moment(stamp: str) -> datetime:
+    """A stored UTC time (2026-12-07T13:27:01.500Z) as an aware datetime."""
+    moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def ranked(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
