@@ -49,7 +49,7 @@ def row_of(html: str, slug: str) -> str:
 def test_leaderboard_in_words(datasette):
     html = datasette_get(datasette, "/-/leaderboard?_lang=en").text
     cells = re.findall(r"<td[^>]*>(.*?)</td>", row_of(html, "prompt-human"), re.S)
-    assert cells[1:] == ["100", "100% (57–100%)", "25 s", "0 of 5", "0 of 5", "100% (≤ 1 min)"], cells
+    assert cells[1:] == ["100", "100% (57–100%)", "25 s", "0 of 5", "0 of 5", "100% (≤ 1 min)", "—"], cells
     assert 'class="badge grade-a">A<' in row_of(html, "prompt-human")
     fake = row_of(html, "fake-online")
     assert "no human reply" in fake and "5 of 5" in fake and "grade-f" in fake
@@ -62,7 +62,7 @@ def test_leaderboard_in_words(datasette):
 def test_leaderboard_in_chinese_by_default(datasette):
     html = datasette_get(datasette, "/-/leaderboard").text
     cells = re.findall(r"<td[^>]*>(.*?)</td>", row_of(html, "prompt-human"), re.S)
-    assert cells[1:] == ["100", "100% (57–100%)", "25秒", "5 次中 0 次", "5 次中 0 次", "100% (≤ 1分钟)"], cells
+    assert cells[1:] == ["100", "100% (57–100%)", "25秒", "5 次中 0 次", "5 次中 0 次", "100% (≤ 1分钟)", "—"], cells
     assert "<th>已读不回</th>" in html
     fake = row_of(html, "fake-online")
     assert "没有真人回复" in fake and "5 次中 5 次" in fake

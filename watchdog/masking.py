@@ -105,6 +105,14 @@ def no_evidence(path: str | None) -> None:
     return None
 
 
+def hidden_tag(tag: str | None) -> str | None:
+    """A follow-up's tag (its id, the +tag of the address it left) as published: a hash of it.
+    The tag is what a mail answering the follow-up is recognised by, so whoever knew it could
+    answer in the platform's name; the hash still ties each reply to its follow-up. Mail ids
+    too: a Message-ID may hold the sender's address or host."""
+    return tag if tag is None else "h" + hashlib.sha256(tag.encode()).hexdigest()[:16]
+
+
 # What is masked, by table and column, in public mode and in masked exports alike.
 Mask = Callable[[str | None], str | None]
 MASKED: dict[str, dict[str, Mask]] = {
@@ -114,6 +122,25 @@ MASKED: dict[str, dict[str, Mask]] = {
         "screenshot": no_evidence,
     },
     "messages": {"text": mask_personal, "sender": public_sender, "reasons": mask_personal},
+    # Follow-ups (留言 / 工单): the form as we filled it holds our own tagged address, the
+    # page's words and the replies may hold anyone's number; the form's screenshot shows it all.
+    "follow_ups": {
+        "id": hidden_tag,
+        "address": mask_personal,
+        "form_fields": mask_personal,  # JSON: masking never touches quotes or backslashes
+        "confirmation": mask_personal,
+        "promise": mask_personal,
+        "detail": mask_personal,
+        "screenshot": no_evidence,
+    },
+    "follow_up_replies": {
+        "follow_up": hidden_tag,
+        "message_id": hidden_tag,
+        "sender": mask_personal,
+        "subject": mask_personal,
+        "text": mask_personal,
+        "reason": mask_personal,
+    },
 }
 
 

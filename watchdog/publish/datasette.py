@@ -35,7 +35,8 @@ QUERIES = {
   fake_online_rate, fake_online_rate_low, fake_online_rate_high,
   bot_loop_rate, stock_answer_rate, read_no_reply_rate, queue_place_median, queue_moved_rate,
   first_reply_median_s, first_human_median_s, first_human_p90_s,
-  promise_kept_rate, needs_review
+  promise_kept_rate, needs_review,
+  follow_ups, follow_up_24h_rate, follow_up_48h_rate, follow_up_median_s, follow_up_promise_h, follow_up_review
 from ratings order by rank is null, rank, platform""",
     },
     "platform_history": {
@@ -91,6 +92,15 @@ COLUMNS = {
         "promise_kept_rate": "守诺率 Share answered by a human within the platform's promise (else 15 min)",
         "needs_review": "Probes to check by hand, not rated: the chat was not found (chat_missing) or the probe "
         "could not see the conversation (blind)",
+        "follow_ups": "留言 Messages left on the platform's 留言 / 工单 form (where the chat said offline): "
+        "a figure of its own, never in the score",
+        "follow_up_24h_rate": "24小时回复率 Share of the messages left answered by a person within 24 h (of those "
+        "left at least 24 h ago, or settled)",
+        "follow_up_48h_rate": "48小时回复率 Share answered by a person within 48 h (of those left at least 48 h ago, "
+        "or settled)",
+        "follow_up_median_s": "Median seconds from leaving the message to a person's first answer",
+        "follow_up_promise_h": 'The platform\'s own promise of an answer, in hours ("24小时内回复"), as last stated',
+        "follow_up_review": "Messages that could not be left (no form, a phone or QQ number required, ...): to review",
     },
     "probes": {
         "outcome": "human / auto_only / no_reply / offline_declared / unreachable / chat_missing / blind / "
@@ -118,6 +128,26 @@ COLUMNS = {
         "kind": "greeting / bot / auto / stock_answer / human / system (ours: question / handoff)",
         "confidence": "0-1",
         "reasons": "Why this kind",
+    },
+    "follow_ups": {
+        "id": "The follow-up (on the public copy: a hash of the tag its replies are recognised by)",
+        "probe_id": "The probe that found the chat offline and left the message",
+        "submitted_at": "When the form was submitted (UTC)",
+        "state": "pending / answered (a person answered) / auto_only (only automatic receipts in 7 days) / "
+        "unanswered (nothing in 7 days) / not_left (the form was not submitted: see problem)",
+        "human_delay_s": "Seconds from leaving the message to a person's first answer",
+        "form_fields": "The form as submitted: [{label, kind, required, value}] (our address masked on the "
+        "public copy)",
+        "confirmation": "What the page said after the submit",
+        "promise_h": "The platform's own promise of an answer, in hours",
+        "problem": "Why it was not left: no_form / needs_phone / needs_qq / asks_order / captcha / no_contact / "
+        "unknown_required / not_sent",
+    },
+    "follow_up_replies": {
+        "follow_up": "The follow-up it answers",
+        "received_at": "When it came (UTC)",
+        "kind": "auto (an automatic receipt) or human (a person's answer)",
+        "reason": "Why that kind",
     },
 }
 
@@ -155,6 +185,26 @@ PUBLIC_COLUMNS = {
     ],  # emptied: a screenshot shows the unmasked chat
     "messages": ["probe_id", "seq", "side", "at_ms", "text", "sender", "kind", "confidence", "reasons"],
     "ratings": None,  # all of it
+    # Not our address (masked in the form's fields), the form's URL (it may carry a session)
+    # or the detail of a failure (an error may quote one).
+    "follow_ups": [
+        "id",  # hashed: the tag a reply is recognised by
+        "probe_id",
+        "platform",
+        "submitted_at",
+        "state",
+        "first_reply_at",
+        "first_human_at",
+        "human_delay_s",
+        "closed_at",
+        "form_fields",
+        "confirmation",
+        "screenshot",  # emptied: the form's screenshot shows our address
+        "promise_h",
+        "promise",
+        "problem",
+    ],
+    "follow_up_replies": ["follow_up", "message_id", "received_at", "sender", "subject", "text", "kind", "reason"],
 }
 
 
@@ -185,6 +235,19 @@ def metadata(database: str, public: bool) -> dict[str, Any]:
             "columns": COLUMNS["messages"],
         },
         "platforms": {"title": "平台 Platforms", "description": "The platforms probed and their own promises."},
+        "follow_ups": {
+            "title": "留言 Messages left",
+            "description": "Where the chat said offline, our question left on the platform's 留言 / 工单 form "
+            "with the watchdog's own mailbox, and whether a person answered by e-mail. 在线客服离线时，把同一个"
+            "问题留言给平台，看有没有真人回复。" + (" Personal data masked." if public else ""),
+            "columns": COLUMNS["follow_ups"],
+        },
+        "follow_up_replies": {
+            "title": "留言回复 Replies to messages left",
+            "description": "The e-mails that answered a message left, automatic or a person's."
+            + (" Personal data masked." if public else ""),
+            "columns": COLUMNS["follow_up_replies"],
+        },
     }
     meta: dict[str, Any] = {
         "title": "客服看门狗 kefu-watchdog: 卡盟客服真的有人回复吗？ Do 卡盟 platforms really answer?",

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextvars
 import functools
 import json
+from datetime import UTC, datetime
 from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,8 @@ from ..i18n import DEFAULT, EN, LANGUAGES, N_, ZH, duration_words, first_languag
 from ..reasons import word
 from ..timescale import simulated_seconds
 from .feed import FEED_SIZE, incidents_feed
-from .ratings import FORMULA
+from .follow_up_views import answered_share, left_figures, left_summary, message_left
+from .ratings import DEFAULT_WINDOW_DAYS, FORMULA, Window, count_follow_ups, follow_ups_by_platform
 from .views import INCIDENT_FLAGS, day_chart, days, figures, probe_summary, reasons, signals, transcript
 
 CHARTS_JS = Path(__file__).parent / "charts.js"
@@ -168,11 +170,31 @@ async def leaderboard_page(datasette, request):
     ratings = await _rows(datasette, "select * from ratings order by rank is null, rank, platform")
     days_shown = ratings[0].get("window_days") if ratings else None
     window = translate(lang, N_("over the last %(days)s days")) % {"days": f"{days_shown:g}"} if days_shown else ""
+    now = datetime.now(UTC)
+    left = {
+        slug: answered_share(count_follow_ups(rows, now), lang)
+        for slug, rows in follow_ups_by_platform(await _follow_ups(datasette, days_shown), "").items()
+    }
     return await _render(
         datasette,
         request,
         "watchdog_leaderboard.html",
-        {"rows": [figures(r, lang) for r in ratings], "window": window, "formula": translate(lang, FORMULA)},
+        {
+            "rows": [figures(r, lang) for r in ratings],
+            "left": left,
+            "window": window,
+            "formula": translate(lang, FORMULA),
+        },
+    )
+
+
+async def _follow_ups(datasette, days: float | None, slug: str | None = None) -> list[dict[str, Any]]:
+    """The follow-ups left (or tried) in the ratings' window, of one platform or all, oldest first."""
+    only = "and platform = :slug" if slug else ""
+    return await _rows(
+        datasette,
+        f"select * from follow_ups where submitted_at >= :since {only} order by submitted_at",
+        {"since": Window(days or DEFAULT_WINDOW_DAYS).since(), "slug": slug},
     )
 
 
@@ -202,6 +224,7 @@ async def platform_page(datasette, request):
         for p in probes
         if any(p.get(flag) for flag in INCIDENT_FLAGS)
     ][:INCIDENTS]
+    left = await _follow_ups(datasette, window, slug)
     return await _render(
         datasette,
         request,
@@ -212,6 +235,8 @@ async def platform_page(datasette, request):
             "chart": Markup(day_chart(list(reversed(days(probes))), lang)),
             "incidents": incidents,
             "latest": [probe_summary(p, lang) for p in probes[:LATEST]],
+            "left": left_figures(count_follow_ups(left, datetime.now(UTC)), lang) if left else None,
+            "left_latest": [left_summary(f, lang) for f in reversed(left[-LATEST:])],
             "url": platform[0].get("url"),
         },
     )
@@ -230,6 +255,15 @@ async def probe_page(datasette, request):
         raise NotFound(f"no probe {probe_id}")
     probe = found[0]
     messages = await _rows(datasette, "select * from messages where probe_id = :id order by seq", {"id": probe_id})
+    follow_up = await _rows(datasette, "select * from follow_ups where probe_id = :id limit 1", {"id": probe_id})
+    left = None
+    if follow_up:
+        replies = await _rows(
+            datasette,
+            "select * from follow_up_replies where follow_up = :tag order by received_at",
+            {"tag": follow_up[0]["id"]},
+        )
+        left = message_left(follow_up[0], replies, lang)
     return await _render(
         datasette,
         request,
@@ -244,6 +278,8 @@ async def probe_page(datasette, request):
             "screenshot": evidence_url(datasette, probe.get("screenshot")),
             "url": probe.get("url"),
             "vantage": probe.get("vantage"),
+            "left": left,
+            "form_screenshot": evidence_url(datasette, follow_up[0].get("screenshot")) if follow_up else None,
         },
     )
 
