@@ -1,12 +1,15 @@
 """Alerts on state change (alerts.toml), as Gatus and Uptime Kuma send them: not on every
 probe, but when a platform becomes fake-online or a bot loop in N of its last M probes, or
-stops answering, and again when it recovers. Each change is recorded once in the `events`
-table; delivery goes through Apprise (企业微信, 钉钉, 飞书, email, Telegram, ntfy, ...).
+stops answering, or leaves a message unanswered (留言: the last of our messages left that
+settled either way got no answer from a person in 7 days), and again when it recovers. Each
+change is recorded once in the `events` table; delivery goes through Apprise (企业微信, 钉钉,
+飞书, email, Telegram, ntfy, ...).
 
     urls = ["dingtalk://TOKEN/", "mailto://user:pass@example.com"]   # Apprise URLs
     site = "https://watchdog.example.org"   # optional: links to probe pages in the messages
     platforms = ["*"]                       # slugs or globs (default: all)
     lang = "zh"                             # the messages' language: zh (default) or en
+    follow_ups = true                       # a message left unanswered is an alert too
 
     [rules]
     window = 3        # each platform's last M counted probes
@@ -30,8 +33,10 @@ from typing import Any
 
 from .config import Problem, _read_toml, _Table
 from .errors import ConfigError
-from .i18n import DEFAULT, N_, language, translate
+from .followups import CLOSE_AFTER_S
+from .i18n import DEFAULT, N_, duration_words, language, translate, when_words
 from .publish.ratings import EXCLUDED_OUTCOMES
+from .records import FollowUpState
 from .store import Store
 
 DEFAULT_PATH = Path("alerts.toml")
@@ -41,6 +46,11 @@ KINDS = {  # each state: its name, and what it means
     "read_no_reply": (N_("read, no reply"), N_("our question was shown as read and no human answered")),
     "no_human": (N_("no human reply"), N_("no human replied")),
 }
+# A state of its own, not a rule over probes: the platform's latest message left that settled
+# either way (a person answered it, or nobody did in 7 days) went unanswered. Automatic
+# receipts only (auto_only) settle it neither way.
+FOLLOW_UP = "follow_up_unanswered"
+FOLLOW_UP_STATE = N_("message left unanswered")
 DEFAULT_WINDOW = 3
 MAX_WINDOW = 50
 
@@ -54,6 +64,7 @@ class Alerts:
     platforms: tuple[str, ...] = ("*",)
     site: str | None = None
     lang: str = DEFAULT
+    follow_ups: bool = True  # alert when a message left (留言) goes unanswered
 
     def watches(self, slug: str) -> bool:
         return any(fnmatch.fnmatchcase(slug, pattern) for pattern in self.platforms)
@@ -78,6 +89,7 @@ def parse_alerts(path: Path, problems: list[Problem]) -> Alerts | None:
         problems.append(Problem(str(path), "lang", f"{said!r}: zh (中文) or en"))
         lang = DEFAULT
     platforms = top.texts("platforms", ("*",))
+    follow_ups = top.flag("follow_ups", True)
     rules_table = top.table("rules")
     window = rules_table.whole("window", DEFAULT_WINDOW, MAX_WINDOW)
     rules = []
@@ -91,7 +103,8 @@ def parse_alerts(path: Path, problems: list[Problem]) -> Alerts | None:
     top.finish()
     if len(problems) > count:
         return None
-    return Alerts(str(path), urls, window, tuple(rules), platforms, site.rstrip("/") if site else None, lang)
+    site = site.rstrip("/") if site else None
+    return Alerts(str(path), urls, window, tuple(rules), platforms, site, lang, follow_ups)
 
 
 def load_alerts(path: Path) -> Alerts | None:
@@ -137,28 +150,67 @@ def describe(platform: str, name: str, kind: str, started: bool, count: int, ale
         "%(window)s probes."
     )
     text = translate(alerts.lang, now if started else recovered)
-    text %= said
-    if alerts.site:
-        text += " " + translate(alerts.lang, N_("Latest probe: %(url)s")) % {"url": f"{alerts.site}/-/probe/{probe_id}"}
-    return text
+    return (text % said) + _link(alerts, probe_id)
+
+
+def _link(alerts: Alerts, probe_id: str) -> str:
+    if not alerts.site:
+        return ""
+    return " " + translate(alerts.lang, N_("Latest probe: %(url)s")) % {"url": f"{alerts.site}/-/probe/{probe_id}"}
+
+
+def latest_settled(follow_ups: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """Of a platform's follow-ups (oldest first), the latest that settled either way: answered
+    by a person, or unanswered."""
+    either = (FollowUpState.ANSWERED, FollowUpState.UNANSWERED)
+    return next((f for f in reversed(follow_ups) if f["state"] in either), None)
+
+
+def describe_follow_up(platform: str, name: str, follow_up: dict[str, Any], alerts: Alerts) -> str:
+    """The message of a follow-up's change, in the alerts' language: left unanswered, or
+    answered again."""
+    said: dict[str, Any] = {"name": name, "platform": platform}
+    said["when"] = when_words(follow_up["submitted_at"], alerts.lang)
+    if follow_up["state"] == FollowUpState.UNANSWERED:
+        said["days"] = f"{CLOSE_AFTER_S / 86400:g}"
+        text = N_(
+            "%(name)s (%(platform)s) left a message unanswered: the question we left on its 留言 form %(when)s "
+            "got no answer from a person in %(days)s days."
+        )
+    else:
+        said["time"] = duration_words(follow_up["human_delay_s"] or 0.0, alerts.lang)
+        text = N_(
+            "%(name)s (%(platform)s) answers messages left again: a person answered the one left %(when)s "
+            "after %(time)s."
+        )
+    return translate(alerts.lang, text) % said + _link(alerts, follow_up["probe_id"])
 
 
 def changes(store: Store, alerts: Alerts, names: dict[str, str]) -> list[Change]:
     """The state changes since the last recorded ones, for every watched platform."""
     before = store.alert_states()
+    left: dict[str, list[dict[str, Any]]] = {}
+    for follow_up in store.follow_ups() if alerts.follow_ups else []:
+        left.setdefault(follow_up["platform"], []).append(follow_up)
     found = []
     for platform in sorted(names):
         if not alerts.watches(platform):
             continue
+        name = names[platform]
         verdicts = store.recent_verdicts(platform, alerts.window, EXCLUDED_OUTCOMES)
-        if not verdicts:
-            continue
-        for kind, now in holds(verdicts, alerts).items():
+        for kind, now in holds(verdicts, alerts).items() if verdicts else ():
             if now == before.get((platform, kind), False):
                 continue
             count = sum(1 for v in verdicts if (v["outcome"] != "human" if kind == "no_human" else v[kind]))
-            text = describe(platform, names[platform], kind, now, count, alerts, verdicts[0]["id"])
-            found.append(Change(platform, names[platform], kind, now, verdicts[0]["id"], text))
+            text = describe(platform, name, kind, now, count, alerts, verdicts[0]["id"])
+            found.append(Change(platform, name, kind, now, verdicts[0]["id"], text))
+        settled = latest_settled(left.get(platform, []))
+        if settled is None:
+            continue
+        unanswered = settled["state"] == FollowUpState.UNANSWERED
+        if unanswered != before.get((platform, FOLLOW_UP), False):
+            text = describe_follow_up(platform, name, settled, alerts)
+            found.append(Change(platform, name, FOLLOW_UP, unanswered, settled["probe_id"], text))
     return found
 
 
@@ -180,7 +232,7 @@ def deliver(urls: tuple[str, ...], title: str, body: str) -> str:
 
 
 def title(change: Change, lang: str) -> str:
-    state = translate(lang, KINDS[change.kind][0])
+    state = translate(lang, FOLLOW_UP_STATE if change.kind == FOLLOW_UP else KINDS[change.kind][0])
     if change.started:
         return "kefu-watchdog: " + translate(lang, N_("%(name)s %(state)s")) % {"name": change.name, "state": state}
     return "kefu-watchdog: " + translate(lang, N_("%(name)s recovered from %(state)s")) % {
