@@ -1,5 +1,6 @@
-"""CSV exports for consumer groups: ratings, probes and messages, UTF-8 with a BOM by default
-so that Excel shows Chinese correctly. Headers and reasons in the reader's language (Chinese
+"""CSV exports for consumer groups: ratings, probes and messages, and the follow-ups (留言: our
+question left on a platform's form, answered by e-mail) with their replies, UTF-8 with a BOM
+by default so that Excel shows Chinese correctly. Headers and reasons in the reader's language (Chinese
 by default; `lang="en"` gives the plain column names documented in the docs, stable for
 scripts); values (outcomes, kinds, times) are the stored codes and numbers in both."""
 
@@ -16,7 +17,7 @@ import os
 import signal
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
@@ -26,7 +27,7 @@ from ..reasons import loads, words
 from ..records import ProbeRecord
 from ..store import ProbeRange, Store
 from ..timescale import simulated_seconds
-from .ratings import Window, rate_all
+from .ratings import FOLLOW_UP_COLUMNS, FOLLOW_UP_HOURS, Window, count_follow_ups, rate_all, utc_moment
 
 RATINGS_COLUMNS = [
     "rank",
@@ -59,6 +60,7 @@ RATINGS_COLUMNS = [
     "peak_first_human_median_s",
     "offpeak_first_human_median_s",
     "needs_review",
+    *FOLLOW_UP_COLUMNS,
 ]
 PROBES_COLUMNS = [
     "probe_id",
@@ -99,25 +101,62 @@ MESSAGES_COLUMNS = [
     "confidence",
     "reasons",
 ]
+# One row per message left (or tried), by its probe: its tag, our address and the form's URL
+# stay out (the tag is what a reply is recognised by; a URL may carry a session).
+FOLLOW_UPS_COLUMNS = [
+    "probe_id",
+    "platform",
+    "platform_name",
+    "submitted_at",
+    "state",
+    "problem",
+    "replies",
+    "first_reply_s",
+    "first_human_s",
+    *(f"answered_{hours}h" for hours in FOLLOW_UP_HOURS),  # 1, 0, or empty: not due yet
+    "promise_h",
+    "promise",
+    "confirmation",
+    "screenshot",
+]
+FOLLOW_UP_REPLIES_COLUMNS = [
+    "probe_id",
+    "platform",
+    "received_at",
+    "after_s",
+    "kind",
+    "sender",
+    "subject",
+    "text",
+    "reason",
+]
 # Text a spreadsheet would run as a formula gets a leading apostrophe, which spreadsheets show
 # as text; numbers stay numbers.
 FORMULA_STARTS = frozenset(("=", "+", "-", "@", "\t", "\r"))
 T = TypeVar("T")
 R = TypeVar("R")
-KINDS = {"ratings": RATINGS_COLUMNS, "probes": PROBES_COLUMNS, "messages": MESSAGES_COLUMNS}
+KINDS = {
+    "ratings": RATINGS_COLUMNS,
+    "probes": PROBES_COLUMNS,
+    "messages": MESSAGES_COLUMNS,
+    "follow_ups": FOLLOW_UPS_COLUMNS,
+    "follow_up_replies": FOLLOW_UP_REPLIES_COLUMNS,
+}
 BATCH = 2000  # rows cleaned at a time
 SLICE = 2000  # probes a worker process exports at a time (about 12,000 messages, 2-3 MB of CSV)
 # Cells remembered per column: greetings, templates and reasons repeat, if not next to each
 # other (16,384 texts are a few MB; 4,096 missed a third more on a year's messages).
 CACHED = 16384
 # Columns read as stored (JSON lists of reasons) and written as their items joined by "; ".
-JSON_LISTS = {"ratings": set[str](), "probes": set[str](), "messages": {"reasons"}}
+JSON_LISTS = {kind: {"reasons"} if kind == "messages" else set[str]() for kind in KINDS}
 # Columns that may hold text from a page or a person (slugs, ids, times and our own words
 # cannot): masked there, and escaped where a spreadsheet would run them.
 FREE_TEXT = {
     "ratings": {"name"},
     "probes": {"platform_name", "tag", "vantage", "question", "reasons", "screenshot"},
     "messages": {"text", "sender", "reasons"},
+    "follow_ups": {"platform_name", "promise", "confirmation", "screenshot"},
+    "follow_up_replies": {"sender", "subject", "text", "reason"},
 }
 assert all(set(MASKED.get(kind, {})) & set(KINDS[kind]) <= FREE_TEXT[kind] for kind in KINDS)
 # The Chinese headers: each column's name is its message id (English: the name itself).
@@ -182,6 +221,24 @@ HEADERS = {
     "sender": N_("sender"),
     "kind": N_("kind"),
     "confidence": N_("confidence"),
+    "follow_ups": N_("follow_ups"),
+    "follow_up_24h_rate": N_("follow_up_24h_rate"),
+    "follow_up_48h_rate": N_("follow_up_48h_rate"),
+    "follow_up_median_s": N_("follow_up_median_s"),
+    "follow_up_promise_h": N_("follow_up_promise_h"),
+    "follow_up_review": N_("follow_up_review"),
+    "submitted_at": N_("submitted_at"),
+    "state": N_("state"),
+    "problem": N_("problem"),
+    "answered_24h": N_("answered_24h"),
+    "answered_48h": N_("answered_48h"),
+    "promise_h": N_("promise_h"),
+    "promise": N_("promise"),
+    "confirmation": N_("confirmation"),
+    "received_at": N_("received_at"),
+    "after_s": N_("after_s"),
+    "subject": N_("subject"),
+    "reason": N_("reason"),
 }
 assert all(set(columns) <= set(HEADERS) for columns in KINDS.values())
 
@@ -332,6 +389,8 @@ def _rows(
     stamp = _stamp(since)
     if kind == "probes":
         return (_probe_row(p, name, lang) for p, name in store.ended_probes(platform, stamp))
+    if kind in ("follow_ups", "follow_up_replies"):
+        return _follow_up_rows(store, kind, platform, stamp)
     return store.ended_messages(platform, stamp, between)
 
 
@@ -366,6 +425,56 @@ def _probe_row(p: ProbeRecord, name: str | None, lang: str) -> list[Any]:
         "; ".join(words(reason, lang) for reason in p.reasons),
         p.screenshot,
     ]
+
+
+def _follow_up_rows(store: Store, kind: str, platform: str | None, since: str) -> Iterator[list[Any]]:
+    """The follow-ups left (or tried) since `since`, oldest first, or their replies."""
+    names = {row["slug"]: row["name"] for row in store.platforms()}
+    now = datetime.now(UTC)
+    for follow_up in store.follow_ups():
+        if platform not in (None, follow_up["platform"]) or follow_up["submitted_at"] < since:
+            continue
+        replies = store.follow_up_replies(follow_up["id"])
+        if kind == "follow_ups":
+            yield _follow_up_row(follow_up, names.get(follow_up["platform"]), len(replies), now)
+            continue
+        for reply in replies:
+            yield [
+                follow_up["probe_id"],
+                follow_up["platform"],
+                reply["received_at"],
+                _seconds_between(follow_up["submitted_at"], reply["received_at"]),
+                reply["kind"],
+                reply["sender"],
+                reply["subject"],
+                reply["text"],
+                reply["reason"],
+            ]
+
+
+def _follow_up_row(follow_up: dict[str, Any], name: str | None, replies: int, now: datetime) -> list[Any]:
+    counts = count_follow_ups([follow_up], now)
+    due = [counts.answered_within(hours) for hours in FOLLOW_UP_HOURS]
+    return [
+        follow_up["probe_id"],
+        follow_up["platform"],
+        name,
+        follow_up["submitted_at"],
+        follow_up["state"],
+        follow_up["problem"],
+        replies,
+        _seconds_between(follow_up["submitted_at"], follow_up["first_reply_at"]),
+        follow_up["human_delay_s"],
+        *(answered if counted else None for answered, counted in due),
+        follow_up["promise_h"],
+        follow_up["promise"],
+        follow_up["confirmation"],
+        follow_up["screenshot"],
+    ]
+
+
+def _seconds_between(start: str, end: str | None) -> float | None:
+    return None if end is None else round((utc_moment(end) - utc_moment(start)).total_seconds(), 1)
 
 
 def _write_rows(writer: Any, rows: Iterable[Sequence[Any]]) -> int:
