@@ -6,6 +6,10 @@ taken from a source when the target lacks it or holds an earlier state of it (st
 source, so a transcript is never a mix of two copies. Merging the same files again changes
 nothing. Screenshots are copied next to the target. Ratings are derived data: recompute
 them over the union afterwards (`watchdog merge` does).
+
+Follow-ups (留言 / 工单, messages left on a platform's form) go the same way: a follow-up's id is
+the tag of its address, unique across machines; it is taken when the target lacks it or holds
+it less far settled, with its replies, from the same source.
 """
 
 from __future__ import annotations
@@ -34,9 +38,11 @@ class MergeCount:
     new: int = 0
     updated: int = 0
     unchanged: int = 0
+    follow_ups: int = 0  # messages left, new or further settled
 
     def __str__(self) -> str:
-        return f"{self.source}: {self.new} new probe(s), {self.updated} updated, {self.unchanged} already there"
+        said = f"{self.source}: {self.new} new probe(s), {self.updated} updated, {self.unchanged} already there"
+        return said + (f"; {self.follow_ups} follow-up(s) taken" if self.follow_ups else "")
 
 
 def merge(sources: list[Path], target: Store) -> list[MergeCount]:
@@ -151,6 +157,8 @@ def _merge_one(store: Store, source: Path, *, evidence_here: bool = True) -> Mer
                     conn.execute(sql)
             if _has_table(conn, "runs"):
                 _copy_rows(conn, "runs", "id not in (select id from main.runs where state != 'running')", replace=True)
+            if _has_table(conn, "follow_ups"):
+                count.follow_ups = _copy_follow_ups(store, conn, source)
             conn.execute("drop table temp.taken")
     finally:
         conn.execute("detach database source")
@@ -480,11 +488,59 @@ def _screenshots_found(store: Store, conn: sqlite3.Connection, source: Path) -> 
 
 def _start_copying(store: Store, source: Path, found: set[str], pool: Executor) -> Future[None] | None:
     """The files `found` in the source's evidence folder copied next to the target, in `pool`."""
+    return pool.submit(_copy_evidence, store, source, found) if found else None
+
+
+def _copy_evidence(store: Store, source: Path, found: set[str]) -> None:
+    """The files `found` in the source's evidence folder copied next to the target (nothing to
+    do when that folder is the target's own)."""
     folder, target = evidence_dir(source), store.evidence_dir
     if not found or folder.resolve() == target.resolve():
-        return None
+        return
     target.mkdir(parents=True, exist_ok=True)
-    return pool.submit(_copy_files, folder, target, found)
+    _copy_files(folder, target, found)
+
+
+def _standing(row: str, database: str) -> str:
+    """SQL for how far a follow-up (`row`, of `database`) has gone: claimed (not_left until its
+    form is submitted), pending, then settled, a person's answer furthest; then its replies so
+    far. Of two copies the one further on wins."""
+    progress = f"case {row}.state when 'not_left' then 0 when 'pending' then 1 when 'answered' then 3 else 2 end"
+    replies = f"select count(*) from {database}.follow_up_replies r where r.follow_up = {row}.id"
+    return f"({progress}, ({replies}))"
+
+
+def _copy_follow_ups(store: Store, conn: sqlite3.Connection, source: Path) -> int:
+    """The source's follow-ups the target lacks or holds less far on, each with its replies
+    (those of the target's copy go) and its form's screenshot (as probes': only a .png of the
+    source's evidence folder, copied next to the target); returns how many were taken."""
+    conn.execute(
+        "create temp table taken_follow_ups as select s.id from source.follow_ups s left join main.follow_ups m "
+        f"on m.id = s.id where m.id is null or {_standing('s', 'source')} > {_standing('m', 'main')}"
+    )
+    try:
+        taken = conn.execute("select count(*) from temp.taken_follow_ups").fetchone()[0]
+        if not taken:
+            return 0
+        conn.execute("delete from main.follow_up_replies where follow_up in (select id from temp.taken_follow_ups)")
+        _copy_rows(conn, "follow_ups", "id in (select id from temp.taken_follow_ups)", replace=True)
+        _copy_rows(conn, "follow_up_replies", "follow_up in (select id from temp.taken_follow_ups)", replace=False)
+        shots = dict(
+            conn.execute(
+                "select id, screenshot from main.follow_ups where screenshot is not null "
+                "and id in (select id from temp.taken_follow_ups)"
+            ).fetchall()
+        )
+        found = _evidence_files(evidence_dir(source), {_file_name(path) for path in shots.values()})
+        _copy_evidence(store, source, found)
+        copies = str(store.evidence_dir) + os.sep
+        conn.executemany(
+            "update main.follow_ups set screenshot = ? where id = ?",
+            [(copies + _file_name(path) if _file_name(path) in found else None, tag) for tag, path in shots.items()],
+        )
+        return int(taken)
+    finally:
+        conn.execute("drop table temp.taken_follow_ups")
 
 
 def _file_name(path: str) -> str:
