@@ -18,6 +18,7 @@ from watchdog.store import open_store
 from .conftest import datasette_get
 from .left_messages import ADDRESS, add_platform, leave
 from .simulate import png
+from .test_i18n import english_of_ours, page_text
 
 ANSWER = "您好，话费充值一般10分钟到账，失败会原路退回。有问题请加QQ 12345678 或致电 13812345678。"
 
@@ -145,3 +146,9 @@ def test_the_public_copy_holds_no_address_no_tag_and_nothing_credential_like(pub
     assert {"follow_ups", "follow_up_replies"} <= set(copy.table_names())
     ids = {row["id"] for row in copy["follow_ups"].rows}
     assert {row["follow_up"] for row in copy["follow_up_replies"].rows} <= ids
+
+
+@pytest.mark.parametrize("path", ["/-/leaderboard", "/-/platform/shop", "/-/probe/probe-1", "/-/probe/probe-3"])
+def test_the_follow_up_pages_read_in_chinese(private, path):
+    chinese = page_text(datasette_get(private, path).text)
+    assert [phrase for phrase in english_of_ours() if phrase in chinese] == []

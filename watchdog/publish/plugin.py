@@ -173,7 +173,7 @@ async def leaderboard_page(datasette, request):
     now = datetime.now(UTC)
     left = {
         slug: answered_share(count_follow_ups(rows, now), lang)
-        for slug, rows in follow_ups_by_platform(await _follow_ups(datasette, days_shown), "").items()
+        for slug, rows in follow_ups_by_platform(await _follow_ups(datasette, days_shown)).items()
     }
     return await _render(
         datasette,

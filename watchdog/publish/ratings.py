@@ -219,8 +219,8 @@ class FollowUpCounts:
         return _median([m.human_delay_s for m in self.left if m.human_delay_s is not None])
 
 
-def follow_ups_by_platform(follow_ups: list[dict[str, Any]], since: str) -> dict[str, list[dict[str, Any]]]:
-    """The stored follow-ups left (or tried) since `since`, by platform, oldest first."""
+def follow_ups_by_platform(follow_ups: list[dict[str, Any]], since: str = "") -> dict[str, list[dict[str, Any]]]:
+    """The stored follow-ups (oldest first) left or tried since `since` (UTC ISO), by platform."""
     by_platform: dict[str, list[dict[str, Any]]] = {}
     for row in follow_ups:
         if row["submitted_at"] >= since:
