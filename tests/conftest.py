@@ -29,6 +29,7 @@ from watchdog.cli import cli
 from watchdog.records import Evidence
 from watchdog.sandbox import Sandbox, write_probes
 
+from .mailserver import MailServer
 from .simulate import fill
 
 
@@ -40,6 +41,16 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "lab" in item.keywords:
             item.add_marker(later)
+
+
+@pytest.fixture(scope="module")
+def mail_server():
+    """A real Dovecot (IMAP + LMTP on loopback) for the module's tests."""
+    if shutil.which("dovecot") is None and not os.path.exists("/usr/sbin/dovecot"):
+        pytest.skip("Dovecot is not installed (.ci/setup installs dovecot-imapd and dovecot-lmtpd)")
+    server = MailServer().start()
+    yield server
+    server.stop()
 
 
 # 0.02: the sandbox's 5 simulated minutes take 6 s.

@@ -27,7 +27,9 @@ LAYERS = {
     "config": {"errors", "formatting"},
     "store": {"config", *BOTTOM},
     "verdicts": {"store", "config", *BOTTOM},
-    "probe": {"verdicts", "store", "config", *BOTTOM},
+    "leave": {*BOTTOM},  # what a 留言 form gets: decisions only
+    "followups": {*BOTTOM},  # which follow-up a mail answers, and when it closes: decisions only
+    "probe": {"verdicts", "leave", "followups", "store", "config", *BOTTOM},
     "publish": {"store", "config", *BOTTOM},
 }
 

@@ -5,7 +5,6 @@ start (tests/mailserver.py), through `watchdog follow-up`."""
 from __future__ import annotations
 
 import asyncio
-import shutil
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -95,15 +94,6 @@ def test_replies_are_stored_once_and_settle_the_follow_up(tmp_path):
 
 
 # -- the mailbox, read for real ----------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def mail_server():
-    if shutil.which("dovecot") is None and not shutil.os.path.exists("/usr/sbin/dovecot"):
-        pytest.skip("Dovecot is not installed (.ci/setup installs dovecot-imapd and dovecot-lmtpd)")
-    server = MailServer().start()
-    yield server
-    server.stop()
 
 
 def sent(server: MailServer, text: str, *, to: str, subject: str, at: datetime, automatic: bool = False) -> None:

@@ -44,7 +44,7 @@ from .publish.ratings import FORMULA, Window, compute_ratings
 from .reasons import word
 from .records import FLAGS, ProbeRecord
 from .runner import probe_platforms
-from .sandbox import Sandbox, write_probes
+from .sandbox import FORM_SCENARIOS, SCENARIOS, Sandbox, write_probes
 from .scheduler import ScheduleRunner, run_until_signalled
 from .schedules import load_schedules
 from .serving import ServerThread
@@ -475,6 +475,7 @@ def run_probes(
     help="Probe even platforms probed less than their min_interval ago (testing only).",
 )
 @alerts_option
+@mailbox_option
 @_errors_as_messages
 def probe(
     slugs: tuple[str, ...],
@@ -491,14 +492,17 @@ def probe(
     promised_hours_only: bool,
     ignore_min_interval: bool,
     alerts_path: Path,
+    mailbox_path: Path,
 ) -> None:
     """Probe platforms: open each chat in Chromium, ask the standard question, record
     every reply in the database. Exits 0 when platforms fail (that is data).
 
     Safe under cron: a platform probed less than its min_interval ago, or being probed by
-    another run, is skipped (and said so)."""
+    another run, is skipped (and said so). With a mailbox file, a platform whose chat is
+    offline gets our question on its 留言 form, at most once a day (see follow-up)."""
     max_wait_s = duration_type(max_wait)
     alerts = load_alerts(alerts_path)
+    mailbox = load_mailbox(mailbox_path) if mailbox_path.exists() else None
     catalog = load_catalog(probes_dir)
     if catalog.files == 0:
         raise ConfigError(f"{probes_dir}: no platform files (*.toml) to probe")
@@ -532,6 +536,7 @@ def probe(
                 ignore_min_interval=ignore_min_interval,
                 promised_hours_only=promised_hours_only,
                 alerts=alerts,
+                contact=mailbox.contact if mailbox else None,
             )
     if catalog.problems:
         raise ConfigError(f"{len(catalog.problems)} problem(s) in platform files: run `watchdog check`")
@@ -714,12 +719,27 @@ def accuracy(seeds: int, db_path: Path | None, time_scale: float, concurrency: i
     type=click.Path(path_type=Path),
     help="Write a platform file per sandbox platform into this folder.",
 )
-def sandbox(host: str, port: int, time_scale: float, seed: int | None, write_probes_dir: Path | None) -> None:
+@click.option(
+    "--lmtp",
+    metavar="HOST:PORT",
+    help="Deliver the offline-form platforms' e-mail answers to this LMTP server (your mailbox's), "
+    "and write their platform files too.",
+)
+def sandbox(
+    host: str, port: int, time_scale: float, seed: int | None, write_probes_dir: Path | None, lmtp: str | None
+) -> None:
     """Serve the simulated platforms (known behaviour, ground truth at /truth) until Ctrl-C."""
-    server = Sandbox(host, port, time_scale, seed=seed).start()
+    delivery = None
+    if lmtp:
+        lmtp_host, _, lmtp_port = lmtp.rpartition(":")
+        if not lmtp_host or not lmtp_port.isdigit():
+            raise click.BadParameter(f"{lmtp!r}: like 127.0.0.1:24", param_hint="--lmtp")
+        delivery = (lmtp_host, int(lmtp_port))
+    server = Sandbox(host, port, time_scale, seed=seed, lmtp=delivery).start()
     echo(f"sandbox: {server.url}/ (time scale {time_scale}; ground truth at {server.url}/truth)", err=True)
     if write_probes_dir:
-        written = write_probes(write_probes_dir, server.url, time_scale)
+        served = SCENARIOS + FORM_SCENARIOS if delivery else SCENARIOS
+        written = write_probes(write_probes_dir, server.url, time_scale, served)
         echo(f"wrote {len(written)} platform files to {write_probes_dir}", err=True)
     try:
         threading.Event().wait()

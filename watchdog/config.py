@@ -124,6 +124,21 @@ class ProbeSettings:
     time_scale: float = 1.0
 
 
+LEAVE_WHEN = ("offline", "always", "never")
+
+
+@dataclass(frozen=True)
+class LeaveMessage:
+    """[leave_message]: where and when a probe leaves its question on the platform's 留言 /
+    工单 form (only with a mailbox to be answered at: mailbox.toml)."""
+
+    when: str = "offline"  # offline: when the chat says so; always: every probe; never
+    url: str | None = None  # a 留言 / 工单 page of its own; None: the form the offline chat shows
+    form: str | None = None  # the form's (or its box's) selector; None: found
+    submit: str | None = None  # its submit button; None: found
+    min_interval_s: float = 24 * 3600.0  # never more often, whatever the probes' interval
+
+
 @dataclass(frozen=True)
 class Platform:
     slug: str
@@ -133,6 +148,7 @@ class Platform:
     path: str
     promise: Promise = field(default_factory=Promise)
     probe: ProbeSettings = field(default_factory=ProbeSettings)
+    leave_message: LeaveMessage = field(default_factory=LeaveMessage)
 
 
 @dataclass(frozen=True)
@@ -355,10 +371,31 @@ def parse_platform(path: Path, problems: list[Problem]) -> Platform | None:
         time_scale=probe_table.number("time_scale", defaults.time_scale, 1.0),
     )
     probe_table.finish()
+    leave_message = _parse_leave_message(top.table("leave_message"), settings)
     top.finish()
     if len(problems) > count:
         return None
-    return Platform(slug, name or "", url or "", chat, where, promise, settings)
+    return Platform(slug, name or "", url or "", chat, where, promise, settings, leave_message)
+
+
+def _parse_leave_message(table: _Table, settings: ProbeSettings) -> LeaveMessage:
+    defaults = LeaveMessage()
+    when = table.text("when") or defaults.when
+    if when not in LEAVE_WHEN:
+        table._problem(table.prefix + "when", f"{when!r}: one of {', '.join(LEAVE_WHEN)}")
+    url = table.text("url")
+    if url is not None and (urlparse(url).scheme not in ("http", "https") or not urlparse(url).netloc):
+        table._problem(table.prefix + "url", "must be an http:// or https:// address")
+    every = table.duration("min_interval", defaults.min_interval_s) or defaults.min_interval_s
+    leave = LeaveMessage(
+        when=when,
+        url=url,
+        form=table.text("form"),
+        submit=table.text("submit"),
+        min_interval_s=max(every, settings.min_interval_s),
+    )
+    table.finish()
+    return leave
 
 
 def _parse_chat(table: _Table, required: bool = True) -> Chat:

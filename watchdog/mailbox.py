@@ -7,6 +7,7 @@
     ssl = true                         # false only for a server on this machine
     password_env = "WATCHDOG_IMAP_PASSWORD"   # the default; or password_file = "/etc/watchdog/imap"
     folder = "INBOX"
+    name = "访客"                      # the name a message left on a form gives
 
 The password is read when the mailbox is opened, from the environment or a file outside the
 repository, and is kept nowhere: not in the database, an export, a page or a log line.
@@ -29,12 +30,14 @@ from imap_tools.message import MailMessage
 from .config import Problem, _read_toml, _Table
 from .errors import ConfigError, MailboxError
 from .followups import Mail, matching, record_reply, reply_kind, settle
+from .leave import Contact
 from .records import FollowUp, FollowUpState
 from .store import Store
 from .text import clean_text, page_text
 
 DEFAULT_PATH = Path("mailbox.toml")
 DEFAULT_PASSWORD_ENV = "WATCHDOG_IMAP_PASSWORD"
+DEFAULT_NAME = "访客"
 TIMEOUT_S = 30.0
 AUTOMATIC_HEADERS = ("x-autoreply", "x-autorespond", "x-auto-response-suppress")
 MAX_REPLY_CHARS = 4000
@@ -51,6 +54,11 @@ class Mailbox:
     password_env: str = DEFAULT_PASSWORD_ENV
     password_file: str | None = None
     folder: str = "INBOX"
+    name: str = DEFAULT_NAME
+
+    @property
+    def contact(self) -> Contact:
+        return Contact(self.address, self.name)
 
     def password(self) -> str:
         """Read now, never kept: a missing one is the user's to fix, named with its source."""
@@ -84,10 +92,11 @@ def parse_mailbox(path: Path, problems: list[Problem]) -> Mailbox | None:
         problems.append(Problem(str(path), "password", "not here: set password_env or password_file"))
         top.seen.add("password")
     folder = top.text("folder") or "INBOX"
+    name = top.text("name") or DEFAULT_NAME
     top.finish()
     if len(problems) > count:
         return None
-    return Mailbox(str(path), address, host, port, user, ssl, password_env, password_file, folder)
+    return Mailbox(str(path), address, host, port, user, ssl, password_env, password_file, folder, name)
 
 
 def load_mailbox(path: Path) -> Mailbox:

@@ -138,6 +138,9 @@ MESSAGES: dict[str, Message] = {
     "no_screenshot_stopped": N_("no screenshot: the page was not answering, or the run was stopped"),
     "no_screenshot": N_("no screenshot: %(detail)s"),
     "new_window": N_("the chat opened in a new window (%(url)s)"),
+    "message_left": N_("left our question on its 留言 form, to be answered at %(address)s"),
+    "message_not_left": N_("did not leave a message on its form (%(problem)s: %(detail)s)"),
+    "message_left_lately": N_("a message was left on its form within the last %(hours)s h: not again"),
     "no_status": N_("no status shown within %(waited)s: status unknown"),
     "reloaded_followed": N_("the chat's page reloaded (%(url)s) and showed our conversation again: followed it"),
     "no_list_to_check": N_(

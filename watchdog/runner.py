@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from .alerts import Alerts, Change, announce
 from .config import Catalog, Platform
 from .errors import Interrupted
+from .leave import Contact
 from .probe.browser import chromium
 from .probe.driver import ProbeRun
 from .publish.ratings import compute_ratings
@@ -56,6 +57,7 @@ async def probe_platforms(
     on_revised: Callable[[ProbeRecord], None] = lambda earlier: None,
     alerts: Alerts | None = None,
     on_alert: Callable[[Change, str], None] = lambda change, delivery: None,
+    contact: Contact | None = None,
 ) -> list[ProbeRecord]:
     """Probe each platform that is due once, then recompute the ratings.
 
@@ -64,7 +66,8 @@ async def probe_platforms(
     verdicts a probe's texts change (they turn out to be templates) are revised at once and
     reported through `on_revised`. With `handle_signals`, SIGTERM and Ctrl-C record the probes
     in flight as interrupted and raise Interrupted. With `alerts`, the state changes the run
-    made are recorded and sent (reported through `on_alert`).
+    made are recorded and sent (reported through `on_alert`). With `contact` (a mailbox to be
+    answered at), a probe whose chat is offline leaves its question on the platform's form.
     """
     platforms = list(platforms)
     vantage = vantage or socket.gethostname()
@@ -101,6 +104,7 @@ async def probe_platforms(
                     vantage=vantage,
                     max_wait_s=max_wait_s,
                     control_url=control_url,
+                    contact=contact,
                     on_start=on_start,
                     on_result=on_result,
                     on_revised=on_revised,
@@ -169,6 +173,7 @@ async def _probe_all(
     vantage: str,
     max_wait_s: float | None,
     control_url: str | None,
+    contact: Contact | None,
     on_start: Callable[[Platform], None],
     on_result: Callable[[ProbeRecord], None],
     on_revised: Callable[[ProbeRecord], None],
@@ -199,6 +204,7 @@ async def _probe_all(
                             control_url=control_url,
                             templates=templates,
                             run_id=run_id,
+                            contact=contact,
                             on_ready=slot.release,
                         )
                         result = await run.run()

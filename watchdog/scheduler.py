@@ -123,6 +123,7 @@ class ScheduleRunner:
                 on_result=lambda result: self.log(f"{schedule.name}: {result.line(terminal_language())}"),
                 alerts=self.alerts,
                 on_alert=lambda change, delivery: self.log(f"{schedule.name}: alert: {change.text} ({delivery})"),
+                contact=self.mailbox.contact if self.mailbox else None,
             )
             self.log(f"{schedule.name}: run done, {len(results)} probed")
         except asyncio.CancelledError:  # we are stopping: the probes recorded themselves

@@ -24,8 +24,10 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from ..config import Chat, Platform, QuestionSet
+from ..followups import tagged
+from ..leave import Contact, leaves_message
 from ..reasons import Reason
-from ..records import Claimed, MessageRecord, Outcome, ProbeRecord, Side
+from ..records import Claimed, FollowUp, FollowUpState, FormProblem, MessageRecord, Outcome, ProbeRecord, Side
 from ..store import Store, utc_now
 from ..text import TIME_LABEL, clean_text, page_text
 from ..verdicts.lines import ReadRule
@@ -40,6 +42,7 @@ from .conversation import (
     Stop,
     unreachable,
 )
+from .form import leave_message
 from .page import (
     ELEMENT_TIMEOUT_MS,
     PAGE_TIMEOUT_MS,
@@ -97,6 +100,7 @@ START_HOLD_MS = 2_000  # a probe waiting longer than this for the chat gives up 
 CONTROL_TIMEOUT_S = 15.0
 MAX_REATTACH = 2  # reloads a probe follows
 REATTACH_SETTLE_S = 0.5  # after a reload, for the restored chat to show what it keeps
+LEAVE_TIMEOUT_S = 60.0  # finding, filling and submitting a 留言 form, whatever the page does
 
 
 @functools.cache
@@ -149,9 +153,11 @@ class ProbeRun:
         control_url: str | None = None,
         templates: Templates | None = None,
         run_id: str | None = None,
+        contact: Contact | None = None,
         on_ready: Callable[[], None] = lambda: None,
     ):
         self.browser, self.platform, self.store = browser, platform, store
+        self.contact = contact  # a mailbox to be answered at: messages may be left on forms
         self.control_url = control_url
         self.on_ready = on_ready  # told once the chat is open: the costly start is over
         question_index, question = questions.pick(store.probe_count(platform.slug))
@@ -220,18 +226,59 @@ class ProbeRun:
         except Exception as e:  # a bug of ours must not end the other probes of the run
             failure = (Outcome.PROBE_ERROR, Reason("internal_error", detail=f"{type(e).__name__}: {page_text(str(e))}"))
         finally:
-            if page is not None and not frozen and not interrupted:
+            alive = page is not None and not frozen and not interrupted
+            if page is not None and alive:
                 self.probe.screenshot = await self._screenshot(self.chat_page or page)
             elif page is not None:
                 self.probe.notes.append(Reason("no_screenshot_stopped"))
-            if context is not None:
-                with contextlib.suppress(PlaywrightError, TimeoutError):
-                    await asyncio.wait_for(context.close(), CLOSE_TIMEOUT_S)
             # Also when interrupted: the probe is recorded as such before the error goes on.
             self.probe.finished_at = utc_now()
             self.conversation.finish(failure, interrupted=interrupted)
+            if page is not None and alive and self.contact is not None:
+                await self._leave_message(page, self.contact)
+            if context is not None:
+                with contextlib.suppress(PlaywrightError, TimeoutError):
+                    await asyncio.wait_for(context.close(), CLOSE_TIMEOUT_S)
             self.store.save_verdict(self.probe, self.conversation.messages)
         return self.probe
+
+    async def _leave_message(self, page: Page, contact: Contact) -> None:
+        """The chat said offline (or the file says always): leave our question on the form, at
+        most once per [leave_message] min_interval, claimed before anything is typed."""
+        leave = self.platform.leave_message
+        if not leaves_message(leave.when, self.probe.outcome):
+            return
+        tag = secrets.token_hex(4)
+        follow_up = FollowUp(
+            tag,
+            self.probe.id,
+            self.platform.slug,
+            self.platform.url,
+            tagged(contact.address, tag),
+            datetime.now(UTC),
+            FollowUpState.NOT_LEFT,
+            problem=FormProblem.NOT_SENT,
+            detail="the probe stopped before the submit",
+        )
+        if not self.store.claim_follow_up(follow_up, leave.min_interval_s):
+            self.probe.notes.append(Reason("message_left_lately", hours=f"{leave.min_interval_s / 3600:g}"))
+            return
+        page = self.chat_page or page
+        try:
+            await asyncio.wait_for(
+                leave_message(page, leave, self.platform.chat.input, follow_up, contact.name, self.probe.question),
+                LEAVE_TIMEOUT_S,
+            )
+        except TimeoutError:
+            follow_up.detail = f"the form took longer than {LEAVE_TIMEOUT_S:g} s"
+        except (PlaywrightError, Unresponsive) as e:
+            follow_up.detail = page_text(str(e).splitlines()[0])[:200]
+        if follow_up.state == FollowUpState.PENDING:
+            follow_up.screenshot = await self._screenshot(page, "form")
+            self.probe.notes.append(Reason("message_left", address=follow_up.address))
+        else:
+            self.probe.notes.append(Reason("message_not_left", problem=str(follow_up.problem), detail=follow_up.detail))
+        self.store.save_follow_up(follow_up)
 
     async def _converse(self, page: Page) -> None:
         chat = self.platform.chat
@@ -461,8 +508,8 @@ class ProbeRun:
         on_screen = [(Side.VISITOR if ours else Side.PLATFORM, str(text), bool(line)) for ours, text, line in bubbles]
         self._write(self.conversation.reconcile(on_screen))
 
-    async def _screenshot(self, page: Page) -> str | None:
-        path = self.store.evidence_dir / f"{self.probe.id}.png"
+    async def _screenshot(self, page: Page, what: str = "") -> str | None:
+        path = self.store.evidence_dir / f"{self.probe.id}{'-' + what if what else ''}.png"
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             await page.screenshot(path=path, timeout=ELEMENT_TIMEOUT_MS)

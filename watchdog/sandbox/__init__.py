@@ -6,10 +6,11 @@ import shutil
 from pathlib import Path
 
 from ..config import builtin_questions_dir
-from .scenarios import SCENARIOS, Line, Scenario, scenario_by_slug
+from .scenarios import FORM_SCENARIOS, SCENARIOS, Line, Scenario, scenario_by_slug
 from .server import Sandbox, SandboxApp
 
 __all__ = [
+    "FORM_SCENARIOS",
     "SCENARIOS",
     "Line",
     "Sandbox",

@@ -40,6 +40,36 @@ class Line:
 
 
 @dataclass(frozen=True)
+class MailReply:
+    """An e-mail that answers a message left on the platform's form."""
+
+    kind: str  # auto: a receipt (sent as automatic, from a no-reply address); human: a person
+    delay_s: float  # after the form was submitted: the mail's Date (simulated time: sent at once)
+    text: str | tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
+class LeaveForm:
+    """An offline platform's 留言 / 工单 form, and whether and when it answers by e-mail."""
+
+    fields: tuple[tuple[str, str, bool], ...]  # (label, input type / textarea / select, required)
+    ticket_page: bool = False  # a 工单 page of its own, posted as a page; else the offline chat's own form
+    promise: str = ""  # what the form says about answering
+    replies: tuple[MailReply, ...] = ()
+    # Stated, not derived from the watchdog's rules: why a message must not be left here (the
+    # form requires a phone number, asks for an order number), or None.
+    refused: str | None = None
+
+    def expected(self) -> dict:
+        """The follow-up the watchdog should record: its state and the first human delay."""
+        if self.refused:
+            return {"state": "not_left", "problem": self.refused, "human_delay_s": None}
+        human = [r.delay_s for r in self.replies if r.kind == "human"]
+        state = "answered" if human else "auto_only" if self.replies else "unanswered"
+        return {"state": state, "problem": None, "human_delay_s": min(human) if human else None}
+
+
+@dataclass(frozen=True)
 class Scenario:
     slug: str
     name: str
@@ -77,6 +107,7 @@ class Scenario:
     # own: 对方已读), "delivered" (a tick that turns 已送达 and never read). None: no receipt.
     receipt: tuple[str, float] | None = None
     max_wait: str = ""  # the platform file's probe.max_wait, where not the sandbox's usual
+    leave: LeaveForm | None = None  # offline: the form it offers, and how it answers by e-mail
 
     def answer(self, text: str, earlier: int, handed_off: bool) -> tuple[tuple[Line, ...], bool]:
         """The lines that answer a visitor's message after `earlier` ones, and whether a human
@@ -164,6 +195,16 @@ DETAIL = ANSWER[2:4]
 
 def human(delay_s: float, sender: str, typing_s: float = 0.0, text=ANSWER) -> Line:
     return Line(text, "human", delay_s, sender, typing_s)
+
+
+RECEIPT = MailReply("auto", 30, "【自动回复】您好，我们已收到您的留言，客服上线后会尽快处理，请勿直接回复本邮件。")
+MAIL_ANSWER = (
+    ("您好，感谢您的留言。", "您好！", "亲，您好，"),
+    ("关于您咨询的问题，",),
+    *ANSWER[1:4],
+    ("如有其他问题欢迎继续来信。", "祝您购物愉快！", ""),
+)
+HOUR = 3600.0
 
 
 SCENARIOS: tuple[Scenario, ...] = (
@@ -504,5 +545,99 @@ SCENARIOS: tuple[Scenario, ...] = (
 )
 
 
+# Offline platforms with a 留言 / 工单 form that answer by e-mail (issue 28). Kept apart from the
+# chat platforms above: as chats they are only offline_declared, and what they are for needs a
+# mailbox (the tests' Dovecot). The sandbox serves both.
+FORM_SCENARIOS: tuple[Scenario, ...] = (
+    Scenario(
+        "leave-answered",
+        "留言卡盟",
+        "offline; its chat offers a form (name, e-mail, an optional phone, the message) promising an answer "
+        "within 24 hours: a receipt by e-mail at once, a person 3 hours later",
+        status="offline",
+        expected=_expect("offline_declared"),
+        leave=LeaveForm(
+            (
+                ("称呼", "text", False),
+                ("邮箱", "email", True),
+                ("手机号码", "tel", False),
+                ("留言内容", "textarea", True),
+            ),
+            promise="客服不在线，请留言，我们会在24小时内回复您。",
+            replies=(RECEIPT, MailReply("human", 3 * HOUR, MAIL_ANSWER)),
+        ),
+    ),
+    Scenario(
+        "leave-receipt",
+        "自动卡盟",
+        "the vendor's embed showing offline, its form of placeholders only: an automatic receipt by e-mail, "
+        "then nothing",
+        shape="vendor",
+        status="offline",
+        expected=_expect("offline_declared"),
+        leave=LeaveForm(
+            (("昵称", "text", False), ("联系邮箱（必填）", "text", True), ("您的问题", "textarea", True)),
+            replies=(MailReply("auto", 60, "您的留言已收到，工单号已生成，我们会尽快处理。这是系统邮件，请勿回复。"),),
+        ),
+    ),
+    Scenario(
+        "leave-ticket",
+        "工单卡盟",
+        "offline; its chat links to a 工单 page of its own (a topic to choose, posted as a page) promising "
+        "48 hours: a person answers 30 hours later",
+        status="offline",
+        expected=_expect("offline_declared"),
+        leave=LeaveForm(
+            (
+                ("联系邮箱", "email", True),
+                ("问题类型", "select", True),
+                ("标题", "text", False),
+                ("问题描述", "textarea", True),
+            ),  # fmt: skip
+            ticket_page=True,
+            promise="提交工单后，我们将在48小时内处理并通过邮件答复。",
+            replies=(MailReply("human", 30 * HOUR, MAIL_ANSWER),),
+        ),
+    ),
+    Scenario(
+        "leave-silent",
+        "石沉卡盟",
+        "offline; its form promises an answer within one working day, and nobody ever writes",
+        shape="iframe",
+        status="offline",
+        expected=_expect("offline_declared"),
+        leave=LeaveForm(
+            (("姓名", "text", True), ("电子邮箱", "email", True), ("咨询内容", "textarea", True)),
+            promise="留言后1个工作日内回复。",
+        ),
+    ),
+    Scenario(
+        "leave-phone",
+        "手机卡盟",
+        "offline; its form requires a mobile number",
+        status="offline",
+        expected=_expect("offline_declared"),
+        leave=LeaveForm(
+            (("姓名", "text", False), ("手机号码", "tel", True), ("邮箱", "email", False), ("留言", "textarea", True)),
+            replies=(MailReply("human", HOUR, MAIL_ANSWER),),
+            refused="needs_phone",
+        ),
+    ),
+    Scenario(
+        "leave-order",
+        "订单卡盟",
+        "offline; its form asks for an order number (optional)",
+        status="offline",
+        expected=_expect("offline_declared"),
+        leave=LeaveForm(
+            (("邮箱", "email", True), ("订单编号", "text", False), ("问题描述", "textarea", True)),
+            replies=(MailReply("human", HOUR, MAIL_ANSWER),),
+            refused="asks_order",
+        ),
+    ),
+)
+SERVED = SCENARIOS + FORM_SCENARIOS
+
+
 def scenario_by_slug() -> dict[str, Scenario]:
-    return {s.slug: s for s in SCENARIOS}
+    return {s.slug: s for s in SERVED}

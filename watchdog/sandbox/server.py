@@ -14,13 +14,15 @@ import json
 import random
 import secrets
 import time
+import urllib.parse
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
 from ..serving import ServerThread
 from ..timescale import to_real_seconds, to_simulated_seconds
-from .scenarios import SCENARIOS, Line, Scenario
+from .mail import MailDesk
+from .scenarios import SERVED, Line, Scenario
 
 # The vendor's embed builds its launcher and status this long after the page loaded.
 VENDOR_DELAY_MS = 700
@@ -55,11 +57,18 @@ class Session:
 
 
 class SandboxApp:
-    def __init__(self, scenarios: tuple[Scenario, ...] = SCENARIOS, time_scale: float = 1.0, seed: int | None = None):
+    def __init__(
+        self,
+        scenarios: tuple[Scenario, ...] = SERVED,
+        time_scale: float = 1.0,
+        seed: int | None = None,
+        lmtp: tuple[str, int] | None = None,
+    ):
         self.scenarios = {s.slug: s for s in scenarios}
         self.time_scale = time_scale
         self.seed = seed  # None: nominal delays; a number: delays varied, reproducibly
         self.sessions: dict[str, Session] = {}
+        self.mail = MailDesk(lmtp)  # the forms' answers by e-mail
         self.scripts = {
             name: (resources.files("watchdog.sandbox") / name).read_bytes()
             for name in ("widget.js", "vendor.js", "fab.js", "quickkf.js")
@@ -88,6 +97,14 @@ class SandboxApp:
             return await _respond(send, 200, self._chat_frame(scenario), "text/html; charset=utf-8")
         if parts[0] == "p" and parts[2:] == ["help"]:
             return await _respond(send, 200, _help_page(scenario), "text/html; charset=utf-8")
+        if parts[0] == "p" and parts[2:] == ["ticket"] and scenario.leave is not None:
+            if method == "POST":
+                posted = urllib.parse.parse_qs((await _body(receive)).decode(), keep_blank_values=True)
+                labels = {f"f{i}": label for i, (label, _, _) in enumerate(scenario.leave.fields)}
+                said = self.mail.left(scenario, {labels[k]: v[0] for k, v in posted.items() if k in labels})
+                return await _respond(send, 200, _document(scenario.name, f"<p class=notice>{html.escape(said)}</p>"),
+                                      "text/html; charset=utf-8")  # fmt: skip
+            return await _respond(send, 200, _ticket_page(scenario), "text/html; charset=utf-8")
         if parts[0] == "api" and len(parts) == 3:
             if parts[2] == "events" and method == "GET":
                 return await self._events(scope, receive, send)
@@ -108,6 +125,9 @@ class SandboxApp:
             self.sessions[opened.id] = opened
             self._schedule(opened, scenario.greeting)
             return {"session": opened.id}
+        if action == "leave" and scenario.leave is not None:
+            fields = payload.get("fields", {})
+            return {"said": self.mail.left(scenario, {str(k): str(v) for k, v in fields.items()})}
         session = self.sessions.get(payload.get("session", ""))
         if session is None:
             return {"error": "no such session"}
@@ -228,6 +248,8 @@ class SandboxApp:
                 for s in self.scenarios.values()
             },
             "sessions": [s.truth() for s in self.sessions.values()],
+            "forms": {s.slug: s.leave.expected() for s in self.scenarios.values() if s.leave is not None},
+            "left": self.mail.truth,
         }
 
     # -- pages ---------------------------------------------------------------------------
@@ -245,6 +267,7 @@ class SandboxApp:
             "rerender": scenario.rerender,
             "receipts": scenario.receipt[0] if scenario.receipt else None,
             "title": f"{scenario.name} 在线客服",
+            "leave": _leave_config(scenario),
         }
         return json.dumps(config, ensure_ascii=False)
 
@@ -262,6 +285,7 @@ class SandboxApp:
                 "online": scenario.status == "online",
                 "delay_ms": VENDOR_DELAY_MS,
                 "title": f"{scenario.name} 客服",
+                "leave": _leave_config(scenario),
             }
             body = (
                 f'{shop}<script src="/vendor.js"></script>'
@@ -376,6 +400,40 @@ def _late_iframe_loader(scenario: Scenario, scope: dict, status_word: str) -> st
     )
 
 
+def _leave_config(scenario: Scenario) -> dict | None:
+    """The form the offline chat draws itself (a 工单 page is the server's: none in the chat)."""
+    leave = scenario.leave
+    if leave is None:
+        return None
+    if leave.ticket_page:  # the chat only points there
+        return {"ticket": f"/p/{scenario.slug}/ticket"}
+    return {"fields": [list(f) for f in leave.fields], "promise": leave.promise}
+
+
+def _ticket_page(scenario: Scenario) -> str:
+    """A 工单 page as a server renders it: a real <form> posted as a page, each field in a row
+    whose first cell is its label (starred when required), a topic to choose."""
+    assert scenario.leave is not None
+    rows = []
+    for i, (label, kind, required) in enumerate(scenario.leave.fields):
+        star = '<em class="req">*</em>' if required else ""
+        need = " required" if required else ""
+        if kind == "textarea":
+            control = f'<textarea name="f{i}" rows="5"{need}></textarea>'
+        elif kind == "select":
+            options = "".join(f"<option>{o}</option>" for o in ("请选择", "售前咨询", "售后问题", "投诉建议"))
+            control = f'<select name="f{i}"{need}>{options}</select>'
+        else:
+            control = f'<input type="{kind}" name="f{i}"{need}>'
+        rows.append(f"<tr><th>{star}{html.escape(label)}</th><td>{control}</td></tr>")
+    body = (
+        f"<h1>{html.escape(scenario.name)} · 提交工单</h1><p>{html.escape(scenario.leave.promise)}</p>"
+        f'<form class="ticket" method="post"><table>{"".join(rows)}</table>'
+        '<input type="submit" value="提交工单"></form>'
+    )
+    return _document(f"{scenario.name} 工单", body)
+
+
 def _search_bar() -> str:
     return (
         '<form class="search" action="#"><input type="text" name="q" placeholder="搜索商品">'
@@ -438,8 +496,9 @@ class Sandbox(ServerThread):
         host: str = "127.0.0.1",
         port: int = 0,
         time_scale: float = 1.0,
-        scenarios: tuple[Scenario, ...] = SCENARIOS,
+        scenarios: tuple[Scenario, ...] = SERVED,
         seed: int | None = None,
+        lmtp: tuple[str, int] | None = None,
     ):
-        self.app = SandboxApp(scenarios, time_scale, seed)
+        self.app = SandboxApp(scenarios, time_scale, seed, lmtp)
         super().__init__(self.app, host, port)

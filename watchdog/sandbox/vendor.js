@@ -35,10 +35,29 @@
     });
   }
 
+  // options.leave: {fields: [[label, type, required]], promise}: a form of placeholders only
+  // (no labels, "必填" in the placeholder), sent by a link styled as a button; errors and
+  // thanks in a toast.
+  function leaveForm(options) {
+    const fields = options.leave.fields.map(([label, type]) => type === "textarea"
+      ? make("textarea", { class: "vc-leave-area", placeholder: label })
+      : make("input", { class: "vc-leave-field", type, placeholder: label }));
+    const toast = make("div", { class: "vc-toast", role: "status" });
+    const send = make("a", { class: "vc-leave-go", href: "javascript:void(0)" }, "提交");
+    send.addEventListener("click", () => {
+      const data = {};
+      options.leave.fields.forEach(([label], i) => { data[label] = fields[i].value; });
+      call(options.api + "/leave", { fields: data }).then((answer) => { toast.textContent = answer.said; });
+    });
+    return make("div", { class: "vc-leave" }, make("p", {}, options.leave.promise || "暂无客服在线，请留下联系方式和问题"),
+                ...fields, send, toast);
+  }
+
   function open(panel, options) {
     if (!options.online) {
-      panel.append(make("form", { class: "vc-leave" }, make("p", {}, "暂无客服在线，请留下联系方式和问题"),
-                        make("textarea", { name: "content" }), make("button", { type: "button" }, "提交")));
+      panel.append(options.leave ? leaveForm(options) : make("form", { class: "vc-leave" },
+        make("p", {}, "暂无客服在线，请留下联系方式和问题"), make("textarea", { name: "content" }),
+        make("button", { type: "button" }, "提交")));
       return;
     }
     const thread = make("ul", { class: "vc-thread" });

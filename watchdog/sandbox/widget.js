@@ -14,6 +14,52 @@
     return node;
   }
 
+  // The offline form without a contact field (nowhere to be answered), as some widgets have.
+  function bareLeaveForm() {
+    const leave = el("div", "leave");
+    leave.append(el("p", "", "客服已下班，请留言，我们会在工作时间联系您。"));
+    leave.append(el("textarea", "leave-msg"));
+    leave.append(el("button", "leave-send", "提交留言"));
+    return leave;
+  }
+
+  // A chat that only points to the site's 工单 page.
+  function ticketLink(config) {
+    const note = el("p", "leave-note", "客服已下班，如需帮助请");
+    const link = el("a", "leave-link", "提交工单");
+    link.href = config.leave.ticket;
+    link.target = "_top";
+    note.append(link);
+    return note;
+  }
+
+  // config.leave: {fields: [[label, type, required]], promise}. Each field in a <label>, a
+  // required one starred; the widget checks what is required, posts the rest as JSON and
+  // shows what the server says.
+  function leaveForm(config) {
+    const leave = el("div", "leave");
+    leave.append(el("p", "leave-note", config.leave.promise || "客服不在线，请留言。"));
+    const inputs = [];
+    for (const [label, type, required] of config.leave.fields) {
+      const row = el("label", "leave-row", (required ? "*" : "") + label);
+      const input = type === "textarea" ? el("textarea", "leave-text") : el("input", "leave-input");
+      if (type !== "textarea") input.type = type;
+      row.append(input);
+      leave.append(row);
+      inputs.push([label, required, input]);
+    }
+    const tip = el("p", "leave-tip");
+    const submit = el("button", "leave-send", "提交留言");
+    leave.append(submit, tip);
+    submit.addEventListener("click", () => {
+      const missing = inputs.find(([, required, input]) => required && !input.value.trim());
+      if (missing) { tip.textContent = "请填写" + missing[0]; return; }
+      const fields = Object.fromEntries(inputs.map(([label, , input]) => [label, input.value]));
+      post(config.api + "/leave", { fields }).then((answer) => { tip.textContent = answer.said; });
+    });
+    return leave;
+  }
+
   // config: {api, send: "button"|"enter", input: "textarea"|"contenteditable", offline, rerender,
   //          receipts: "read" (a status icon whose class turns read), "line" (对方已读 below),
   //          "delivered" (the icon turns 已送达) or null}
@@ -27,11 +73,7 @@
     box.append(typing);
     root.append(box);
     if (config.offline) {
-      const leave = el("div", "leave");
-      leave.append(el("p", "", "客服已下班，请留言，我们会在工作时间联系您。"));
-      leave.append(el("textarea", "leave-msg"));
-      leave.append(el("button", "leave-send", "提交留言"));
-      box.append(leave);
+      box.append(!config.leave ? bareLeaveForm() : config.leave.ticket ? ticketLink(config) : leaveForm(config));
       return;
     }
     const compose = el("div", "compose");
