@@ -58,6 +58,14 @@ def test_valid_file_parsed_into_typed_model(probes):
     assert platform.probe.max_wait_s == 600 and platform.probe.min_interval_s == 6 * 3600
     assert platform.probe.questions == "presale-zh"
     assert "presale-zh" in catalog.question_sets  # the built-in default set
+    # No [leave_message]: offline chats get a message (with a mailbox), once a day at most.
+    assert platform.leave_message.when == "offline" and platform.leave_message.min_interval_s == 24 * 3600
+
+
+def test_a_leave_message_interval_is_never_shorter_than_the_probes(probes):
+    text = VALID.replace('min_interval = "6h"', 'min_interval = "3d"') + '\n[leave_message]\nmin_interval = "1h"\n'
+    write(probes, "gucheng.toml", text)
+    assert load_catalog(probes).platforms["gucheng"].leave_message.min_interval_s == 3 * 24 * 3600
 
 
 @pytest.mark.parametrize(
@@ -83,6 +91,18 @@ def test_valid_file_parsed_into_typed_model(probes):
         ('name = "x"\nurl = "https://a.cn/"\n[chat]\ninput = ""\n', "chat.input: must be a non-empty string"),
         ('name = "x\n', "toml: not valid TOML"),
         ('name = "x"\nurl = "https://a.cn/"\n', "chat: missing"),
+        (
+            'name = "x"\nurl = "https://a.cn/"\n[chat]\ninput = "t"\n[leave_message]\nwhen = "sometimes"\n',
+            "leave_message.when: 'sometimes': one of offline, always, never",
+        ),
+        (
+            'name = "x"\nurl = "https://a.cn/"\n[chat]\ninput = "t"\n[leave_message]\nurl = "/liuyan"\n',
+            "leave_message.url: must be an http:// or https:// address",
+        ),
+        (
+            'name = "x"\nurl = "https://a.cn/"\n[chat]\ninput = "t"\n[leave_message]\nphone = "138"\n',
+            "leave_message.phone: unknown key",
+        ),
     ],
 )
 def test_problems_name_file_and_field(probes, text, problem):

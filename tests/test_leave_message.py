@@ -125,6 +125,9 @@ def left(mail_server, tmp_path_factory):
     folder = tmp_path_factory.mktemp("leave")
     with Sandbox(time_scale=TIME_SCALE, scenarios=FORMS, lmtp=("127.0.0.1", mail_server.lmtp_port)) as sandbox:
         write_probes(folder / "probes", sandbox.url, TIME_SCALE, FORMS)
+        answered = (folder / "probes" / "leave-answered.toml").read_text(encoding="utf-8")
+        typo = answered + '\n[leave_message]\nform = ".liuyan-form"  # a user\'s guess: not the page\'s\n'
+        (folder / "probes" / "leave-answered_typo.toml").write_text(typo, encoding="utf-8")
         (folder / "mailbox.toml").write_text(mail_server.mailbox_toml(), encoding="utf-8")
         runs = [probe(folder, "--all"), probe(folder, "leave-answered")]
         outputs = [run.communicate(timeout=180) for run in runs]
@@ -169,6 +172,16 @@ def test_forms_that_need_a_phone_or_an_order_are_never_submitted(left):
     submitted = {entry["platform"] for entry in truth["left"]}
     assert "leave-phone" not in submitted and "leave-order" not in submitted
     assert {"leave-answered", "leave-receipt", "leave-ticket", "leave-silent"} <= submitted
+
+
+@pytest.mark.browser
+def test_a_wrong_form_selector_submits_nothing_and_says_so(left):
+    folder, truth, _ = left
+    with open_store(folder / "w.db") as store:
+        (typo,) = [row for row in store.follow_ups() if row["platform"] == "leave-answered_typo"]
+    assert (typo["state"], typo["problem"]) == ("not_left", "no_form")
+    assert ".liuyan-form" in typo["detail"]
+    assert [entry["platform"] for entry in truth["left"]].count("leave-answered") == 1  # the right file's only
 
 
 @pytest.mark.browser
