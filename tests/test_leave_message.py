@@ -151,6 +151,7 @@ def test_every_offline_form_gets_a_follow_up_and_its_answers_match_the_truth(lef
     with open_store(folder / "w.db") as store:
         check(store, mailbox, datetime.now(UTC) + timedelta(days=8))  # the 7-day wait over, in simulated time
         follow_ups = {row["platform"]: row for row in store.follow_ups()}
+        ratings = {row["platform"]: row for row in store.ratings()}
     expected = truth["forms"]
     assert set(expected) <= set(follow_ups)
     for slug, want in expected.items():
@@ -164,6 +165,9 @@ def test_every_offline_form_gets_a_follow_up_and_its_answers_match_the_truth(lef
     # A form without a contact field cannot be answered: not left, and said why.
     assert follow_ups["honest-offline"]["problem"] == FormProblem.NO_CONTACT
     assert follow_ups["leave-answered"]["promise_h"] == 24 and follow_ups["leave-ticket"]["promise_h"] == 48
+    # The ratings of the platforms that settled, recomputed at once: their 留言 figures.
+    assert (ratings["leave-answered"]["follow_up_24h_rate"], ratings["leave-ticket"]["follow_up_24h_rate"]) == (1, 0)
+    assert ratings["leave-ticket"]["follow_up_48h_rate"] == 1 and ratings["leave-silent"]["follow_up_48h_rate"] == 0
 
 
 @pytest.mark.browser

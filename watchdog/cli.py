@@ -774,12 +774,18 @@ def leaderboard(rows: list[dict[str, Any]], lang: str) -> str:
 @cli.command("follow-up", context_settings=CONTEXT_SETTINGS)
 @db_option
 @mailbox_option
+@alerts_option
 @_errors_as_messages
-def follow_up(db_path: Path, mailbox_path: Path) -> None:
+def follow_up(db_path: Path, mailbox_path: Path, alerts_path: Path) -> None:
     """Read the mailbox for answers to the messages left on platforms' forms (留言 / 工单): a
-    line for each follow-up answered by a person, or closed after 7 days without one."""
+    line for each follow-up answered by a person, or closed after 7 days without one; then the
+    ratings and alerts of those platforms."""
+    alerts = load_alerts(alerts_path)
     with opened(db_path, existing=True) as store:
         settled = check_mailbox(store, load_mailbox(mailbox_path), datetime.now(UTC))
+        if settled and alerts is not None:
+            for change, delivery in asyncio.run(announce(store, alerts)):
+                echo(f"alert: {change.text} ({delivery})", err=True)
         waiting = len(store.pending_follow_ups())
     for done in settled:
         echo(settled_line(done))

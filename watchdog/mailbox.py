@@ -31,6 +31,7 @@ from .config import Problem, _read_toml, _Table
 from .errors import ConfigError, MailboxError
 from .followups import Mail, matching, record_reply, reply_kind, settle
 from .leave import Contact
+from .publish.ratings import compute_ratings
 from .records import FollowUp, FollowUpState
 from .store import Store
 from .text import clean_text, page_text
@@ -125,11 +126,15 @@ def read_mail(mailbox: Mailbox, since: datetime) -> list[Mail]:
 
 
 def check(store: Store, mailbox: Mailbox, now: datetime) -> list[FollowUp]:
-    """`watchdog follow-up`: the mailbox read for the pending follow-ups, and each settled."""
+    """`watchdog follow-up`: the mailbox read for the pending follow-ups, each settled, and the
+    ratings of the platforms whose follow-ups settled recomputed (their 留言 figures)."""
     pending = store.pending_follow_ups()
     if not pending:
         return []
-    return follow_up(store, read_mail(mailbox, min(f.submitted_at for f in pending)), now)
+    settled = follow_up(store, read_mail(mailbox, min(f.submitted_at for f in pending)), now)
+    if settled:
+        compute_ratings(store, platforms={f.platform for f in settled})
+    return settled
 
 
 def _mail(message: MailMessage) -> Mail:

@@ -20,7 +20,7 @@ from apscheduler.events import EVENT_JOB_MAX_INSTANCES, JobSubmissionEvent
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from .alerts import Alerts
+from .alerts import Alerts, announce
 from .config import load_catalog
 from .errors import WatchdogError
 from .followups import settled_line
@@ -143,6 +143,9 @@ class ScheduleRunner:
             return
         for done in settled:
             self.log(f"follow-up: {settled_line(done)}")
+        if settled and self.alerts is not None:
+            for change, delivery in await announce(self.store, self.alerts):
+                self.log(f"follow-up: alert: {change.text} ({delivery})")
 
     def _check_mailbox(self) -> list[FollowUp]:
         assert self.mailbox is not None  # only scheduled with one
