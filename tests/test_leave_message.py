@@ -200,6 +200,16 @@ def test_overlapping_runs_never_leave_a_message_twice(left):
 
 
 @pytest.mark.browser
+@pytest.mark.browser
+def test_the_probe_says_what_became_of_the_message(left):
+    _, _, outputs = left
+    said = outputs[0][1]  # the --all run's stderr
+    assert "leave-answered: left our question on its 留言 form, to be answered at watchdog+" in said
+    assert "leave-phone: did not leave a message on its form (needs_phone: 手机号码)" in said
+    assert "leave-answered: a message was left on its form within the last 24 h: not again" in outputs[2][1]
+
+
+@pytest.mark.browser
 def test_the_imap_password_is_in_no_file_row_or_line(left):
     folder, _, outputs = left
     assert all(PASSWORD not in out + err for out, err in outputs)

@@ -42,6 +42,7 @@ from .publish.export import KINDS as EXPORT_COLUMNS
 from .publish.export import export_csv
 from .publish.ratings import FORMULA, Window, compute_ratings
 from .reasons import word
+from .reasons import words as reason_words
 from .records import FLAGS, ProbeRecord
 from .runner import probe_platforms
 from .sandbox import FORM_SCENARIOS, SCENARIOS, Sandbox, write_probes
@@ -392,6 +393,9 @@ def _summary(results: list[ProbeRecord], lang: str) -> str:
     return format_table([*headers, "转人工", i18n.translate(lang, N_("flags"))], rows)
 
 
+LEFT_NOTES = ("message_left", "message_not_left", "message_left_lately")
+
+
 def run_probes(
     catalog: Catalog, platforms: list[Platform], store: Store, *, as_json: bool, **options: Any
 ) -> list[ProbeRecord]:
@@ -409,6 +413,9 @@ def run_probes(
         if as_json:
             echo(json.dumps(result.as_json(), ensure_ascii=False))
         progress.message(result.line(lang))
+        for note in result.notes:  # what became of the message left on its form, if one was due
+            if getattr(note, "code", None) in LEFT_NOTES:
+                progress.message(f"{result.platform}: {reason_words(note, lang)}")
         if result.learned_message:
             visitor = f'\n  visitor = "{result.learned_visitor}"' if result.learned_visitor else ""
             learned = i18n.N_("%(slug)s: learned from our question; to keep it, put under [chat] in %(slug)s.toml:")
