@@ -1,6 +1,7 @@
 """The lab tier: real chat systems that nobody here wrote, built by hand from their public
 source, each with an operator script playing the agent: Live Helper Chat from ../shared/labs/lhc
-(see its README; tests/labs/lhc/up.sh starts it again), wolive from tests/labs/wolive (its
+(see its README; tests/labs/lhc/up.sh starts it again; its 留言 cases point its SMTP at
+tests/smtprelay.py, which hands our mail to the tests' Dovecot), wolive from tests/labs/wolive (its
 RECIPE.md, build.sh and up.sh).
 
 `pytest -m lab` runs these when a lab is up; they are skipped otherwise (and in every run that
@@ -11,13 +12,18 @@ preset file and with the file `watchdog discover` writes, as a new user would.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
+import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -25,6 +31,8 @@ import pytest
 from watchdog.config import builtin_questions_dir
 
 from .conftest import json_lines, run_cli
+from .mailserver import PASSWORD
+from .smtprelay import SmtpRelay
 
 pytestmark = [pytest.mark.lab, pytest.mark.browser]
 LABS = Path(os.environ.get("WATCHDOG_LABS", Path(__file__).resolve().parents[2] / "shared" / "labs"))
@@ -118,10 +126,10 @@ class Run:
         self.rows, self.said = rows, said  # the JSON rows, and what it printed to stderr
 
 
-def probe_run(probes: Path, db: Path, concurrency: int = 1) -> Run:
+def probe_run(probes: Path, db: Path, concurrency: int = 1, *more: str | Path) -> Run:
     result = run_cli(
         "probe", "--all", "--json", "--probes", probes, "--db", db, "--control-url", "none",
-        "--ignore-min-interval", "--max-wait", MAX_WAIT, "--concurrency", concurrency,
+        "--ignore-min-interval", "--max-wait", MAX_WAIT, "--concurrency", concurrency, *more,
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     return Run(json_lines(result.stdout), result.stderr)
@@ -194,6 +202,144 @@ def test_lhc_offline_is_declared_every_time(tmp_path):
         subprocess.run([sys.executable, str(LHC.home / "operator.py"), "--offline"], cwd="/", check=True)
         rows = probe(folder(tmp_path, how, text, REPEATS), tmp_path / f"{how}.db", REPEATS)
         assert [r["outcome"] for r in rows] == ["offline_declared"] * REPEATS, (how, rows)
+
+
+LHC_REST = "http://127.0.0.1:8081/index.php/restapi"  # as operator.py: RECIPE.md step 6's REST key
+
+
+def lhc_sql(query: str) -> list[list[str]]:
+    """A query on LHC's own database, as LHC's own user (RECIPE.md step 3)."""
+    env = {**os.environ, "MYSQL_PWD": "lhcpass"}
+    command = ["mysql", "-h127.0.0.1", "-ulhc", "lhc", "--batch", "--skip-column-names", "-e", query]
+    out = subprocess.run(command, env=env, capture_output=True, text=True, check=True, timeout=30).stdout
+    return [line.split("\t") for line in out.splitlines()]
+
+
+@contextlib.contextmanager
+def lhc_smtp(port: int) -> Iterator[None]:
+    """LHC's own mail settings (Settings > Mail settings > SMTP: the smtp_data row) pointed at
+    127.0.0.1:port while the test runs, and put back after. Without a way to mail, LHC refuses an
+    offline message ("There was a problem sending your request"): it mails each one to its operator."""
+    ((found,),) = lhc_sql("select value from lh_chat_config where identifier = 'smtp_data'")
+    smtp: dict[str, str | int] = {"host": "127.0.0.1", "port": str(port), "use_smtp": 1, "username": "", "password": ""}
+    php = "".join(
+        f's:{len(key)}:"{key}";' + (f"i:{value};" if isinstance(value, int) else f's:{len(value)}:"{value}";')
+        for key, value in smtp.items()
+    )  # PHP's serialize() of the array LHC's admin page stores
+    lhc_sql(f"update lh_chat_config set value = 'a:{len(smtp)}:{{{php}}}' where identifier = 'smtp_data'")
+    try:
+        yield
+    finally:
+        lhc_sql(f"update lh_chat_config set value = '{found}' where identifier = 'smtp_data'")
+
+
+def lhc_admin(lab: Lab) -> Any:
+    """A logged-in session on LHC's admin: the lab's own admin_web.py (loaded by path: its
+    folder's operator.py shadows the stdlib's)."""
+    spec = importlib.util.spec_from_file_location("lhc_admin_web", lab.home / "admin_web.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.Admin()
+
+
+def follow_ups_and_notes(db: Path) -> tuple[list[dict], list[list[str]]]:
+    """The follow-ups of a database, and the codes of each probe's notes (in order)."""
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        conn.row_factory = sqlite3.Row
+        left = [dict(row) for row in conn.execute("select * from follow_ups")]
+        notes = conn.execute("select notes from probes order by started_at").fetchall()
+    return left, [[note["code"] for note in json.loads(row[0] or "[]")] for row in notes]
+
+
+def plain(message: EmailMessage) -> str:
+    body = message.get_body(("plain",))
+    return str(body.get_content()) if body is not None else ""
+
+
+def lhc_chats(address: str) -> list[tuple[str, str]]:
+    """LHC's chats from `address`: (id, status_sub); an offline request's status_sub is 7."""
+    return [(chat, sub) for chat, sub in lhc_sql(f"select id, status_sub from lh_chat where email = '{address}'")]
+
+
+def lhc_operator_mails(chat: str, address: str, text: str) -> None:
+    """LHC's operator answers an offline request from its admin: Send mail to the user."""
+    admin = lhc_admin(LHC)
+    form = admin.get(f"chat/sendmail/{chat}")
+    fields = {"RecipientEmail": address, "Subject": "Re: 话费充值", "ReplyEmail": "olivia@example.com", "Message": text}
+    sent = admin.post(f"chat/sendmail/{chat}", {"csfr_token": admin.token(form), "SendMail": "Send", **fields})
+    assert "Mail was sent to the user" in sent
+
+
+def test_lhc_offline_form_gets_our_question_once(tmp_path, mail_server, monkeypatch):
+    """留言 on a real system: LHC with nobody online shows its offline form (Name*, E-mail*, Your
+    question*, "Leave a message"). Probed twice with a mailbox, the first probe leaves our question
+    there (LHC says "Thank you for your feedback...", stores it as an offline request and mails it
+    to its operator); the second leaves nothing (min_interval). LHC's operator answers from its
+    admin, through LHC's own SMTP to our Dovecot (LMTP), and `watchdog follow-up` settles it
+    answered. With each platform file: the discovered, the learned, the preset."""
+    needs(LHC)
+    monkeypatch.setenv("WATCHDOG_TEST_IMAP_PASSWORD", PASSWORD)
+    mailbox = tmp_path / "mailbox.toml"
+    mailbox.write_text(mail_server.mailbox_toml(), encoding="utf-8")
+    subprocess.run([sys.executable, str(LHC.home / "operator.py"), "--offline"], cwd="/", check=True)
+    try:
+        with SmtpRelay(mail_server) as relay, lhc_smtp(relay.port):
+            for how, text in files(LHC, tmp_path).items():
+                probes, db = folder(tmp_path, how, text), tmp_path / f"{how}.db"
+                rows = [row for _ in range(2) for row in probe_run(probes, db, 1, "--mailbox", mailbox).rows]
+                assert [r["outcome"] for r in rows] == ["offline_declared"] * 2, (how, rows)
+                (left,), notes = follow_ups_and_notes(db)
+                assert (left["state"], left["problem"], left["probe_id"]) == ("pending", None, rows[0]["probe_id"])
+                assert "Thank you for your feedback" in left["confirmation"], (how, left)
+                assert left["form_url"] == LHC.shop, (how, left)
+                typed = {f["kind"]: f["value"] for f in json.loads(left["form_fields"])}
+                assert typed == {"name": typed["name"], "email": left["address"], "message": rows[0]["question"]}
+                assert notes[0] == ["message_left"] and "message_left_lately" in notes[1], (how, notes)
+                # LHC's side: one offline request from our tagged address, holding our question,
+                # mailed to its operator once
+                ((chat, kind),) = lhc_chats(left["address"])
+                assert kind == "7", (how, chat, kind)
+                question = f"select count(*) from lh_msg where chat_id = {chat} and msg like '%{rows[0]['question']}%'"
+                assert lhc_sql(question) == [["1"]], (how, chat)
+                notices = [m for _, m in relay.kept if left["address"] in plain(m)]
+                assert len(notices) == 1, (how, relay.kept)
+                lhc_operator_mails(chat, left["address"], "您好，话费充值一般10分钟内到账，失败会原路退回。")
+                assert [to for to, _ in relay.delivered].count(left["address"]) == 1, (how, relay.delivered)
+                result = run_cli("follow-up", "--db", db, "--mailbox", mailbox)
+                assert result.exit_code == 0 and result.stdout.startswith("shop1: answered after "), result.output
+                (answered,), _ = follow_ups_and_notes(db)
+                assert answered["state"] == "answered" and 0 < answered["human_delay_s"] < 300, (how, answered)
+    finally:  # the operator's status flag back on, as found (online again at operator.py's next heartbeat)
+        httpx.get(f"{LHC_REST}/setoperatorstatus", params={"username": "operator1", "status": "true"},
+                  auth=("operator1", "opkey-0123456789abcdef"), timeout=20)  # fmt: skip
+
+
+def test_lhc_offline_form_it_cannot_mail_is_not_left(tmp_path, mail_server, monkeypatch):
+    """LHC without a way to mail (the lab as built: no SMTP, no sendmail) refuses an offline
+    message: its form stays, over it "There was a problem sending your request. Please try again
+    later!", and it keeps nothing. The probe says so: not left (not_sent, LHC's words), nobody
+    owes an answer."""
+    needs(LHC)
+    ((smtp,),) = lhc_sql("select value from lh_chat_config where identifier = 'smtp_data'")
+    if 's:8:"use_smtp";i:1;' in smtp:
+        pytest.skip("the lab's LHC has an SMTP server set: it can mail")
+    monkeypatch.setenv("WATCHDOG_TEST_IMAP_PASSWORD", PASSWORD)
+    mailbox = tmp_path / "mailbox.toml"
+    mailbox.write_text(mail_server.mailbox_toml(), encoding="utf-8")
+    subprocess.run([sys.executable, str(LHC.home / "operator.py"), "--offline"], cwd="/", check=True)
+    try:
+        for how, text in files(LHC, tmp_path).items():
+            db = tmp_path / f"{how}.db"
+            (row,) = probe_run(folder(tmp_path, how, text), db, 1, "--mailbox", mailbox).rows
+            assert row["outcome"] == "offline_declared", (how, row)
+            (left,), (notes,) = follow_ups_and_notes(db)
+            assert (left["state"], left["problem"]) == ("not_left", "not_sent"), (how, left)
+            assert "There was a problem sending your request" in left["detail"], (how, left)
+            assert notes == ["message_not_left"] and lhc_chats(left["address"]) == [], (how, notes)
+    finally:
+        httpx.get(f"{LHC_REST}/setoperatorstatus", params={"username": "operator1", "status": "true"},
+                  auth=("operator1", "opkey-0123456789abcdef"), timeout=20)  # fmt: skip
 
 
 def test_wolive_four_cases(tmp_path):

@@ -185,7 +185,8 @@ DONE_WORDS = re.compile(
     re.IGNORECASE,
 )
 ERROR_WORDS = re.compile(
-    r"请填写|请输入|不能为空|必填|格式不正确|格式错误|提交失败|发送失败|失败|错误|invalid|required|failed|error",
+    r"请填写|请输入|不能为空|必填|格式不正确|格式错误|提交失败|发送失败|失败|错误|出错|稍后再试|请重试|invalid|required|failed|error"
+    r"|problem|try again|unable to|could not|couldn't",  # Live Helper Chat: "There was a problem sending ..."
     re.IGNORECASE,
 )
 

@@ -131,7 +131,8 @@ async def leave_message(
         follow_up.problem = FormProblem.NO_FORM
         follow_up.detail = f"nothing matches {leave.form}" if leave.form else "no 留言 / 工单 form on the page"
         return
-    follow_up.form_url = form.frame.url
+    if form.frame.url.startswith(("http://", "https://")):  # not a frame the widget's script wrote (about:blank)
+        follow_up.form_url = form.frame.url
     decided = plan(form.fields, name=name, address=follow_up.address, message=question)
     follow_up.form_fields = as_left(form.fields, [] if isinstance(decided, Refused) else decided)
     if isinstance(decided, Refused):
