@@ -90,6 +90,9 @@ def test_the_promise_and_the_pages_answer_are_read_from_its_words():
     assert page_answer("留言 提交", "留言 提交 提交成功，感谢您的留言") == (False, "提交成功，感谢您的留言")
     assert page_answer("留言 提交", "留言 提交 请填写邮箱") == (True, "请填写邮箱")
     assert page_answer("留言 提交", "留言 提交") == (False, "")  # taken in silence: still left
+    # Live Helper Chat when it cannot mail its operator: it keeps nothing (seen in the lab).
+    refused = "There was a problem sending your request. Please try again later!"
+    assert page_answer("Leave a message", f"Leave a message {refused}") == (True, refused)
 
 
 def test_a_platform_gets_one_message_per_interval_whoever_asks(tmp_path):

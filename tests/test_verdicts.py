@@ -153,7 +153,7 @@ def test_a_bot_answering_by_rote_is_a_bot():
 
 @pytest.mark.browser
 def test_accuracy_command_prints_the_scores():
-    result = run_cli("accuracy", "--seeds", "1")
+    result = run_cli("accuracy", "--seeds", "1", "--time-scale", "0.01")  # 5 simulated minutes in 3 s
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert "truth \\ verdict" in out and "macro F1:" in out
