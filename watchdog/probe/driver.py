@@ -185,6 +185,7 @@ class ProbeRun:
         self.contacts: list[str] = []  # what the page offers besides a web chat (QQ, WeChat)
         self.in_window = False  # chat.open opened the chat in a window of its own
         self.changed = asyncio.Event()
+        self.judged = False  # the conversation is over and judged: events from the page are ignored
 
     @property
     def probe(self) -> ProbeRecord:
@@ -233,6 +234,7 @@ class ProbeRun:
                 self.probe.notes.append(Reason("no_screenshot_stopped"))
             # Also when interrupted: the probe is recorded as such before the error goes on.
             self.probe.finished_at = utc_now()
+            self.judged = True  # what the page shows from here on (a 留言 form) is no message of the chat's
             self.conversation.finish(failure, interrupted=interrupted)
             if page is not None and alive and self.contact is not None:
                 await self._leave_message(page, self.contact)
@@ -530,6 +532,8 @@ class ProbeRun:
 
     def _on_event(self, source: dict[str, Any], batch: dict[str, Any]) -> None:
         frame = source["frame"]
+        if self.judged:
+            return
         if self.chat_frame is None:
             self.buffered.append((frame, batch))
         elif frame is self.chat_frame:
