@@ -130,7 +130,7 @@ def left(mail_server, tmp_path_factory):
     with Sandbox(time_scale=TIME_SCALE, scenarios=FORMS, lmtp=("127.0.0.1", mail_server.lmtp_port)) as sandbox:
         write_probes(folder / "probes", sandbox.url, TIME_SCALE, FORMS)
         answered = (folder / "probes" / "leave-answered.toml").read_text(encoding="utf-8")
-        typo = answered + '\n[leave_message]\nform = ".liuyan-form"  # a user\'s guess: not the page\'s\n'
+        typo = answered + "\n[leave_message]\nform = \".liuyan-form\"  # a user's guess: not the page's\n"
         (folder / "probes" / "leave-answered_typo.toml").write_text(typo, encoding="utf-8")
         (folder / "mailbox.toml").write_text(mail_server.mailbox_toml(), encoding="utf-8")
         runs = [probe(folder, "--all", "--concurrency", "16"), probe(folder, "leave-answered")]
