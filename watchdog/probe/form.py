@@ -138,8 +138,8 @@ async def leave_message(
     if isinstance(decided, Refused):
         follow_up.problem, follow_up.detail = decided.problem, decided.detail
         return
-    follow_up.submitted_at = datetime.now(UTC)
     left = await fill_and_submit(form, leave, decided)
+    follow_up.submitted_at = left.at
     follow_up.confirmation = left.answer
     if promise := promised_hours(f"{form.text} {left.answer}"):
         follow_up.promise_h, follow_up.promise = promise
@@ -159,8 +159,9 @@ class Form:
 
 @dataclass
 class Left:
-    """A form submitted: what the page said back, and whether that was a refusal."""
+    """A form submitted: when, what the page said back, and whether that was a refusal."""
 
+    at: datetime  # the moment the submit was done (the filling before it takes seconds on a busy machine)
     refused: bool
     answer: str
 
@@ -209,7 +210,9 @@ async def fill_and_submit(form: Form, leave: LeaveMessage, filled: list[Filled])
         await button.click(timeout=ELEMENT_TIMEOUT_MS)
     else:
         await box.evaluate("(box) => box.requestSubmit ? box.requestSubmit() : box.submit && box.submit()")
-    return await _answer(form.frame, before)
+    at = datetime.now(UTC)  # the request is on its way: the click's handlers have run
+    refused, answer = await _answer(form.frame, before)
+    return Left(at, refused, answer)
 
 
 async def _fill(element: ElementHandle, seen: FieldSeen, value: str) -> None:
@@ -221,7 +224,7 @@ async def _fill(element: ElementHandle, seen: FieldSeen, value: str) -> None:
         await element.fill(value, timeout=ELEMENT_TIMEOUT_MS)
 
 
-async def _answer(frame: Frame, before: str) -> Left:
+async def _answer(frame: Frame, before: str) -> tuple[bool, str]:
     """Wait until the page says something new (or ANSWER_WAIT_S pass): a form posted to a new
     page is read there."""
     loop = asyncio.get_running_loop()
@@ -235,7 +238,7 @@ async def _answer(frame: Frame, before: str) -> Left:
             continue  # navigating: read the new page next time
         if words:
             break
-    return Left(refused, clean_text(page_text(words)))
+    return refused, clean_text(page_text(words))
 
 
 async def _body_text(frame: Frame) -> str:
