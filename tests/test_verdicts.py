@@ -153,13 +153,16 @@ def test_a_bot_answering_by_rote_is_a_bot():
 
 @pytest.mark.browser
 def test_accuracy_command_prints_the_scores():
-    result = run_cli("accuracy", "--seeds", "1", "--time-scale", "0.01")  # 5 simulated minutes in 3 s
+    # One of each kind of platform (the whole sandbox is `accuracy --seeds 5`, in the notes).
+    some = ("prompt-human", "bot-*", "fake-online", "read-icon", "kefu-queue", "honest-offline", "misconfigured")
+    result = run_cli("accuracy", "--seeds", "1", "--time-scale", "0.01", *(f"--platform={p}" for p in some))
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert "truth \\ verdict" in out and "macro F1:" in out
-    assert "fake_online: precision 100.0%" in out and "bot_loop: precision 100.0%" in out
-    accuracy = float(out.split("outcome accuracy: ")[1].split("%")[0])
-    assert accuracy >= 90  # a fresh database cannot know the human-like bot yet
+    assert "outcome accuracy: 100.0% (8/8 probes)" in out
+    assert "fake_online: precision 100.0% (4/4), recall 100.0% (4/4)" in out
+    assert "bot_loop: precision 100.0% (1/1)" in out and "read_no_reply: precision 100.0% (2/2)" in out
+    assert "queue_stuck: precision 100.0% (1/1), recall 100.0% (1/1)" in out
 
 
 def test_a_human_answer_crossing_our_handoff_is_not_too_fast():

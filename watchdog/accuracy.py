@@ -183,9 +183,10 @@ def run_accuracy(
     *,
     time_scale: float = 0.02,
     concurrency: int = 32,
+    only: tuple[str, ...] = ("*",),
     on_seed: Callable[[int], None] = lambda seed: None,
 ) -> AccuracyReport:
-    """Probe every sandbox platform once per seed into `store` (templates accumulate, as they
+    """Probe every sandbox platform (or those `only` matches) once per seed into `store` (templates accumulate, as they
     do in real use) and score each verdict against the sandbox's ground truth, as stored at
     the end: later probes may have revised it (a text turned into a template), and a revision
     is a verdict published like any other."""
@@ -196,7 +197,7 @@ def run_accuracy(
         with Sandbox(time_scale=time_scale, seed=seed) as sandbox, tempfile.TemporaryDirectory() as folder:
             catalog = sandbox_catalog(sandbox, Path(folder))
             results = probe_every_platform(
-                store, sandbox, catalog, tag=f"accuracy-seed-{seed}", concurrency=concurrency
+                store, sandbox, catalog, tag=f"accuracy-seed-{seed}", concurrency=concurrency, only=only
             )
             truth = httpx.get(f"{sandbox.url}/truth").json()
         probed += [(seed, probe.id, truth) for probe in results]

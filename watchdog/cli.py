@@ -694,8 +694,15 @@ def reclassify(db_path: Path, platform: str | None, since: str, after: str) -> N
 )
 @click.option("--time-scale", type=click.FloatRange(min=0.001), default=0.02, show_default=True)
 @click.option("--concurrency", type=click.IntRange(1, 500), default=32, show_default=True)
+@click.option(
+    "--platform",
+    "only",
+    multiple=True,
+    metavar="GLOB",
+    help="Only the sandbox platforms matching this (repeatable; e.g. 'read-*'). Default: all.",
+)
 @_errors_as_messages
-def accuracy(seeds: int, db_path: Path | None, time_scale: float, concurrency: int) -> None:
+def accuracy(seeds: int, db_path: Path | None, time_scale: float, concurrency: int, only: tuple[str, ...]) -> None:
     """Score the verdicts against the sandbox's ground truth: confusion matrix of message
     kinds, outcome accuracy, precision and recall of every flag, and the read time."""
     with tempfile.TemporaryDirectory() as folder, opened(db_path or Path(folder) / "accuracy.db") as store:
@@ -704,6 +711,7 @@ def accuracy(seeds: int, db_path: Path | None, time_scale: float, concurrency: i
             store,
             time_scale=time_scale,
             concurrency=concurrency,
+            only=only or ("*",),
             on_seed=lambda seed: echo(f"seed {seed}/{seeds} ...", err=True),
         )
     echo(report.format())

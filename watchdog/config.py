@@ -7,6 +7,7 @@ errors, and every problem is reported as `path: field: message` so one run of
 
 from __future__ import annotations
 
+import fnmatch
 import functools
 import re
 import tomllib
@@ -502,6 +503,14 @@ class Catalog:
     question_sets: dict[str, QuestionSet]
     problems: list[Problem]
     files: int
+
+    def matching(self, patterns: tuple[str, ...]) -> list[Platform]:
+        """The platforms whose slug any pattern matches (globs: *, ?, [..]), in slug order."""
+        return [
+            platform
+            for slug, platform in sorted(self.platforms.items())
+            if any(fnmatch.fnmatchcase(slug, pattern) for pattern in patterns)
+        ]
 
 
 def load_catalog(probes_dir: Path) -> Catalog:

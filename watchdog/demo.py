@@ -56,13 +56,19 @@ def sandbox_catalog(server: Sandbox, folder: Path) -> Catalog:
 
 
 def probe_every_platform(
-    store: Store, server: Sandbox, catalog: Catalog, *, tag: str, concurrency: int = DEMO_CONCURRENCY
+    store: Store,
+    server: Sandbox,
+    catalog: Catalog,
+    *,
+    tag: str,
+    concurrency: int = DEMO_CONCURRENCY,
+    only: tuple[str, ...] = ("*",),
 ) -> list[ProbeRecord]:
-    """One probe of every sandbox platform, whatever their min_interval; the sandbox is the
-    control URL (it is our network)."""
+    """One probe of every sandbox platform (or those `only` matches), whatever their
+    min_interval; the sandbox is the control URL (it is our network)."""
     return asyncio.run(
         probe_platforms(
-            catalog.platforms.values(),
+            catalog.matching(only),
             catalog,
             store,
             concurrency=concurrency,

@@ -6,7 +6,6 @@ Parsed as strictly as platform files: unknown keys are errors, every problem is 
 
 from __future__ import annotations
 
-import fnmatch
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,11 +46,7 @@ class Schedule:
 
     def select(self, catalog: Catalog) -> list[Platform]:
         """The catalog's platforms matched by any selector, in slug order."""
-        return [
-            platform
-            for slug, platform in sorted(catalog.platforms.items())
-            if any(fnmatch.fnmatchcase(slug, pattern) for pattern in self.platforms)
-        ]
+        return catalog.matching(self.platforms)
 
     def when(self) -> str:
         every = f"cron '{self.cron}' ({self.timezone})" if self.cron else f"every {format_wait(self.interval_s or 0)}"
