@@ -300,7 +300,7 @@ async def discover(browser: Browser, url: str, screenshot: Path | None = None) -
     return await Discoverer(browser, url).run(screenshot)
 
 
-async def discover_urls(urls: list[str], screenshot: Path | None = None, concurrency: int = 4) -> list[Discovery]:
+async def discover_urls(urls: list[str], screenshot: Path | None = None, concurrency: int = 8) -> list[Discovery]:
     """Each page's chat, a few at once in one browser; results in the order given."""
     limit = asyncio.Semaphore(concurrency)
     async with chromium() as browser:

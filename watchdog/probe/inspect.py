@@ -146,7 +146,7 @@ async def _look(
 
 
 async def check_all_live(
-    platforms: list[Platform], screenshot_dir: Path | None = None, concurrency: int = 4
+    platforms: list[Platform], screenshot_dir: Path | None = None, concurrency: int = 8
 ) -> list[LiveCheck]:
     """Every platform tried live, a few at once in one browser; results in the order given."""
     limit = asyncio.Semaphore(concurrency)
