@@ -42,7 +42,7 @@ def test_a_form_gets_our_name_address_and_question_and_nothing_invented():
         field(0, "称呼"),
         field(1, "联系邮箱", type="email", required=True),
         field(2, "手机号码", type="tel"),  # optional: left empty
-        field(3, "QQ"),  # optional: left empty
+        field(3, "QQ账号"),  # optional: left empty (a QQ number, not an account to pay from)
         field(4, "问题类型", tag="select", required=True, options=("请选择", "售后问题", "售前咨询")),
         field(5, "留言内容", tag="textarea", required=True),
     ]
@@ -67,6 +67,8 @@ def test_a_form_gets_our_name_address_and_question_and_nothing_invented():
         ),
         ([field(0, "QQ号码", required=True), field(1, "邮箱"), field(2, "留言", tag="textarea")], FormProblem.NEEDS_QQ),
         ([field(0, "微信", required=True), field(1, "邮箱"), field(2, "留言", tag="textarea")], FormProblem.NEEDS_QQ),
+        ([field(0, "QQ账号", required=True), field(1, "邮箱"), field(2, "留言", tag="textarea")], FormProblem.NEEDS_QQ),
+        ([field(0, "微信支付账号"), field(1, "邮箱"), field(2, "留言", tag="textarea")], FormProblem.ASKS_ORDER),
         ([field(0, "订单号"), field(1, "邮箱"), field(2, "留言", tag="textarea")], FormProblem.ASKS_ORDER),
         ([field(0, "支付宝账号"), field(1, "邮箱"), field(2, "留言", tag="textarea")], FormProblem.ASKS_ORDER),
         ([field(0, "邮箱"), field(1, "验证码", required=True), field(2, "留言", tag="textarea")], FormProblem.CAPTCHA),

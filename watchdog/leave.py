@@ -50,16 +50,17 @@ class FieldKind(StrEnum):
 
 
 # Tried in this order on the field's label, placeholder, name and id (lowercased): the first
-# that matches names the kind. Order and payment come first: 订单联系人 is still about an order.
+# that matches names the kind. Orders come first: 订单联系人 is still about an order.
 KIND_WORDS: tuple[tuple[FieldKind, re.Pattern[str]], ...] = tuple(
     (kind, re.compile(words, re.IGNORECASE))
     for kind, words in (
         (FieldKind.CAPTCHA, r"验证码|captcha|verif|校验码"),
         (FieldKind.ORDER, r"订单|单号|order|交易号|流水号|卡号|卡密|trade"),
+        # QQ账号 is a QQ number, not an account to pay from: QQ before payment.
+        (FieldKind.QQ, r"(?<![a-z])qq(?![a-z])|微信号?(?!支付)|wechat|weixin|\bwx\b|旺旺|telegram"),
         (FieldKind.PAYMENT, r"支付|付款|银行|账户|账号|payment|card|bank|alipay|支付宝|金额|amount"),
         (FieldKind.EMAIL, r"e-?mail|邮箱|邮件|mail"),
         (FieldKind.PHONE, r"手机|电话|phone|mobile|tel\b|联系电话"),
-        (FieldKind.QQ, r"\bqq\b|qq号|微信|wechat|weixin|\bwx\b|旺旺|telegram"),
         (FieldKind.CONTACT, r"联系方式|联系|contact"),
         (FieldKind.NAME, r"姓名|称呼|昵称|名字|联系人|name|nickname"),
         (FieldKind.SUBJECT, r"标题|主题|subject|title"),
