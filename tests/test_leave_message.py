@@ -170,6 +170,8 @@ def test_every_offline_form_gets_a_follow_up_and_its_answers_match_the_truth(lef
             assert abs(got["human_delay_s"] - want["human_delay_s"]) < 1.0, (slug, got["human_delay_s"])
     # A form without a contact field cannot be answered: not left, and said why.
     assert follow_ups["honest-offline"]["problem"] == FormProblem.NO_CONTACT
+    # Each form found is in a screenshot: the one that needs a phone number too.
+    assert all(Path(follow_ups[slug]["screenshot"]).is_file() for slug in expected)
     assert follow_ups["leave-answered"]["promise_h"] == 24 and follow_ups["leave-ticket"]["promise_h"] == 48
     # The ratings of the platforms that settled, recomputed at once: their 留言 figures.
     assert (ratings["leave-answered"]["follow_up_24h_rate"], ratings["leave-ticket"]["follow_up_24h_rate"]) == (1, 0)

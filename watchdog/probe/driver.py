@@ -275,8 +275,9 @@ class ProbeRun:
             follow_up.detail = f"the form took longer than {LEAVE_TIMEOUT_S:g} s"
         except (PlaywrightError, Unresponsive) as e:
             follow_up.detail = page_text(str(e).splitlines()[0])[:200]
-        if follow_up.state == FollowUpState.PENDING:
+        if follow_up.form_fields:  # a form was found: what it asked, or what it said, is evidence
             follow_up.screenshot = await self._screenshot(page, "form")
+        if follow_up.state == FollowUpState.PENDING:
             self.probe.notes.append(Reason("message_left", address=follow_up.address))
         else:
             self.probe.notes.append(Reason("message_not_left", problem=str(follow_up.problem), detail=follow_up.detail))
