@@ -327,6 +327,11 @@ def _parse_hours(value: str | None, table: _Table) -> tuple[time, time] | None:
         return None
 
 
+def _web_address(url: str) -> bool:
+    parsed = urlparse(url)
+    return parsed.scheme in ("http", "https") and bool(parsed.netloc)
+
+
 def parse_platform(path: Path, problems: list[Problem]) -> Platform | None:
     """Parse one platform file; returns None (and records problems) when it is invalid."""
     count = len(problems)
@@ -340,7 +345,7 @@ def parse_platform(path: Path, problems: list[Problem]) -> Platform | None:
     top = _Table(data, where, "", problems)
     name = top.text("name", required=True)
     url = top.text("url", required=True)
-    if url is not None and (urlparse(url).scheme not in ("http", "https") or not urlparse(url).netloc):
+    if url is not None and not _web_address(url):
         problems.append(Problem(where, "url", "must be an http:// or https:// address"))
     widget = top.text("widget")
     preset = _preset_chat(widget, where, problems)
@@ -385,7 +390,7 @@ def _parse_leave_message(table: _Table, settings: ProbeSettings) -> LeaveMessage
     if when not in LEAVE_WHEN:
         table._problem(table.prefix + "when", f"{when!r}: one of {', '.join(LEAVE_WHEN)}")
     url = table.text("url")
-    if url is not None and (urlparse(url).scheme not in ("http", "https") or not urlparse(url).netloc):
+    if url is not None and not _web_address(url):
         table._problem(table.prefix + "url", "must be an http:// or https:// address")
     every = table.duration("min_interval", defaults.min_interval_s) or defaults.min_interval_s
     leave = LeaveMessage(
