@@ -131,7 +131,7 @@ def check(store: Store, mailbox: Mailbox, now: datetime) -> list[FollowUp]:
     pending = store.pending_follow_ups()
     if not pending:
         return []
-    settled = follow_up(store, read_mail(mailbox, min(f.submitted_at for f in pending)), now)
+    settled = follow_up(store, read_mail(mailbox, min(f.submitted_at for f in pending)), now, pending)
     if settled:
         compute_ratings(store, platforms={f.platform for f in settled})
     return settled
@@ -159,10 +159,13 @@ def _mail(message: MailMessage) -> Mail:
     )
 
 
-def follow_up(store: Store, mails: Iterable[Mail], now: datetime) -> list[FollowUp]:
+def follow_up(
+    store: Store, mails: Iterable[Mail], now: datetime, pending: list[FollowUp] | None = None
+) -> list[FollowUp]:
     """Each new mail that answers a pending follow-up stored as its reply (automatic or a
-    person's), then every pending follow-up settled; returns those whose state changed."""
-    pending = store.pending_follow_ups()
+    person's), then every pending follow-up settled; returns those whose state changed.
+    `pending`: the store's pending follow-ups, when the caller has just read them."""
+    pending = store.pending_follow_ups() if pending is None else pending
     for mail in mails:
         if store.has_reply(mail.message_id):
             continue

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..i18n import N_, duration_words, translate, when_words
-from ..records import FollowUpState
+from ..records import FollowUpState, FormProblem
 from .ratings import FOLLOW_UP_HOURS, FollowUpCounts, utc_moment
 
 Row = dict[str, Any]
@@ -25,15 +25,15 @@ STATE_WORDS = {
 }
 STATE_TONES = {FollowUpState.ANSWERED: "good", FollowUpState.AUTO_ONLY: "bad", FollowUpState.UNANSWERED: "bad"}
 # Why a message could not be left (records.FormProblem), in words: each a case to review.
-PROBLEM_WORDS = {
-    "no_form": N_("no 留言 form found"),
-    "needs_phone": N_("needs a phone number"),
-    "needs_qq": N_("needs a QQ or WeChat id"),
-    "asks_order": N_("asks for an order number or payment data"),
-    "captcha": N_("a captcha or a login stands before it"),
-    "no_contact": N_("nowhere to give an address"),
-    "unknown_required": N_("a required field we cannot honestly fill"),
-    "not_sent": N_("the form was not sent"),
+PROBLEM_WORDS: dict[str, str] = {  # keyed by FormProblem: the stored values are its strings
+    FormProblem.NO_FORM: N_("no 留言 form found"),
+    FormProblem.NEEDS_PHONE: N_("needs a phone number"),
+    FormProblem.NEEDS_QQ: N_("needs a QQ or WeChat id"),
+    FormProblem.ASKS_ORDER: N_("asks for an order number or payment data"),
+    FormProblem.CAPTCHA: N_("a captcha or a login stands before it"),
+    FormProblem.NO_CONTACT: N_("nowhere to give an address"),
+    FormProblem.UNKNOWN_REQUIRED: N_("a required field we cannot honestly fill"),
+    FormProblem.NOT_SENT: N_("the form was not sent"),
 }
 REPLY_WORDS = {"auto": N_("automatic receipt"), "human": N_("a person's answer")}
 

@@ -432,12 +432,8 @@ class Store:
             sql = "select 1 from follow_ups where platform = ? and submitted_at > ? limit 1"
             if self.db.execute(sql, [follow_up.platform, since]).fetchone():
                 return False
-            self.db.table("follow_ups").insert(_follow_up_row(follow_up))
+            self.start_follow_up(follow_up)
         return True
-
-    def follow_up_of(self, probe_id: str) -> dict[str, Any] | None:
-        rows = list(self.db.table("follow_ups").rows_where("probe_id = ?", [probe_id], limit=1))
-        return rows[0] if rows else None
 
     def pending_follow_ups(self) -> list[FollowUp]:
         """The follow-ups still waiting, each with the kinds of the replies it has had."""
