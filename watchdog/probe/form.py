@@ -170,7 +170,7 @@ async def find_form(page: Page, leave: LeaveMessage, chat_input: str | None) -> 
     for frame in page.frames:
         try:
             handle = await page_call(frame.evaluate_handle(FIND_FORM, [leave.form, chat_input]), "finding the form")
-            info = await handle.json_value() if await _present(handle) else None
+            info = await handle.json_value()  # None: no form in this frame
         except PlaywrightError:
             continue  # a frame gone or cross-origin trouble: the next one
         if info:
@@ -189,10 +189,6 @@ async def _form_link(page: Page) -> str | None:
         if link:
             return str(link)
     return None
-
-
-async def _present(handle: JSHandle) -> bool:
-    return bool(await handle.evaluate("(found) => found !== null"))
 
 
 async def fill_and_submit(form: Form, leave: LeaveMessage, filled: list[Filled]) -> Left:
