@@ -49,6 +49,15 @@ def test_an_automatic_receipt_is_no_answer():
     assert reply_kind(mail(sender="no-reply@shop.example"))[0] == AUTO
     assert reply_kind(mail(), same_text_elsewhere=2)[0] == AUTO  # the same words to others: a template
     assert reply_kind(mail())[0] == HUMAN
+    # A mail that only sends our own message back answers nothing; one that quotes it and
+    # answers below is a person's.
+    ours = "你好，请问你们的话费充值一般多久到账？如果充值失败了怎么退款？"
+    assert reply_kind(mail(f"您的留言：{ours}\n提交时间：2026-12-07 18:47"), ours=ours) == (
+        AUTO,
+        "only our own message, sent back",
+    )
+    assert reply_kind(mail(f"> {ours}\n\n您好，话费一般10分钟到账，失败会原路退回。"), ours=ours)[0] == HUMAN
+    assert reply_kind(mail("好的，10分钟到账。"), ours=ours)[0] == HUMAN  # short, and not ours
 
 
 def test_a_follow_up_closes_at_a_person_or_after_7_days():

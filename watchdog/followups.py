@@ -31,6 +31,9 @@ RECEIPT_WORDS = re.compile(
 )
 NO_REPLY_SENDER = re.compile(r"^(?:no-?reply|do-?not-?reply|mailer-daemon|postmaster|notifications?)\b", re.IGNORECASE)
 SAME_TEXT_ELSEWHERE = 2  # the same words answering this many other follow-ups: a template, not a person
+# Fewer characters of its own than this, once our message is taken out: an echo (您的留言：…).
+OWN_WORDS_MIN = 12
+WORD = re.compile(r"[^\w]|[\d_]")  # what is not a letter or a character of words
 
 
 @dataclass(frozen=True)
@@ -79,8 +82,9 @@ def _same_site(domain: str, host: str) -> bool:
     return domain.split(".")[-2:] == host.lower().split(".")[-2:]
 
 
-def reply_kind(mail: Mail, same_text_elsewhere: int = 0) -> tuple[str, str]:
-    """Whether a reply is automatic or a person's, and why (in English: stored as the reason)."""
+def reply_kind(mail: Mail, same_text_elsewhere: int = 0, ours: str = "") -> tuple[str, str]:
+    """Whether a reply is automatic or a person's, and why (in English: stored as the reason).
+    `ours`: the message we left; a mail that only quotes it back ("您的留言：…") answers nothing."""
     if mail.automatic:
         return AUTO, "its headers say it was sent automatically"
     if NO_REPLY_SENDER.match(mail.sender):
@@ -89,7 +93,22 @@ def reply_kind(mail: Mail, same_text_elsewhere: int = 0) -> tuple[str, str]:
         return AUTO, f"an automatic receipt's words ({found.group(0)})"
     if same_text_elsewhere >= SAME_TEXT_ELSEWHERE:
         return AUTO, f"the same words answered {same_text_elsewhere} other follow-ups"
+    if ours and _echoes(mail.text, ours):
+        return AUTO, "only our own message, sent back"
     return HUMAN, "a person's answer"
+
+
+def _echoes(text: str, ours: str) -> bool:
+    """The mail holds our message outside quoted lines (> ...), and little of its own beside it:
+    labels such as 您的留言：, 提交时间：. A short answer that does not repeat us is not an echo."""
+    unquoted = re.sub(r"\s+", " ", "\n".join(line for line in text.splitlines() if not line.lstrip().startswith(">")))
+    ours = re.sub(r"\s+", " ", ours).strip()
+    return ours in unquoted and len(WORD.sub("", unquoted.replace(ours, ""))) < OWN_WORDS_MIN
+
+
+def question_left(follow_up: FollowUp) -> str:
+    """The message we typed into the form's message field."""
+    return next((f.value for f in follow_up.form_fields if f.kind == "message" and f.value), "")
 
 
 def record_reply(follow_up: FollowUp, kind: str, received_at: datetime) -> None:

@@ -29,7 +29,7 @@ from imap_tools.message import MailMessage
 
 from .config import Problem, _read_toml, _Table
 from .errors import ConfigError, MailboxError
-from .followups import Mail, matching, record_reply, reply_kind, settle
+from .followups import Mail, matching, question_left, record_reply, reply_kind, settle
 from .leave import Contact
 from .publish.ratings import compute_ratings
 from .records import FollowUp, FollowUpState
@@ -173,7 +173,7 @@ def follow_up(
         if answered is None or mail.received_at < answered.submitted_at:
             continue
         text = clean_text(page_text(mail.text))[:MAX_REPLY_CHARS]
-        kind, why = reply_kind(mail, store.replies_elsewhere(text, answered.id))
+        kind, why = reply_kind(mail, store.replies_elsewhere(text, answered.id), question_left(answered))
         record_reply(answered, kind, mail.received_at)
         reply = {
             "message_id": mail.message_id,
